@@ -1,0 +1,141 @@
+/* sluice — core internals shared by the modules of libsluice.  Not installed.
+ * Plugins never see these definitions: the public API is include/sluice/. */
+#ifndef SLUICE_INTERNAL_H
+#define SLUICE_INTERNAL_H
+
+#include <sluice/sluice.h>
+#include <stdio.h>
+
+G_BEGIN_DECLS
+
+/* Symbols of libsluice that are not part of the plugin API but are used by
+ * the `sluice` command and the core's tests. */
+#define SLUICE_INTERNAL __attribute__ ((visibility ("default")))
+
+/* ------------------------------------------------------------------- attrs */
+
+typedef struct {
+  const char *key;            /* interned (g_intern_string) */
+  SluiceValueType type;
+  union {
+    char *s;                  /* STRING, JSON */
+    gint64 i;
+    double d;
+    gboolean b;
+    char **list;              /* STRING_LIST, NULL-terminated */
+  } v;
+} SluiceAttr;
+
+struct _SluiceAttrs {
+  SluiceAttr *items;
+  guint n;
+  guint alloc;
+};
+
+SLUICE_INTERNAL void sluice_attrs_init (SluiceAttrs *attrs);
+SLUICE_INTERNAL void sluice_attrs_clear (SluiceAttrs *attrs);
+SLUICE_INTERNAL void sluice_attrs_copy (SluiceAttrs *dest, const SluiceAttrs *src);
+SLUICE_INTERNAL const SluiceAttr *sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key);
+
+/* ------------------------------------------------------------- documents */
+
+struct _SluiceAnnotation {
+  const char *type;           /* interned */
+  const char *stage;          /* interned */
+  gsize start;                /* bytes, half-open */
+  gsize end;
+  SluiceAttrs attrs;
+};
+
+typedef struct {
+  char *text;
+  gsize len;
+  const char *stage;          /* interned: the stage whose rewrite replaced it */
+} SluiceView;
+
+typedef enum {
+  SLUICE_DOC_PENDING = 0,
+  SLUICE_DOC_DONE,            /* processed (maybe passed through a failing stage) */
+  SLUICE_DOC_FAILED,          /* left out of the output (on_error = skip, or rejected) */
+} SluiceDocState;
+
+struct _SluiceDocument {
+  char *id;
+  char *source;
+  char *text;                 /* NUL-terminated, valid UTF-8, no NUL inside */
+  gsize len;
+  SluiceAttrs meta;
+  GPtrArray *annotations;     /* SluiceAnnotation*, owned */
+  const char *current_stage;  /* interned; set by the runner around process() */
+  gboolean keep_views;
+  GArray *views;              /* SluiceView; NULL until the first kept view */
+  /* Top-level JSONL fields other than id/text/meta/source/annotations/views,
+   * as raw JSON members, each ",\"key\":value", in input order; NULL if none. */
+  char *extra_json;
+  gsize extra_json_len;
+
+  /* Runner bookkeeping. */
+  guint64 seq;
+  SluiceDocState state;
+  gboolean failed;            /* at least one stage failed on it */
+};
+
+/* Takes ownership of id, source and text.  `text` must already be valid
+ * UTF-8 without NUL bytes (see sluice_utf8_sanitize). */
+SLUICE_INTERNAL SluiceDocument *sluice_document_new_take (char *id, char *source, char *text, gsize len);
+SLUICE_INTERNAL void sluice_document_set_current_stage (SluiceDocument *doc, const char *stage);
+/* Takes ownership of json: raw ",\"k\":v" members. */
+SLUICE_INTERNAL void sluice_document_take_extra_json (SluiceDocument *doc, char *json, gsize len);
+
+/* ------------------------------------------------------------------ utf-8 */
+
+/* Copies `in` to `out` (appending), replacing each invalid UTF-8 sequence and
+ * each NUL byte with U+FFFD.  Returns the number of replacements.  When the
+ * input is already clean (the common case) it costs one validation pass and a
+ * memcpy. */
+SLUICE_INTERNAL gsize sluice_utf8_sanitize (const char *in, gsize len, GString *out);
+/* TRUE when `in` is valid UTF-8 with no NUL byte. */
+SLUICE_INTERNAL gboolean sluice_utf8_is_clean (const char *in, gsize len);
+/* Byte offset -> code point offset helper: number of code points in
+ * text[0, len).  ASCII runs are counted 8 bytes at a time. */
+SLUICE_INTERNAL gsize sluice_utf8_count_chars (const char *text, gsize len);
+
+/* ------------------------------------------------------------------- json */
+
+/* Appends `s` as a JSON string literal (with quotes).  Control characters are
+ * escaped as \n \t \r \b \f or \u00XX, '"' and '\\' with a backslash, DEL and
+ * everything else verbatim (input must be valid UTF-8). */
+SLUICE_INTERNAL void sluice_json_append_string (GString *out, const char *s, gsize len);
+
+/* Appends the document as one JSON object followed by '\n':
+ *   {"id","source","text","meta","annotations":[{"type","start","end","text","stage","attrs"}]
+ *    [,"views":[{"stage","text"}]] <extra members>}
+ * start/end in code points, annotations sorted by (start, -end, insertion). */
+SLUICE_INTERNAL void sluice_json_write_document (GString *out, const SluiceDocument *doc,
+                                                 gboolean emit_views);
+/* Appends a JSON value for an attribute. */
+SLUICE_INTERNAL void sluice_json_append_attr_value (GString *out, const SluiceAttr *attr);
+SLUICE_INTERNAL void sluice_json_append_attrs (GString *out, const SluiceAttrs *attrs);
+
+/* Parses one JSONL line holding a document object.
+ *   id:    string or number (written as text) or absent (*id = NULL)
+ *   text:  required string; decoded bytes in *text / *text_len, NOT sanitized
+ *          (\u0000 and lone surrogates decode to U+FFFD and are counted in
+ *          *n_replaced; raw invalid UTF-8 bytes are copied as they are and
+ *          left for sluice_utf8_sanitize)
+ *   meta:  optional object; scalars and string arrays become typed attrs,
+ *          anything else SLUICE_VALUE_JSON
+ *   other members: appended raw to *extra as ",\"key\":value" (except
+ *          "source", "annotations" and "views", which the core rewrites)
+ * On failure returns FALSE with a message saying what is wrong and at which
+ * column ("expected ':' at column 17", "no \"text\" member", "\"text\" is
+ * not a string"). */
+SLUICE_INTERNAL gboolean sluice_json_parse_document (const char *line, gsize len,
+                                                     char **id, char **text, gsize *text_len,
+                                                     guint *n_replaced,
+                                                     SluiceAttrs *meta, GString *extra,
+                                                     GError **error);
+
+G_END_DECLS
+
+#endif /* SLUICE_INTERNAL_H */
