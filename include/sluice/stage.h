@@ -20,9 +20,10 @@
  * Life cycle: the core validates the pipeline's options for the stage against
  * `options` (unknown, missing, ill-typed, out-of-range values are reported as
  * FILE:LINE before anything runs), then calls create() once per pipeline
- * entry.  create() loads data and returns the instance (or NULL with a
- * GError).  process() is then called once per document and MAY BE CALLED
- * CONCURRENTLY FROM SEVERAL THREADS ON THE SAME INSTANCE with different
+ * entry.  create() loads data and returns the instance; it fails by setting
+ * the GError (a NULL instance without an error is a valid, stateless stage).
+ * process() is then called once per document and MAY BE CALLED CONCURRENTLY
+ * FROM SEVERAL THREADS ON THE SAME INSTANCE with different
  * documents: treat the instance as read-only after create(), keep per-call
  * scratch on the stack, in the document, or in thread-local storage.
  * destroy() is called once, after the last process() returned.

@@ -1,0 +1,300 @@
+/* sluice — ordered typed key/value maps for annotation attributes and
+ * document metadata.  Maps are small (a handful of keys), so a flat array
+ * with linear search beats a hash table; keys are interned. */
+#include "internal.h"
+#include <string.h>
+
+void
+sluice_attrs_init (SluiceAttrs *attrs)
+{
+  attrs->items = NULL;
+  attrs->n = 0;
+  attrs->alloc = 0;
+}
+
+static void
+attr_clear_value (SluiceAttr *a)
+{
+  switch (a->type)
+    {
+    case SLUICE_VALUE_STRING:
+    case SLUICE_VALUE_JSON:
+      g_free (a->v.s);
+      break;
+    case SLUICE_VALUE_STRING_LIST:
+      g_strfreev (a->v.list);
+      break;
+    default:
+      break;
+    }
+  a->type = SLUICE_VALUE_NULL;
+}
+
+void
+sluice_attrs_clear (SluiceAttrs *attrs)
+{
+  for (guint i = 0; i < attrs->n; i++)
+    attr_clear_value (&attrs->items[i]);
+  g_free (attrs->items);
+  sluice_attrs_init (attrs);
+}
+
+const SluiceAttr *
+sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
+{
+  if (attrs == NULL || key == NULL)
+    return NULL;
+  /* Interned keys compare by pointer first; fall back to strcmp for keys
+   * the caller did not intern. */
+  for (guint i = 0; i < attrs->n; i++)
+    if (attrs->items[i].key == key)
+      return &attrs->items[i];
+  for (guint i = 0; i < attrs->n; i++)
+    if (strcmp (attrs->items[i].key, key) == 0)
+      return &attrs->items[i];
+  return NULL;
+}
+
+/* Returns the slot for key, emptied, appending one if needed. */
+static SluiceAttr *
+attrs_slot (SluiceAttrs *attrs, const char *key)
+{
+  SluiceAttr *a = (SluiceAttr *) sluice_attrs_lookup (attrs, key);
+  if (a != NULL)
+    {
+      attr_clear_value (a);
+      return a;
+    }
+  if (attrs->n == attrs->alloc)
+    {
+      attrs->alloc = attrs->alloc ? attrs->alloc * 2 : 4;
+      attrs->items = g_renew (SluiceAttr, attrs->items, attrs->alloc);
+    }
+  a = &attrs->items[attrs->n++];
+  a->key = g_intern_string (key);
+  a->type = SLUICE_VALUE_NULL;
+  return a;
+}
+
+void
+sluice_attrs_set_null (SluiceAttrs *attrs, const char *key)
+{
+  g_return_if_fail (attrs != NULL && key != NULL);
+  attrs_slot (attrs, key)->type = SLUICE_VALUE_NULL;
+}
+
+void
+sluice_attrs_set_string (SluiceAttrs *attrs, const char *key, const char *value)
+{
+  g_return_if_fail (attrs != NULL && key != NULL);
+  if (value == NULL)
+    {
+      sluice_attrs_set_null (attrs, key);
+      return;
+    }
+  sluice_attrs_set_string_len (attrs, key, value, strlen (value));
+}
+
+void
+sluice_attrs_set_string_len (SluiceAttrs *attrs, const char *key, const char *value, gsize len)
+{
+  g_return_if_fail (attrs != NULL && key != NULL && (value != NULL || len == 0));
+  /* Copy first: value may point into the slot being replaced. */
+  char *copy = g_strndup (value ? value : "", len);
+  SluiceAttr *a = attrs_slot (attrs, key);
+  a->type = SLUICE_VALUE_STRING;
+  a->v.s = copy;
+}
+
+void
+sluice_attrs_set_int (SluiceAttrs *attrs, const char *key, gint64 value)
+{
+  g_return_if_fail (attrs != NULL && key != NULL);
+  SluiceAttr *a = attrs_slot (attrs, key);
+  a->type = SLUICE_VALUE_INT;
+  a->v.i = value;
+}
+
+void
+sluice_attrs_set_double (SluiceAttrs *attrs, const char *key, double value)
+{
+  g_return_if_fail (attrs != NULL && key != NULL);
+  SluiceAttr *a = attrs_slot (attrs, key);
+  a->type = SLUICE_VALUE_DOUBLE;
+  a->v.d = value;
+}
+
+void
+sluice_attrs_set_bool (SluiceAttrs *attrs, const char *key, gboolean value)
+{
+  g_return_if_fail (attrs != NULL && key != NULL);
+  SluiceAttr *a = attrs_slot (attrs, key);
+  a->type = SLUICE_VALUE_BOOL;
+  a->v.b = value ? TRUE : FALSE;
+}
+
+void
+sluice_attrs_set_string_list (SluiceAttrs *attrs, const char *key,
+                              const char *const *values, gssize n)
+{
+  g_return_if_fail (attrs != NULL && key != NULL);
+  gsize count = 0;
+  if (values != NULL)
+    count = n < 0 ? g_strv_length ((char **) values) : (gsize) n;
+  char **copy = g_new (char *, count + 1);
+  for (gsize i = 0; i < count; i++)
+    copy[i] = g_strdup (values[i] ? values[i] : "");
+  copy[count] = NULL;
+  SluiceAttr *a = attrs_slot (attrs, key);
+  a->type = SLUICE_VALUE_STRING_LIST;
+  a->v.list = copy;
+}
+
+void
+sluice_attrs_append_string (SluiceAttrs *attrs, const char *key, const char *value)
+{
+  g_return_if_fail (attrs != NULL && key != NULL && value != NULL);
+  SluiceAttr *a = (SluiceAttr *) sluice_attrs_lookup (attrs, key);
+  if (a == NULL || a->type != SLUICE_VALUE_STRING_LIST)
+    {
+      const char *none[] = { NULL };
+      sluice_attrs_set_string_list (attrs, key, none, 0);
+      a = (SluiceAttr *) sluice_attrs_lookup (attrs, key);
+    }
+  guint len = g_strv_length (a->v.list);
+  a->v.list = g_renew (char *, a->v.list, len + 2);
+  a->v.list[len] = g_strdup (value);
+  a->v.list[len + 1] = NULL;
+}
+
+void
+sluice_attrs_set_json (SluiceAttrs *attrs, const char *key, const char *json)
+{
+  g_return_if_fail (attrs != NULL && key != NULL && json != NULL);
+  char *copy = g_strdup (json);
+  SluiceAttr *a = attrs_slot (attrs, key);
+  a->type = SLUICE_VALUE_JSON;
+  a->v.s = copy;
+}
+
+gboolean
+sluice_attrs_remove (SluiceAttrs *attrs, const char *key)
+{
+  SluiceAttr *a = (SluiceAttr *) sluice_attrs_lookup (attrs, key);
+  if (a == NULL)
+    return FALSE;
+  attr_clear_value (a);
+  guint i = (guint) (a - attrs->items);
+  memmove (&attrs->items[i], &attrs->items[i + 1], (attrs->n - i - 1) * sizeof (SluiceAttr));
+  attrs->n--;
+  return TRUE;
+}
+
+gboolean
+sluice_attrs_has (const SluiceAttrs *attrs, const char *key)
+{
+  return sluice_attrs_lookup (attrs, key) != NULL;
+}
+
+SluiceValueType
+sluice_attrs_get_type (const SluiceAttrs *attrs, const char *key)
+{
+  const SluiceAttr *a = sluice_attrs_lookup (attrs, key);
+  return a ? a->type : SLUICE_VALUE_NONE;
+}
+
+const char *
+sluice_attrs_get_string (const SluiceAttrs *attrs, const char *key)
+{
+  const SluiceAttr *a = sluice_attrs_lookup (attrs, key);
+  return a && a->type == SLUICE_VALUE_STRING ? a->v.s : NULL;
+}
+
+gint64
+sluice_attrs_get_int (const SluiceAttrs *attrs, const char *key, gint64 fallback)
+{
+  const SluiceAttr *a = sluice_attrs_lookup (attrs, key);
+  if (a == NULL)
+    return fallback;
+  if (a->type == SLUICE_VALUE_INT)
+    return a->v.i;
+  if (a->type == SLUICE_VALUE_DOUBLE && a->v.d > (double) G_MININT64 && a->v.d < (double) G_MAXINT64)
+    return (gint64) a->v.d;
+  return fallback;
+}
+
+double
+sluice_attrs_get_double (const SluiceAttrs *attrs, const char *key, double fallback)
+{
+  const SluiceAttr *a = sluice_attrs_lookup (attrs, key);
+  if (a == NULL)
+    return fallback;
+  if (a->type == SLUICE_VALUE_DOUBLE)
+    return a->v.d;
+  if (a->type == SLUICE_VALUE_INT)
+    return (double) a->v.i;
+  return fallback;
+}
+
+gboolean
+sluice_attrs_get_bool (const SluiceAttrs *attrs, const char *key, gboolean fallback)
+{
+  const SluiceAttr *a = sluice_attrs_lookup (attrs, key);
+  return a && a->type == SLUICE_VALUE_BOOL ? a->v.b : fallback;
+}
+
+const char *const *
+sluice_attrs_get_string_list (const SluiceAttrs *attrs, const char *key, guint *n)
+{
+  const SluiceAttr *a = sluice_attrs_lookup (attrs, key);
+  if (a == NULL || a->type != SLUICE_VALUE_STRING_LIST)
+    {
+      if (n)
+        *n = 0;
+      return NULL;
+    }
+  if (n)
+    *n = g_strv_length (a->v.list);
+  return (const char *const *) a->v.list;
+}
+
+const char *
+sluice_attrs_get_json (const SluiceAttrs *attrs, const char *key)
+{
+  const SluiceAttr *a = sluice_attrs_lookup (attrs, key);
+  return a && a->type == SLUICE_VALUE_JSON ? a->v.s : NULL;
+}
+
+guint
+sluice_attrs_size (const SluiceAttrs *attrs)
+{
+  return attrs ? attrs->n : 0;
+}
+
+const char *
+sluice_attrs_key_at (const SluiceAttrs *attrs, guint i)
+{
+  g_return_val_if_fail (attrs != NULL && i < attrs->n, NULL);
+  return attrs->items[i].key;
+}
+
+void
+sluice_attrs_copy (SluiceAttrs *dest, const SluiceAttrs *src)
+{
+  for (guint i = 0; i < src->n; i++)
+    {
+      const SluiceAttr *a = &src->items[i];
+      switch (a->type)
+        {
+        case SLUICE_VALUE_STRING: sluice_attrs_set_string (dest, a->key, a->v.s); break;
+        case SLUICE_VALUE_JSON: sluice_attrs_set_json (dest, a->key, a->v.s); break;
+        case SLUICE_VALUE_INT: sluice_attrs_set_int (dest, a->key, a->v.i); break;
+        case SLUICE_VALUE_DOUBLE: sluice_attrs_set_double (dest, a->key, a->v.d); break;
+        case SLUICE_VALUE_BOOL: sluice_attrs_set_bool (dest, a->key, a->v.b); break;
+        case SLUICE_VALUE_STRING_LIST:
+          sluice_attrs_set_string_list (dest, a->key, (const char *const *) a->v.list, -1);
+          break;
+        default: sluice_attrs_set_null (dest, a->key); break;
+        }
+    }
+}

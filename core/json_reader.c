@@ -1,0 +1,1059 @@
+/* sluice — the JSONL document reader.
+ *
+ * A strict RFC 8259 parser for one line holding one JSON object, written by
+ * hand because json-glib (a JsonNode tree per line, then copying the text out
+ * of it) is several times slower than the runner's target: see bench/README.md.
+ * tests/test_json.c checks it against json-glib on thousands of random
+ * documents.
+ *
+ * Strictness: no trailing commas, no comments, no single quotes, no leading
+ * zeros or '+' in numbers, no raw control characters in strings, only the
+ * escapes of RFC 8259, nothing but whitespace after the object, nesting at
+ * most 512 deep.  Errors say what was expected and the (1-based, byte)
+ * column where it went wrong.
+ *
+ * Decoding: \uXXXX escapes with surrogate pairs; a lone surrogate or \u0000
+ * becomes U+FFFD and is counted in *n_replaced.  Raw bytes are copied as they
+ * are into "text" (the caller sanitises it); in id, meta keys and values and
+ * in passed-through members, invalid UTF-8 is replaced here (and counted) so
+ * that everything the writer copies out is valid UTF-8.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define MAX_DEPTH 512
+
+#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+typedef struct {
+  const char *base;
+  const char *p;
+  const char *end;
+  guint depth;
+  guint n_replaced;
+  GError **error;
+  gboolean failed;
+} Parser;
+
+static inline guint64
+load64 (const char *p)
+{
+  guint64 x;
+  memcpy (&x, p, sizeof x);
+  return x;
+}
+
+/* Non-zero when x holds a byte < 0x20, '"' or '\\'. */
+static inline guint64
+string_special (guint64 x)
+{
+  guint64 q = x ^ (ONES * '"');
+  guint64 b = x ^ (ONES * '\\');
+  guint64 ctl = (x - ONES * 0x20) & ~x;
+  guint64 zq = (q - ONES) & ~q;
+  guint64 zb = (b - ONES) & ~b;
+  return (ctl | zq | zb) & HIGHS;
+}
+
+/* The first byte in [p, end) that is '"', '\\' or < 0x20, or end. */
+static inline const char *
+find_special (const char *p, const char *end)
+{
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8 ('"');
+  const __m128i bslash = _mm_set1_epi8 ('\\');
+  const __m128i ctl = _mm_set1_epi8 (0x1F);
+  while (end - p >= 16)
+    {
+      __m128i x = _mm_loadu_si128 ((const __m128i *) p);
+      __m128i m = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote), _mm_cmpeq_epi8 (x, bslash)),
+                                _mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x));
+      int mask = _mm_movemask_epi8 (m);
+      if (mask != 0)
+        return p + __builtin_ctz (mask);
+      p += 16;
+    }
+#endif
+  while (end - p >= 8 && !string_special (load64 (p)))
+    p += 8;
+  while (p < end && (guchar) *p >= 0x20 && *p != '"' && *p != '\\')
+    p++;
+  return p;
+}
+
+static gboolean fail (Parser *ps, const char *at, const char *format, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+fail (Parser *ps, const char *at, const char *format, ...)
+{
+  if (ps->failed)
+    return FALSE;
+  ps->failed = TRUE;
+  va_list ap;
+  va_start (ap, format);
+  char *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error (ps->error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s at column %" G_GSIZE_FORMAT,
+               msg, (gsize) (at - ps->base) + 1);
+  g_free (msg);
+  return FALSE;
+}
+
+/* A description of the character at `at`, for messages. */
+static const char *
+describe (const char *at, const char *end, char buf[16])
+{
+  if (at >= end)
+    return "end of line";
+  guchar c = (guchar) *at;
+  if (c >= 0x20 && c < 0x7F)
+    g_snprintf (buf, 16, "'%c'", c);
+  else
+    g_snprintf (buf, 16, "byte 0x%02X", c);
+  return buf;
+}
+
+static gboolean
+expected (Parser *ps, const char *what)
+{
+  char buf[16];
+  return fail (ps, ps->p, "expected %s but found %s", what, describe (ps->p, ps->end, buf));
+}
+
+static inline void
+skip_ws (Parser *ps)
+{
+  while (ps->p < ps->end)
+    {
+      char c = *ps->p;
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+        ps->p++;
+      else
+        break;
+    }
+}
+
+static inline int
+hexval (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* ------------------------------------------------------------------ strings */
+
+/* ps->p at the opening quote.  Checks the string and leaves ps->p after the
+ * closing quote; *raw / *raw_len: the bytes between the quotes; *escaped:
+ * whether they hold a backslash. */
+static gboolean
+scan_string (Parser *ps, const char **raw, gsize *raw_len, gboolean *escaped)
+{
+  const char *p = ps->p + 1;
+  const char *end = ps->end;
+  gboolean esc = FALSE;
+
+  *raw = p;
+  for (;;)
+    {
+      p = find_special (p, end);
+      if (p >= end)
+        return fail (ps, ps->p, "unterminated string");
+      guchar c = (guchar) *p;
+      if (c == '"')
+        break;
+      if (c == '\\')
+        {
+          esc = TRUE;
+          if (p + 1 >= end)
+            return fail (ps, ps->p, "unterminated string");
+          switch (p[1])
+            {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+              p += 2;
+              break;
+            case 'u':
+              if (end - p < 6 || hexval (p[2]) < 0 || hexval (p[3]) < 0 || hexval (p[4]) < 0
+                  || hexval (p[5]) < 0)
+                return fail (ps, p, "invalid \\u escape (four hex digits expected)");
+              p += 6;
+              break;
+            default:
+              {
+                char buf[16];
+                return fail (ps, p, "invalid escape '\\' followed by %s",
+                             describe (p + 1, end, buf));
+              }
+            }
+          continue;
+        }
+      if (c < 0x20)
+        return fail (ps, p, "control character U+%04X in a string (must be escaped)", c);
+      p++;
+    }
+  *raw_len = p - *raw;
+  *escaped = esc;
+  ps->p = p + 1;
+  return TRUE;
+}
+
+static inline char *
+put_utf8 (char *o, gunichar u)
+{
+  return o + g_unichar_to_utf8 (u, o);
+}
+
+static inline guint
+hex4 (const char *p)
+{
+  return (hexval (p[0]) << 12) | (hexval (p[1]) << 8) | (hexval (p[2]) << 4) | hexval (p[3]);
+}
+
+/* Decodes an already scanned string body into `out` (room for raw_len + 1
+ * bytes; decoding never grows).  Returns the decoded length; NUL-terminates. */
+static gsize
+decode_string (Parser *ps, const char *raw, gsize raw_len, char *out)
+{
+  const char *p = raw;
+  const char *end = raw + raw_len;
+  char *o = out;
+
+  while (p < end)
+    {
+      const char *bs = memchr (p, '\\', end - p);
+      if (bs == NULL)
+        bs = end;
+      memcpy (o, p, bs - p);
+      o += bs - p;
+      p = bs;
+      if (p >= end)
+        break;
+      char e = p[1];
+      p += 2;
+      switch (e)
+        {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u':
+          {
+            guint u = hex4 (p);
+            p += 4;
+            if (u >= 0xD800 && u <= 0xDBFF)
+              {
+                if (end - p >= 6 && p[0] == '\\' && p[1] == 'u')
+                  {
+                    guint lo = hex4 (p + 2);
+                    if (lo >= 0xDC00 && lo <= 0xDFFF)
+                      {
+                        p += 6;
+                        o = put_utf8 (o, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+                        break;
+                      }
+                  }
+                u = 0xFFFD;
+                ps->n_replaced++;
+              }
+            else if ((u >= 0xDC00 && u <= 0xDFFF) || u == 0)
+              {
+                u = 0xFFFD;
+                ps->n_replaced++;
+              }
+            o = put_utf8 (o, u);
+            break;
+          }
+        default:
+          g_assert_not_reached ();  /* scan_string checked every escape */
+        }
+    }
+  *o = '\0';
+  return o - out;
+}
+
+/* Parses a string at ps->p into a new NUL-terminated buffer. */
+static char *
+parse_string_dup (Parser *ps, gsize *len)
+{
+  const char *raw;
+  gsize raw_len;
+  gboolean escaped;
+
+  if (!scan_string (ps, &raw, &raw_len, &escaped))
+    return NULL;
+  char *s = g_malloc (raw_len + 1);
+  if (!escaped)
+    {
+      memcpy (s, raw, raw_len);
+      s[raw_len] = '\0';
+      *len = raw_len;
+    }
+  else
+    *len = decode_string (ps, raw, raw_len, s);
+  return s;
+}
+
+/* Makes a decoded string valid UTF-8 (counting replacements); takes s. */
+static char *
+make_clean (Parser *ps, char *s, gsize *len)
+{
+  if (sluice_utf8_is_clean (s, *len))
+    return s;
+  GString *g = g_string_sized_new (*len + 8);
+  ps->n_replaced += sluice_utf8_sanitize (s, *len, g);
+  g_free (s);
+  *len = g->len;
+  return g_string_free (g, FALSE);
+}
+
+static char *
+parse_clean_string (Parser *ps, gsize *len)
+{
+  char *s = parse_string_dup (ps, len);
+  return s ? make_clean (ps, s, len) : NULL;
+}
+
+/* ------------------------------------------------------------------ values */
+
+static gboolean skip_value (Parser *ps);
+
+/* ps->p at the first character of a number.  Leaves ps->p after it;
+ * *is_int: no fraction and no exponent. */
+static gboolean
+scan_number (Parser *ps, gboolean *is_int)
+{
+  const char *p = ps->p;
+  const char *end = ps->end;
+  const char *start = p;
+
+  *is_int = TRUE;
+  if (p < end && *p == '-')
+    p++;
+  if (p >= end || !g_ascii_isdigit (*p))
+    {
+      ps->p = p;
+      return expected (ps, "a digit");
+    }
+  if (*p == '0')
+    {
+      p++;
+      if (p < end && g_ascii_isdigit (*p))
+        return fail (ps, start, "number with a leading zero");
+    }
+  else
+    while (p < end && g_ascii_isdigit (*p))
+      p++;
+  if (p < end && *p == '.')
+    {
+      *is_int = FALSE;
+      p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        {
+          ps->p = p;
+          return expected (ps, "a digit after '.'");
+        }
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      *is_int = FALSE;
+      p++;
+      if (p < end && (*p == '+' || *p == '-'))
+        p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        {
+          ps->p = p;
+          return expected (ps, "a digit in the exponent");
+        }
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+    }
+  ps->p = p;
+  return TRUE;
+}
+
+static gboolean
+scan_literal (Parser *ps, const char *word, gsize n)
+{
+  if ((gsize) (ps->end - ps->p) >= n && memcmp (ps->p, word, n) == 0)
+    {
+      ps->p += n;
+      return TRUE;
+    }
+  char buf[16];
+  return fail (ps, ps->p, "invalid literal starting with %s (expected a JSON value)",
+               describe (ps->p, ps->end, buf));
+}
+
+static gboolean
+enter (Parser *ps)
+{
+  if (++ps->depth > MAX_DEPTH)
+    return fail (ps, ps->p, "nesting deeper than %d levels", MAX_DEPTH);
+  return TRUE;
+}
+
+static gboolean
+skip_array (Parser *ps)
+{
+  if (!enter (ps))
+    return FALSE;
+  ps->p++;
+  skip_ws (ps);
+  if (ps->p < ps->end && *ps->p == ']')
+    {
+      ps->p++;
+      ps->depth--;
+      return TRUE;
+    }
+  for (;;)
+    {
+      if (!skip_value (ps))
+        return FALSE;
+      skip_ws (ps);
+      if (ps->p < ps->end && *ps->p == ',')
+        {
+          ps->p++;
+          skip_ws (ps);
+          if (ps->p < ps->end && *ps->p == ']')
+            return fail (ps, ps->p, "trailing comma in array");
+          continue;
+        }
+      if (ps->p < ps->end && *ps->p == ']')
+        {
+          ps->p++;
+          ps->depth--;
+          return TRUE;
+        }
+      return expected (ps, "',' or ']'");
+    }
+}
+
+static gboolean
+skip_object (Parser *ps)
+{
+  if (!enter (ps))
+    return FALSE;
+  ps->p++;
+  skip_ws (ps);
+  if (ps->p < ps->end && *ps->p == '}')
+    {
+      ps->p++;
+      ps->depth--;
+      return TRUE;
+    }
+  for (;;)
+    {
+      const char *raw;
+      gsize raw_len;
+      gboolean esc;
+      if (ps->p >= ps->end || *ps->p != '"')
+        return expected (ps, "a string (member name)");
+      if (!scan_string (ps, &raw, &raw_len, &esc))
+        return FALSE;
+      skip_ws (ps);
+      if (ps->p >= ps->end || *ps->p != ':')
+        return expected (ps, "':'");
+      ps->p++;
+      if (!skip_value (ps))
+        return FALSE;
+      skip_ws (ps);
+      if (ps->p < ps->end && *ps->p == ',')
+        {
+          ps->p++;
+          skip_ws (ps);
+          if (ps->p < ps->end && *ps->p == '}')
+            return fail (ps, ps->p, "trailing comma in object");
+          continue;
+        }
+      if (ps->p < ps->end && *ps->p == '}')
+        {
+          ps->p++;
+          ps->depth--;
+          return TRUE;
+        }
+      return expected (ps, "',' or '}'");
+    }
+}
+
+/* Validates any value at ps->p (after optional whitespace) and moves past it. */
+static gboolean
+skip_value (Parser *ps)
+{
+  skip_ws (ps);
+  if (ps->p >= ps->end)
+    return expected (ps, "a JSON value");
+  switch (*ps->p)
+    {
+    case '"':
+      {
+        const char *raw;
+        gsize raw_len;
+        gboolean esc;
+        return scan_string (ps, &raw, &raw_len, &esc);
+      }
+    case '{':
+      return skip_object (ps);
+    case '[':
+      return skip_array (ps);
+    case 't':
+      return scan_literal (ps, "true", 4);
+    case 'f':
+      return scan_literal (ps, "false", 5);
+    case 'n':
+      return scan_literal (ps, "null", 4);
+    default:
+      if (*ps->p == '-' || g_ascii_isdigit (*ps->p))
+        {
+          gboolean is_int;
+          return scan_number (ps, &is_int);
+        }
+      return expected (ps, "a JSON value");
+    }
+}
+
+/* Skips a value (after whitespace); returns a NUL-terminated copy of its raw
+ * text, made valid UTF-8. */
+static char *
+dup_raw_value (Parser *ps, gsize *len)
+{
+  skip_ws (ps);
+  const char *start = ps->p;
+  if (!skip_value (ps))
+    return NULL;
+  *len = ps->p - start;
+  return make_clean (ps, g_strndup (start, *len), len);
+}
+
+/* ------------------------------------------------------------------- meta */
+
+/* Stack buffer with heap fallback for decoded keys and short values. */
+typedef struct {
+  char stack[256];
+  char *heap;
+} Scratch;
+
+static char *
+scratch_get (Scratch *sc, gsize n)
+{
+  if (n <= sizeof sc->stack)
+    return sc->stack;
+  g_free (sc->heap);
+  sc->heap = g_malloc (n);
+  return sc->heap;
+}
+
+/* Parses a string at ps->p into scratch (clean UTF-8).  The result may be
+ * heap-allocated by make_clean: *owned is set then. */
+static char *
+parse_string_scratch (Parser *ps, Scratch *sc, gsize *len, char **owned)
+{
+  const char *raw;
+  gsize raw_len;
+  gboolean escaped;
+
+  *owned = NULL;
+  if (!scan_string (ps, &raw, &raw_len, &escaped))
+    return NULL;
+  char *s = scratch_get (sc, raw_len + 1);
+  if (escaped)
+    *len = decode_string (ps, raw, raw_len, s);
+  else
+    {
+      memcpy (s, raw, raw_len);
+      s[raw_len] = '\0';
+      *len = raw_len;
+    }
+  if (!sluice_utf8_is_clean (s, *len))
+    {
+      GString *g = g_string_sized_new (*len + 8);
+      ps->n_replaced += sluice_utf8_sanitize (s, *len, g);
+      *len = g->len;
+      *owned = g_string_free (g, FALSE);
+      return *owned;
+    }
+  return s;
+}
+
+/* A string array at ps->p: TRUE with the strings in *list when every element
+ * is a string; FALSE with ps->p unchanged (and no error) otherwise, or FALSE
+ * with ps->failed on a syntax error. */
+static gboolean
+try_string_list (Parser *ps, GPtrArray **list)
+{
+  const char *save = ps->p;
+  GPtrArray *arr = g_ptr_array_new_with_free_func (g_free);
+
+  ps->p++;
+  skip_ws (ps);
+  if (ps->p < ps->end && *ps->p == ']')
+    {
+      ps->p++;
+      *list = arr;
+      return TRUE;
+    }
+  for (;;)
+    {
+      skip_ws (ps);
+      if (ps->p >= ps->end || *ps->p != '"')
+        break;
+      gsize len;
+      char *s = parse_clean_string (ps, &len);
+      if (s == NULL)
+        goto failed;
+      g_ptr_array_add (arr, s);
+      skip_ws (ps);
+      if (ps->p < ps->end && *ps->p == ',')
+        {
+          ps->p++;
+          continue;
+        }
+      if (ps->p < ps->end && *ps->p == ']')
+        {
+          ps->p++;
+          g_ptr_array_add (arr, NULL);
+          *list = arr;
+          return TRUE;
+        }
+      break;
+    }
+failed:
+  g_ptr_array_unref (arr);
+  ps->p = save;
+  return FALSE;
+}
+
+static gboolean
+parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
+{
+  skip_ws (ps);
+  if (ps->p >= ps->end)
+    return expected (ps, "a JSON value");
+
+  char c = *ps->p;
+  switch (c)
+    {
+    case '"':
+      {
+        Scratch sc = { .heap = NULL };
+        char *owned;
+        gsize len;
+        char *s = parse_string_scratch (ps, &sc, &len, &owned);
+        if (s != NULL)
+          sluice_attrs_set_string_len (meta, key, s, len);
+        g_free (owned);
+        g_free (sc.heap);
+        return s != NULL;
+      }
+    case 't':
+      if (!scan_literal (ps, "true", 4))
+        return FALSE;
+      sluice_attrs_set_bool (meta, key, TRUE);
+      return TRUE;
+    case 'f':
+      if (!scan_literal (ps, "false", 5))
+        return FALSE;
+      sluice_attrs_set_bool (meta, key, FALSE);
+      return TRUE;
+    case 'n':
+      if (!scan_literal (ps, "null", 4))
+        return FALSE;
+      sluice_attrs_set_null (meta, key);
+      return TRUE;
+    case '[':
+      {
+        GPtrArray *list = NULL;
+        if (try_string_list (ps, &list))
+          {
+            sluice_attrs_set_string_list (meta, key, (const char *const *) list->pdata,
+                                          list->len > 0 ? (gssize) list->len - 1 : 0);
+            g_ptr_array_unref (list);
+            return TRUE;
+          }
+        if (ps->failed)
+          return FALSE;
+        break;   /* a mixed array: keep it as raw JSON */
+      }
+    case '{':
+      break;
+    default:
+      if (c == '-' || g_ascii_isdigit (c))
+        {
+          const char *start = ps->p;
+          gboolean is_int;
+          if (!scan_number (ps, &is_int))
+            return FALSE;
+          char buf[64];
+          gsize n = ps->p - start;
+          if (n < sizeof buf)
+            {
+              memcpy (buf, start, n);
+              buf[n] = '\0';
+              char *stop = NULL;
+              errno = 0;
+              if (is_int)
+                {
+                  gint64 v = g_ascii_strtoll (buf, &stop, 10);
+                  if (errno == 0 && stop == buf + n)
+                    {
+                      sluice_attrs_set_int (meta, key, v);
+                      return TRUE;
+                    }
+                }
+              else
+                {
+                  double d = g_ascii_strtod (buf, &stop);
+                  if (errno == 0 && stop == buf + n && isfinite (d))
+                    {
+                      sluice_attrs_set_double (meta, key, d);
+                      return TRUE;
+                    }
+                }
+            }
+          /* Out of range for gint64 / double, or very long: keep the exact
+           * text as a raw JSON value. */
+          char *raw = g_strndup (start, n);
+          sluice_attrs_set_json (meta, key, raw);
+          g_free (raw);
+          return TRUE;
+        }
+      return expected (ps, "a JSON value");
+    }
+
+  /* Objects and mixed arrays: the raw text. */
+  gsize len;
+  char *raw = dup_raw_value (ps, &len);
+  if (raw == NULL)
+    return FALSE;
+  sluice_attrs_set_json (meta, key, raw);
+  g_free (raw);
+  return TRUE;
+}
+
+static gboolean
+parse_meta (Parser *ps, SluiceAttrs *meta)
+{
+  if (!enter (ps))
+    return FALSE;
+  ps->p++;
+  skip_ws (ps);
+  if (ps->p < ps->end && *ps->p == '}')
+    {
+      ps->p++;
+      ps->depth--;
+      return TRUE;
+    }
+  for (;;)
+    {
+      if (ps->p >= ps->end || *ps->p != '"')
+        return expected (ps, "a string (member name)");
+      Scratch sc = { .heap = NULL };
+      char *owned;
+      gsize klen;
+      char *key = parse_string_scratch (ps, &sc, &klen, &owned);
+      gboolean ok = key != NULL;
+      if (ok)
+        {
+          skip_ws (ps);
+          if (ps->p >= ps->end || *ps->p != ':')
+            ok = expected (ps, "':'");
+          else
+            {
+              ps->p++;
+              ok = parse_meta_value (ps, meta, key);
+            }
+        }
+      g_free (owned);
+      g_free (sc.heap);
+      if (!ok)
+        return FALSE;
+      skip_ws (ps);
+      if (ps->p < ps->end && *ps->p == ',')
+        {
+          ps->p++;
+          skip_ws (ps);
+          if (ps->p < ps->end && *ps->p == '}')
+            return fail (ps, ps->p, "trailing comma in object");
+          continue;
+        }
+      if (ps->p < ps->end && *ps->p == '}')
+        {
+          ps->p++;
+          ps->depth--;
+          return TRUE;
+        }
+      return expected (ps, "',' or '}'");
+    }
+}
+
+/* --------------------------------------------------------------- document */
+
+typedef enum { KEY_OTHER, KEY_ID, KEY_TEXT, KEY_META, KEY_DROP } KeyKind;
+
+static KeyKind
+classify_key (const char *raw, gsize len, gboolean escaped)
+{
+  if (escaped)
+    return KEY_OTHER;   /* decoded below if needed */
+  switch (len)
+    {
+    case 2:
+      return memcmp (raw, "id", 2) == 0 ? KEY_ID : KEY_OTHER;
+    case 4:
+      if (memcmp (raw, "text", 4) == 0)
+        return KEY_TEXT;
+      if (memcmp (raw, "meta", 4) == 0)
+        return KEY_META;
+      return KEY_OTHER;
+    case 5:
+      return memcmp (raw, "views", 5) == 0 ? KEY_DROP : KEY_OTHER;
+    case 6:
+      return memcmp (raw, "source", 6) == 0 ? KEY_DROP : KEY_OTHER;
+    case 11:
+      return memcmp (raw, "annotations", 11) == 0 ? KEY_DROP : KEY_OTHER;
+    default:
+      return KEY_OTHER;
+    }
+}
+
+gboolean
+sluice_json_parse_document (const char *line, gsize len,
+                            char **id, char **text, gsize *text_len,
+                            guint *n_replaced,
+                            SluiceAttrs *meta, GString *extra,
+                            GError **error)
+{
+  Parser ps = { .base = line, .p = line, .end = line + len, .error = error };
+  char *the_id = NULL;
+  char *the_text = NULL;
+  gsize the_text_len = 0;
+  gboolean have_text = FALSE;
+  gsize extra_start = extra ? extra->len : 0;
+
+  g_return_val_if_fail (line != NULL || len == 0, FALSE);
+
+  skip_ws (&ps);
+  if (ps.p >= ps.end || *ps.p != '{')
+    {
+      expected (&ps, "'{' (a JSON object)");
+      goto failed;
+    }
+  ps.depth = 1;
+  ps.p++;
+  skip_ws (&ps);
+  if (ps.p < ps.end && *ps.p == '}')
+    ps.p++;
+  else
+    for (;;)
+      {
+        const char *raw;
+        gsize raw_len;
+        gboolean esc;
+        const char *key_start = ps.p;
+
+        if (ps.p >= ps.end || *ps.p != '"')
+          {
+            expected (&ps, "a string (member name)");
+            goto failed;
+          }
+        if (!scan_string (&ps, &raw, &raw_len, &esc))
+          goto failed;
+        const char *key_end = ps.p;
+        KeyKind kind = classify_key (raw, raw_len, esc);
+        if (esc)
+          {
+            /* A key written with escapes ("t\u0065xt") means the same. */
+            Scratch sc = { .heap = NULL };
+            char *buf = scratch_get (&sc, raw_len + 1);
+            gsize dlen = decode_string (&ps, raw, raw_len, buf);
+            kind = classify_key (buf, dlen, FALSE);
+            g_free (sc.heap);
+          }
+        skip_ws (&ps);
+        if (ps.p >= ps.end || *ps.p != ':')
+          {
+            expected (&ps, "':'");
+            goto failed;
+          }
+        ps.p++;
+        skip_ws (&ps);
+        const char *value_start = ps.p;
+
+        switch (kind)
+          {
+          case KEY_TEXT:
+            if (ps.p >= ps.end || *ps.p != '"')
+              {
+                if (!skip_value (&ps))
+                  goto failed;
+                fail (&ps, value_start, "\"text\" is not a string");
+                goto failed;
+              }
+            g_free (the_text);
+            the_text = parse_string_dup (&ps, &the_text_len);
+            if (the_text == NULL)
+              goto failed;
+            have_text = TRUE;
+            break;
+
+          case KEY_ID:
+            g_clear_pointer (&the_id, g_free);
+            if (ps.p < ps.end && *ps.p == '"')
+              {
+                gsize idlen;
+                the_id = parse_clean_string (&ps, &idlen);
+                if (the_id == NULL)
+                  goto failed;
+              }
+            else if (ps.p < ps.end && (*ps.p == '-' || g_ascii_isdigit (*ps.p)))
+              {
+                gboolean is_int;
+                if (!scan_number (&ps, &is_int))
+                  goto failed;
+                the_id = g_strndup (value_start, ps.p - value_start);
+              }
+            else if (ps.p < ps.end && *ps.p == 'n')
+              {
+                if (!scan_literal (&ps, "null", 4))   /* null: no id */
+                  goto failed;
+              }
+            else
+              {
+                if (!skip_value (&ps))
+                  goto failed;
+                fail (&ps, value_start, "\"id\" is not a string or a number");
+                goto failed;
+              }
+            break;
+
+          case KEY_META:
+            if (meta != NULL)
+              {
+                sluice_attrs_clear (meta);   /* a repeated "meta": the last wins */
+                sluice_attrs_init (meta);
+              }
+            if (ps.p < ps.end && *ps.p == '{')
+              {
+                if (meta != NULL)
+                  {
+                    if (!parse_meta (&ps, meta))
+                      goto failed;
+                  }
+                else if (!skip_value (&ps))
+                  goto failed;
+              }
+            else if (ps.p < ps.end && *ps.p == 'n')
+              {
+                if (!scan_literal (&ps, "null", 4))   /* null: no metadata */
+                  goto failed;
+              }
+            else
+              {
+                if (!skip_value (&ps))
+                  goto failed;
+                fail (&ps, value_start, "\"meta\" is not an object");
+                goto failed;
+              }
+            break;
+
+          case KEY_DROP:
+            if (!skip_value (&ps))
+              goto failed;
+            break;
+
+          case KEY_OTHER:
+          default:
+            if (!skip_value (&ps))
+              goto failed;
+            if (extra != NULL)
+              {
+                gsize at = extra->len;
+                g_string_append_c (extra, ',');
+                g_string_append_len (extra, key_start, key_end - key_start);
+                g_string_append_c (extra, ':');
+                g_string_append_len (extra, value_start, ps.p - value_start);
+                const char *m = extra->str + at;
+                gsize mlen = extra->len - at;
+                if (!sluice_utf8_is_clean (m, mlen))
+                  {
+                    /* Replace invalid bytes (they can only be inside
+                     * strings, so the JSON stays valid). */
+                    char *copy = g_strndup (m, mlen);
+                    g_string_truncate (extra, at);
+                    ps.n_replaced += sluice_utf8_sanitize (copy, mlen, extra);
+                    g_free (copy);
+                  }
+              }
+            break;
+          }
+
+        skip_ws (&ps);
+        if (ps.p < ps.end && *ps.p == ',')
+          {
+            ps.p++;
+            skip_ws (&ps);
+            if (ps.p < ps.end && *ps.p == '}')
+              {
+                fail (&ps, ps.p, "trailing comma in object");
+                goto failed;
+              }
+            continue;
+          }
+        if (ps.p < ps.end && *ps.p == '}')
+          {
+            ps.p++;
+            break;
+          }
+        expected (&ps, "',' or '}'");
+        goto failed;
+      }
+
+  skip_ws (&ps);
+  if (ps.p < ps.end)
+    {
+      char buf[16];
+      fail (&ps, ps.p, "unexpected %s after the JSON object", describe (ps.p, ps.end, buf));
+      goto failed;
+    }
+  if (!have_text)
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "no \"text\" member");
+      goto failed;
+    }
+
+  *id = the_id;
+  *text = the_text;
+  *text_len = the_text_len;
+  if (n_replaced != NULL)
+    *n_replaced = ps.n_replaced;
+  return TRUE;
+
+failed:
+  g_free (the_id);
+  g_free (the_text);
+  if (extra != NULL)
+    g_string_truncate (extra, extra_start);
+  *id = NULL;
+  *text = NULL;
+  *text_len = 0;
+  if (n_replaced != NULL)
+    *n_replaced = 0;
+  return FALSE;
+}

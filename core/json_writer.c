@@ -1,0 +1,428 @@
+/* sluice — the JSONL writer.
+ *
+ * Hand-written rather than json-glib: building a JsonNode tree per document
+ * and generating from it runs several times slower than the runner's target
+ * (see bench/README.md for the measurement); json-glib stays the oracle of
+ * tests/test_json.c, which parses everything written here.
+ *
+ * Format of one document (one line, no spaces):
+ *   {"id":..,"source":..,"text":..,"meta":{..},
+ *    "annotations":[{"type","start","end","text","stage","attrs":{..}}, ...]
+ *    [,"views":[{"stage":..,"text":..}, ...]] <extra members>}
+ * - start/end are Unicode code point offsets into "text", end exclusive;
+ * - annotations are sorted by (start, -end, insertion order);
+ * - doubles are written in the shortest form that reads back to the same
+ *   double; an integral double always keeps a ".0" (20.0, -3.0, 1e+21), so a
+ *   value that was a double stays a double for a reader that cares; NaN and
+ *   infinities are written as null;
+ * - strings: '"', '\\' and control characters U+0000..U+001F are escaped
+ *   (\b \t \n \f \r or \u00XX); everything else, DEL and U+2028/U+2029
+ *   included, is written as UTF-8 bytes.
+ * - a NULL id or source is written as null.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+static inline guint64
+load64 (const char *p)
+{
+  guint64 x;
+  memcpy (&x, p, sizeof x);
+  return x;
+}
+
+/* Non-zero when x holds a byte < 0x20, '"' or '\\'. */
+static inline guint64
+needs_escape (guint64 x)
+{
+  guint64 q = x ^ (ONES * '"');
+  guint64 b = x ^ (ONES * '\\');
+  guint64 ctl = (x - ONES * 0x20) & ~x;
+  guint64 zq = (q - ONES) & ~q;
+  guint64 zb = (b - ONES) & ~b;
+  return (ctl | zq | zb) & HIGHS;
+}
+
+/* The first byte in [p, end) that must be escaped, or end. */
+static inline const char *
+find_escape (const char *p, const char *end)
+{
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8 ('"');
+  const __m128i bslash = _mm_set1_epi8 ('\\');
+  const __m128i ctl = _mm_set1_epi8 (0x1F);
+  while (end - p >= 16)
+    {
+      __m128i x = _mm_loadu_si128 ((const __m128i *) p);
+      __m128i m = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote), _mm_cmpeq_epi8 (x, bslash)),
+                                _mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x));
+      int mask = _mm_movemask_epi8 (m);
+      if (mask != 0)
+        return p + __builtin_ctz (mask);
+      p += 16;
+    }
+#endif
+  while (end - p >= 8 && !needs_escape (load64 (p)))
+    p += 8;
+  while (p < end && (guchar) *p >= 0x20 && *p != '"' && *p != '\\')
+    p++;
+  return p;
+}
+
+/* g_string_append_len without the overlap checks of g_string_insert_len. */
+static inline void
+put (GString *out, const char *s, gsize n)
+{
+  if (G_LIKELY (out->len + n < out->allocated_len))
+    {
+      memcpy (out->str + out->len, s, n);
+      out->len += n;
+      out->str[out->len] = '\0';
+    }
+  else
+    g_string_append_len (out, s, n);
+}
+
+static inline void
+putc1 (GString *out, char c)
+{
+  if (G_LIKELY (out->len + 1 < out->allocated_len))
+    {
+      out->str[out->len++] = c;
+      out->str[out->len] = '\0';
+    }
+  else
+    putc1 (out, c);
+}
+
+#define PUT_LIT(out, lit) put ((out), (lit), sizeof (lit) - 1)
+
+static void
+put_uint (GString *out, guint64 v)
+{
+  char buf[24];
+  char *e = buf + sizeof buf;
+  char *p = e;
+  do
+    {
+      *--p = (char) ('0' + v % 10);
+      v /= 10;
+    }
+  while (v != 0);
+  put (out, p, e - p);
+}
+
+static void
+put_int (GString *out, gint64 v)
+{
+  if (v < 0)
+    {
+      putc1 (out, '-');
+      put_uint (out, (guint64) 0 - (guint64) v);
+    }
+  else
+    put_uint (out, (guint64) v);
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+void
+sluice_json_append_string (GString *out, const char *s, gsize len)
+{
+  const char *p = s;
+  const char *end = s + len;
+
+  /* One reservation for the common case of few escapes. */
+  if (out->len + len + 3 >= out->allocated_len)
+    {
+      gsize at = out->len;
+      g_string_set_size (out, at + len + 16);
+      g_string_truncate (out, at);
+    }
+  putc1 (out, '"');
+  for (;;)
+    {
+      const char *q = find_escape (p, end);
+      if (q > p)
+        put (out, p, q - p);
+      if (q == end)
+        break;
+
+      guchar c = (guchar) *q;
+      char esc[6] = { '\\', 0, 0, 0, 0, 0 };
+      gsize n = 2;
+      switch (c)
+        {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\r': esc[1] = 'r'; break;
+        default:
+          esc[1] = 'u';
+          esc[2] = '0';
+          esc[3] = '0';
+          esc[4] = hexdigits[c >> 4];
+          esc[5] = hexdigits[c & 0xF];
+          n = 6;
+          break;
+        }
+      put (out, esc, n);
+      p = q + 1;
+    }
+  putc1 (out, '"');
+}
+
+static inline void
+append_cstring (GString *out, const char *s)
+{
+  if (s == NULL)
+    PUT_LIT (out, "null");
+  else
+    sluice_json_append_string (out, s, strlen (s));
+}
+
+static void
+append_double (GString *out, double d)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (d))
+    {
+      PUT_LIT (out, "null");
+      return;
+    }
+  /* Shortest of %.15g, %.16g, %.17g that reads back to the same value. */
+  static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_ascii_formatd (buf, sizeof buf, formats[i], d);
+      if (i == G_N_ELEMENTS (formats) - 1 || g_ascii_strtod (buf, NULL) == d)
+        break;
+    }
+  g_string_append (out, buf);
+  /* Integral: "20" -> "20.0" (but "1e+21" is already a double literal). */
+  if (strpbrk (buf, ".eEn") == NULL)
+    PUT_LIT (out, ".0");
+}
+
+void
+sluice_json_append_attr_value (GString *out, const SluiceAttr *attr)
+{
+  switch (attr->type)
+    {
+    case SLUICE_VALUE_STRING:
+      append_cstring (out, attr->v.s);
+      break;
+    case SLUICE_VALUE_INT:
+      put_int (out, attr->v.i);
+      break;
+    case SLUICE_VALUE_DOUBLE:
+      append_double (out, attr->v.d);
+      break;
+    case SLUICE_VALUE_BOOL:
+      if (attr->v.b)
+        PUT_LIT (out, "true");
+      else
+        PUT_LIT (out, "false");
+      break;
+    case SLUICE_VALUE_STRING_LIST:
+      putc1 (out, '[');
+      if (attr->v.list != NULL)
+        for (guint i = 0; attr->v.list[i] != NULL; i++)
+          {
+            if (i > 0)
+              putc1 (out, ',');
+            append_cstring (out, attr->v.list[i]);
+          }
+      putc1 (out, ']');
+      break;
+    case SLUICE_VALUE_JSON:
+      if (attr->v.s != NULL && attr->v.s[0] != '\0')
+        g_string_append (out, attr->v.s);
+      else
+        PUT_LIT (out, "null");
+      break;
+    case SLUICE_VALUE_NULL:
+    case SLUICE_VALUE_NONE:
+    default:
+      PUT_LIT (out, "null");
+      break;
+    }
+}
+
+void
+sluice_json_append_attrs (GString *out, const SluiceAttrs *attrs)
+{
+  putc1 (out, '{');
+  if (attrs != NULL)
+    for (guint i = 0; i < attrs->n; i++)
+      {
+        const SluiceAttr *a = &attrs->items[i];
+        if (i > 0)
+          putc1 (out, ',');
+        append_cstring (out, a->key);
+        putc1 (out, ':');
+        sluice_json_append_attr_value (out, a);
+      }
+  putc1 (out, '}');
+}
+
+/* ------------------------------------------------------------ annotations */
+
+typedef struct {
+  gsize start, end;   /* bytes */
+  guint idx;          /* insertion order */
+} AnnRef;
+
+static int
+annref_cmp (const void *a, const void *b)
+{
+  const AnnRef *x = a, *y = b;
+  if (x->start != y->start)
+    return x->start < y->start ? -1 : 1;
+  if (x->end != y->end)
+    return x->end > y->end ? -1 : 1;        /* longer first */
+  return x->idx < y->idx ? -1 : (x->idx > y->idx);
+}
+
+typedef struct {
+  gsize byte;
+  gsize *slot;        /* where its code point offset goes */
+} OffRef;
+
+static int
+offref_cmp (const void *a, const void *b)
+{
+  const OffRef *x = a, *y = b;
+  return x->byte < y->byte ? -1 : (x->byte > y->byte);
+}
+
+static void
+write_annotations (GString *out, const SluiceDocument *doc)
+{
+  guint n = doc->annotations ? doc->annotations->len : 0;
+
+  PUT_LIT (out, "\"annotations\":[");
+  if (n == 0)
+    {
+      putc1 (out, ']');
+      return;
+    }
+
+  AnnRef *refs = g_new (AnnRef, n);
+  gsize *cps = g_new (gsize, 2 * (gsize) n);       /* code point start, end per ref */
+  OffRef *offs = g_new (OffRef, 2 * (gsize) n);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const SluiceAnnotation *ann = g_ptr_array_index (doc->annotations, i);
+      gsize s = MIN (ann->start, doc->len);
+      gsize e = MIN (MAX (ann->end, s), doc->len);
+      refs[i].start = s;
+      refs[i].end = e;
+      refs[i].idx = i;
+    }
+  qsort (refs, n, sizeof *refs, annref_cmp);
+
+  /* Byte -> code point: one pass over the text at sorted offsets. */
+  for (guint i = 0; i < n; i++)
+    {
+      offs[2 * i].byte = refs[i].start;
+      offs[2 * i].slot = &cps[2 * i];
+      offs[2 * i + 1].byte = refs[i].end;
+      offs[2 * i + 1].slot = &cps[2 * i + 1];
+    }
+  qsort (offs, 2 * (gsize) n, sizeof *offs, offref_cmp);
+  gsize at_byte = 0, at_cp = 0;
+  for (gsize k = 0; k < 2 * (gsize) n; k++)
+    {
+      at_cp += sluice_utf8_count_chars (doc->text + at_byte, offs[k].byte - at_byte);
+      at_byte = offs[k].byte;
+      *offs[k].slot = at_cp;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      const SluiceAnnotation *ann = g_ptr_array_index (doc->annotations, refs[i].idx);
+      if (i > 0)
+        putc1 (out, ',');
+      PUT_LIT (out, "{\"type\":");
+      append_cstring (out, ann->type);
+      PUT_LIT (out, ",\"start\":");
+      put_uint (out, cps[2 * i]);
+      PUT_LIT (out, ",\"end\":");
+      put_uint (out, cps[2 * i + 1]);
+      PUT_LIT (out, ",\"text\":");
+      sluice_json_append_string (out, doc->text + refs[i].start, refs[i].end - refs[i].start);
+      PUT_LIT (out, ",\"stage\":");
+      append_cstring (out, ann->stage ? ann->stage : "");
+      PUT_LIT (out, ",\"attrs\":");
+      sluice_json_append_attrs (out, &ann->attrs);
+      putc1 (out, '}');
+    }
+  putc1 (out, ']');
+
+  g_free (offs);
+  g_free (cps);
+  g_free (refs);
+}
+
+void
+sluice_json_write_document (GString *out, const SluiceDocument *doc, gboolean emit_views)
+{
+  PUT_LIT (out, "{\"id\":");
+  append_cstring (out, doc->id);
+  PUT_LIT (out, ",\"source\":");
+  append_cstring (out, doc->source);
+  PUT_LIT (out, ",\"text\":");
+  sluice_json_append_string (out, doc->text ? doc->text : "", doc->text ? doc->len : 0);
+  PUT_LIT (out, ",\"meta\":");
+  sluice_json_append_attrs (out, &doc->meta);
+  putc1 (out, ',');
+  write_annotations (out, doc);
+
+  if (emit_views && doc->views != NULL && doc->views->len > 0)
+    {
+      PUT_LIT (out, ",\"views\":[");
+      for (guint i = 0; i < doc->views->len; i++)
+        {
+          const SluiceView *v = &g_array_index (doc->views, SluiceView, i);
+          if (i > 0)
+            putc1 (out, ',');
+          PUT_LIT (out, "{\"stage\":");
+          append_cstring (out, v->stage ? v->stage : "");
+          PUT_LIT (out, ",\"text\":");
+          sluice_json_append_string (out, v->text ? v->text : "", v->text ? v->len : 0);
+          putc1 (out, '}');
+        }
+      putc1 (out, ']');
+    }
+
+  if (doc->extra_json != NULL && doc->extra_json_len > 0)
+    g_string_append_len (out, doc->extra_json, doc->extra_json_len);
+  PUT_LIT (out, "}\n");
+}
+
+char *
+sluice_document_to_json (const SluiceDocument *doc)
+{
+  g_return_val_if_fail (doc != NULL, NULL);
+
+  GString *out = g_string_sized_new (doc->len + 256);
+  sluice_json_write_document (out, doc, doc->keep_views);
+  if (out->len > 0 && out->str[out->len - 1] == '\n')
+    g_string_truncate (out, out->len - 1);
+  return g_string_free (out, FALSE);
+}

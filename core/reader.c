@@ -1,0 +1,515 @@
+/* sluice — input readers: files, directories (recursed in sorted order,
+ * hidden entries skipped), stdin; plain text (one document per file) and
+ * JSONL (one document per line).  Memory stays bounded: a file is read whole
+ * only up to max_document_bytes, and JSONL is read line by line. */
+#include "core.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_CHUNK (256 * 1024)
+#define BINARY_SNIFF_BYTES (64 * 1024)
+
+struct _SluiceReader {
+  GQueue pending;               /* char* paths still to open (front = next) */
+  SluiceInputFormat format;
+  gsize max_bytes;
+  gsize max_line;
+  gboolean reject_invalid;
+  gboolean keep_views;
+  GHashTable *seen_dirs;        /* "dev:ino" of directories entered */
+
+  /* The JSONL stream being read, if any. */
+  int fd;
+  gboolean is_stdin;
+  char *name;                   /* display name of the current stream */
+  char *base;                   /* its base name without extension */
+  guint64 lineno;
+  char *buf;
+  gsize buf_len;                /* bytes held */
+  gsize buf_pos;                /* start of the unread part */
+  gsize buf_alloc;
+  gboolean eof;
+  gboolean skipping;            /* discarding an over-long line */
+  GString *scratch;
+  GString *extra;
+};
+
+SluiceReader *
+sluice_reader_new (const char *const *inputs, SluiceInputFormat format,
+                   gsize max_document_bytes, gboolean reject_invalid_utf8, gboolean keep_views)
+{
+  SluiceReader *r = g_new0 (SluiceReader, 1);
+  g_queue_init (&r->pending);
+  if (inputs == NULL || inputs[0] == NULL)
+    g_queue_push_tail (&r->pending, g_strdup ("-"));
+  else
+    for (guint i = 0; inputs[i]; i++)
+      g_queue_push_tail (&r->pending, g_strdup (inputs[i]));
+  r->format = format;
+  r->max_bytes = max_document_bytes ? max_document_bytes : SLUICE_DEFAULT_MAX_DOCUMENT_BYTES;
+  /* A JSON-escaped text can be up to 6 bytes per input byte. */
+  r->max_line = r->max_bytes > G_MAXSIZE / 8 ? G_MAXSIZE / 2 : r->max_bytes * 6 + (1 << 20);
+  r->reject_invalid = reject_invalid_utf8;
+  r->keep_views = keep_views;
+  r->seen_dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  r->fd = -1;
+  r->scratch = g_string_new (NULL);
+  r->extra = g_string_new (NULL);
+  return r;
+}
+
+static void
+close_stream (SluiceReader *r)
+{
+  if (r->fd >= 0 && !r->is_stdin)
+    close (r->fd);
+  r->fd = -1;
+  r->is_stdin = FALSE;
+  g_clear_pointer (&r->name, g_free);
+  g_clear_pointer (&r->base, g_free);
+  g_clear_pointer (&r->buf, g_free);
+  r->buf_len = r->buf_pos = r->buf_alloc = 0;
+  r->eof = FALSE;
+  r->skipping = FALSE;
+  r->lineno = 0;
+}
+
+void
+sluice_reader_free (SluiceReader *r)
+{
+  if (r == NULL)
+    return;
+  close_stream (r);
+  g_queue_clear_full (&r->pending, g_free);
+  g_hash_table_unref (r->seen_dirs);
+  g_string_free (r->scratch, TRUE);
+  g_string_free (r->extra, TRUE);
+  g_free (r);
+}
+
+static char *
+stem_of (const char *path)
+{
+  if (strcmp (path, "-") == 0)
+    return g_strdup ("stdin");
+  char *base = g_path_get_basename (path);
+  char *dot = strrchr (base, '.');
+  if (dot && dot != base)
+    *dot = '\0';
+  return base;
+}
+
+static gboolean
+is_jsonl_name (const char *path)
+{
+  return g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".ndjson");
+}
+
+/* Text of a document, sanitised per policy; NULL + error when rejected. */
+static SluiceDocument *
+make_document (SluiceReader *r, char *id, char *source, const char *raw, gsize len,
+               gsize pre_replaced, GError **error)
+{
+  if (len > r->max_bytes)
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
+                   "%s: document '%s' is %" G_GSIZE_FORMAT " bytes, over max_document_bytes (%"
+                   G_GSIZE_FORMAT "); not processed (raise max_document_bytes in the pipeline "
+                   "to accept it)", source, id, len, r->max_bytes);
+      g_free (id);
+      g_free (source);
+      return NULL;
+    }
+  GString *clean = g_string_sized_new (len + 1);
+  gsize replaced = sluice_utf8_sanitize (raw, len, clean) + pre_replaced;
+  if (replaced > 0 && r->reject_invalid)
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
+                   "%s: document '%s' holds %" G_GSIZE_FORMAT " invalid UTF-8 sequence(s) or NUL "
+                   "byte(s); rejected (invalid_utf8 = \"reject\")", source, id, replaced);
+      g_string_free (clean, TRUE);
+      g_free (id);
+      g_free (source);
+      return NULL;
+    }
+  gsize clen = clean->len;
+  SluiceDocument *doc = sluice_document_new_take (id, source, g_string_free (clean, FALSE), clen);
+  doc->keep_views = r->keep_views;
+  if (replaced > 0)
+    sluice_document_add_warning (doc, "invalid UTF-8: %" G_GSIZE_FORMAT " invalid sequence(s) "
+                                 "or NUL byte(s) replaced with U+FFFD", replaced);
+  return doc;
+}
+
+/* Share of NUL bytes and invalid UTF-8 in the first bytes. */
+static gboolean
+looks_binary (const char *data, gsize len)
+{
+  gsize n = MIN (len, BINARY_SNIFF_BYTES);
+  if (n == 0 || memchr (data, '\0', n) == NULL)
+    return FALSE;
+  gsize bad = 0;
+  const char *p = data, *end = data + n;
+  while (p < end)
+    {
+      const char *stop;
+      if (g_utf8_validate_len (p, (gsize) (end - p), &stop))
+        break;
+      p = stop;
+      if (p < end)
+        {
+          /* NULs are counted below; a sequence cut by the sniff window is not bad. */
+          if (*p != '\0' && end - p >= 4)
+            bad++;
+          p++;
+        }
+    }
+  for (gsize i = 0; i < n; i++)
+    if (data[i] == '\0')
+      bad++;
+  return bad * 10 > n;  /* more than 10% */
+}
+
+static gboolean
+read_all (int fd, gsize limit, GString *out, gboolean *too_big, GError **error, const char *name)
+{
+  *too_big = FALSE;
+  for (;;)
+    {
+      if (out->len > limit)
+        {
+          *too_big = TRUE;
+          return TRUE;
+        }
+      gsize want = READ_CHUNK;
+      g_string_set_size (out, out->len + want);
+      ssize_t n = read (fd, out->str + out->len - want, want);
+      if (n < 0)
+        {
+          g_string_set_size (out, out->len - want);
+          if (errno == EINTR)
+            continue;
+          g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s: read error: %s", name,
+                       g_strerror (errno));
+          return FALSE;
+        }
+      g_string_set_size (out, out->len - want + (gsize) n);
+      if (n == 0)
+        return TRUE;
+    }
+}
+
+static SluiceDocument *
+read_text_document (SluiceReader *r, const char *path, GError **error)
+{
+  gboolean is_stdin = strcmp (path, "-") == 0;
+  int fd = is_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s: cannot open: %s", path,
+                   g_strerror (errno));
+      return NULL;
+    }
+  const char *name = is_stdin ? "<stdin>" : path;
+  struct stat st;
+  if (!is_stdin && fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && (gsize) st.st_size > r->max_bytes)
+    {
+      close (fd);
+      g_autofree char *id = stem_of (path);
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
+                   "%s: document '%s' is %" G_GSIZE_FORMAT " bytes, over max_document_bytes (%"
+                   G_GSIZE_FORMAT "); not processed (raise max_document_bytes in the pipeline "
+                   "to accept it)", name, id, (gsize) st.st_size, r->max_bytes);
+      return NULL;
+    }
+  GString *data = g_string_sized_new (is_stdin ? READ_CHUNK : (gsize) st.st_size + 1);
+  gboolean too_big = FALSE;
+  gboolean ok = read_all (fd, r->max_bytes, data, &too_big, error, name);
+  if (!is_stdin)
+    close (fd);
+  if (!ok)
+    {
+      g_string_free (data, TRUE);
+      return NULL;
+    }
+  char *id = stem_of (path);
+  if (too_big)
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
+                   "%s: document '%s' is over max_document_bytes (%" G_GSIZE_FORMAT
+                   "); not processed", name, id, r->max_bytes);
+      g_free (id);
+      g_string_free (data, TRUE);
+      return NULL;
+    }
+  if (looks_binary (data->str, data->len))
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
+                   "%s: looks like a binary file (NUL bytes and invalid UTF-8 in more than 10%% "
+                   "of its first %u bytes); not processed", name, BINARY_SNIFF_BYTES);
+      g_free (id);
+      g_string_free (data, TRUE);
+      return NULL;
+    }
+  SluiceDocument *doc = make_document (r, id, g_strdup (name), data->str, data->len, 0, error);
+  g_string_free (data, TRUE);
+  return doc;
+}
+
+/* Fills the buffer; FALSE at EOF with nothing left, or on error. */
+static gboolean
+fill (SluiceReader *r, GError **error)
+{
+  if (r->eof)
+    return FALSE;
+  if (r->buf_pos > 0)
+    {
+      memmove (r->buf, r->buf + r->buf_pos, r->buf_len - r->buf_pos);
+      r->buf_len -= r->buf_pos;
+      r->buf_pos = 0;
+    }
+  if (r->buf_alloc - r->buf_len < READ_CHUNK)
+    {
+      r->buf_alloc = MAX (r->buf_alloc * 2, r->buf_len + READ_CHUNK * 4);
+      r->buf = g_realloc (r->buf, r->buf_alloc);
+    }
+  for (;;)
+    {
+      ssize_t n = read (r->fd, r->buf + r->buf_len, r->buf_alloc - r->buf_len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s:%" G_GUINT64_FORMAT
+                       ": read error: %s", r->name, r->lineno + 1, g_strerror (errno));
+          r->eof = TRUE;
+          return FALSE;
+        }
+      if (n == 0)
+        r->eof = TRUE;
+      r->buf_len += (gsize) n;
+      return n > 0;
+    }
+}
+
+static SluiceDocument *
+next_jsonl (SluiceReader *r, GError **error, gboolean *end_of_stream)
+{
+  *end_of_stream = FALSE;
+  for (;;)
+    {
+      char *start = r->buf + r->buf_pos;
+      gsize avail = r->buf_len - r->buf_pos;
+      char *nl = avail ? memchr (start, '\n', avail) : NULL;
+      if (nl == NULL)
+        {
+          if (avail > r->max_line)
+            {
+              /* Over-long line: drop what we have and skip to its end. */
+              if (!r->skipping)
+                {
+                  r->skipping = TRUE;
+                  g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
+                               "%s:%" G_GUINT64_FORMAT ": line longer than %" G_GSIZE_FORMAT
+                               " bytes (6 x max_document_bytes + 1 MiB); skipped",
+                               r->name, r->lineno + 1, r->max_line);
+                  r->buf_pos = r->buf_len;
+                  return NULL;
+                }
+              r->buf_pos = r->buf_len;
+            }
+          GError *e = NULL;
+          if (fill (r, &e))
+            continue;
+          if (e)
+            {
+              g_propagate_error (error, e);
+              *end_of_stream = TRUE;
+              return NULL;
+            }
+          if (r->buf_len == r->buf_pos)
+            {
+              *end_of_stream = TRUE;
+              return NULL;
+            }
+          /* Last line without a newline. */
+          start = r->buf + r->buf_pos;
+          avail = r->buf_len - r->buf_pos;
+          nl = start + avail;
+        }
+      gsize len = (gsize) (nl - start);
+      r->buf_pos += len + (nl < r->buf + r->buf_len ? 1 : 0);
+      r->lineno++;
+      if (r->skipping)
+        {
+          r->skipping = FALSE;
+          continue;
+        }
+      if (len > 0 && start[len - 1] == '\r')
+        len--;
+      /* Blank lines are allowed (and ignored) in JSONL. */
+      gsize k = 0;
+      while (k < len && (start[k] == ' ' || start[k] == '\t'))
+        k++;
+      if (k == len)
+        continue;
+
+      char *id = NULL, *text = NULL;
+      gsize text_len = 0;
+      guint n_repl = 0;
+      SluiceAttrs meta;
+      sluice_attrs_init (&meta);
+      g_string_truncate (r->extra, 0);
+      GError *e = NULL;
+      g_autofree char *source = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, r->name, r->lineno);
+      if (!sluice_json_parse_document (start, len, &id, &text, &text_len, &n_repl, &meta,
+                                       r->extra, &e))
+        {
+          g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s: %s", source, e->message);
+          g_error_free (e);
+          g_free (id);
+          g_free (text);
+          sluice_attrs_clear (&meta);
+          return NULL;
+        }
+      if (id == NULL)
+        id = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, r->base, r->lineno);
+      SluiceDocument *doc = make_document (r, id, g_strdup (source), text, text_len, n_repl, error);
+      g_free (text);
+      if (doc == NULL)
+        {
+          sluice_attrs_clear (&meta);
+          return NULL;
+        }
+      /* Input meta first, then any warnings the reader added. */
+      if (meta.n > 0)
+        {
+          SluiceAttrs warn = doc->meta;
+          doc->meta = meta;
+          sluice_attrs_copy (&doc->meta, &warn);
+          sluice_attrs_clear (&warn);
+        }
+      if (r->extra->len)
+        sluice_document_take_extra_json (doc, g_strndup (r->extra->str, r->extra->len),
+                                         r->extra->len);
+      return doc;
+    }
+}
+
+static gboolean
+open_jsonl (SluiceReader *r, const char *path, GError **error)
+{
+  r->is_stdin = strcmp (path, "-") == 0;
+  r->fd = r->is_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC);
+  if (r->fd < 0)
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s: cannot open: %s", path,
+                   g_strerror (errno));
+      r->is_stdin = FALSE;
+      return FALSE;
+    }
+  r->name = g_strdup (r->is_stdin ? "<stdin>" : path);
+  r->base = stem_of (path);
+  r->lineno = 0;
+  return TRUE;
+}
+
+/* Expands a directory in place at the front of the queue. */
+static gboolean
+expand_dir (SluiceReader *r, const char *path, GError **error)
+{
+  struct stat st;
+  if (stat (path, &st) == 0)
+    {
+      g_autofree char *key = g_strdup_printf ("%lu:%lu", (unsigned long) st.st_dev,
+                                              (unsigned long) st.st_ino);
+      if (g_hash_table_contains (r->seen_dirs, key))
+        return TRUE;   /* a symlink loop: already read */
+      g_hash_table_add (r->seen_dirs, g_steal_pointer (&key));
+    }
+  GError *e = NULL;
+  GDir *d = g_dir_open (path, 0, &e);
+  if (d == NULL)
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s: cannot read directory: %s",
+                   path, e->message);
+      g_error_free (e);
+      return FALSE;
+    }
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *n;
+  while ((n = g_dir_read_name (d)))
+    if (n[0] != '.')
+      g_ptr_array_add (names, g_strdup (n));
+  g_dir_close (d);
+  g_ptr_array_sort (names, (GCompareFunc) (void (*) (void)) g_strcmp0);
+  /* Push in reverse so the first name ends up at the front. */
+  for (guint i = names->len; i > 0; i--)
+    g_queue_push_head (&r->pending, g_build_filename (path, g_ptr_array_index (names, i - 1), NULL));
+  g_ptr_array_unref (names);
+  return TRUE;
+}
+
+SluiceDocument *
+sluice_reader_next (SluiceReader *r, GError **error)
+{
+  for (;;)
+    {
+      if (r->fd >= 0)
+        {
+          gboolean end = FALSE;
+          SluiceDocument *doc = next_jsonl (r, error, &end);
+          if (end)
+            close_stream (r);
+          if (doc || (error && *error))
+            return doc;
+          continue;
+        }
+      char *path = g_queue_pop_head (&r->pending);
+      if (path == NULL)
+        return NULL;
+      gboolean is_stdin = strcmp (path, "-") == 0;
+      if (!is_stdin)
+        {
+          struct stat st;
+          if (stat (path, &st) != 0)
+            {
+              g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s: %s", path,
+                           g_strerror (errno));
+              g_free (path);
+              return NULL;
+            }
+          if (S_ISDIR (st.st_mode))
+            {
+              gboolean ok = expand_dir (r, path, error);
+              g_free (path);
+              if (!ok)
+                return NULL;
+              continue;
+            }
+          if (!S_ISREG (st.st_mode) && !S_ISFIFO (st.st_mode) && !S_ISCHR (st.st_mode))
+            {
+              g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
+                           "%s: not a regular file; skipped", path);
+              g_free (path);
+              return NULL;
+            }
+        }
+      gboolean jsonl = r->format == SLUICE_INPUT_JSONL
+                       || (r->format == SLUICE_INPUT_AUTO && is_jsonl_name (path));
+      if (jsonl)
+        {
+          gboolean ok = open_jsonl (r, path, error);
+          g_free (path);
+          if (!ok)
+            return NULL;
+          continue;
+        }
+      SluiceDocument *doc = read_text_document (r, path, error);
+      g_free (path);
+      return doc;
+    }
+}

@@ -1,0 +1,180 @@
+/* sluice — UTF-8 helpers: validation with an ASCII fast path, sanitising
+ * (invalid sequences and NUL bytes -> U+FFFD) and code point counting.
+ *
+ * Feed text is mostly ASCII with a few curly quotes, dashes and names in
+ * other scripts, so every function walks ASCII 8 bytes at a time and hands
+ * only the non-ASCII runs to GLib's validator.  A run of bytes >= 0x80 always
+ * ends on a sequence boundary (no UTF-8 sequence holds an ASCII byte), so
+ * validating runs one by one is the same as validating the whole string. */
+#include "internal.h"
+
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+static inline guint64
+load64 (const char *p)
+{
+  guint64 x;
+  memcpy (&x, p, sizeof x);
+  return x;
+}
+
+/* Non-zero when some byte of x is 0x00 or >= 0x80. */
+static inline guint64
+zero_or_high (guint64 x)
+{
+  return ((x - ONES) | x) & HIGHS;
+}
+
+/* Length of the longest prefix of `in` that is valid UTF-8 without NUL. */
+static gsize
+valid_prefix (const char *in, gsize len)
+{
+  const char *p = in;
+  const char *end = in + len;
+
+  while (p < end)
+    {
+#ifdef __SSE2__
+      const __m128i zero = _mm_setzero_si128 ();
+      while (end - p >= 16)
+        {
+          __m128i x = _mm_loadu_si128 ((const __m128i *) p);
+          int mask = _mm_movemask_epi8 (_mm_or_si128 (x, _mm_cmpeq_epi8 (x, zero)));
+          if (mask != 0)
+            {
+              p += __builtin_ctz (mask);
+              break;
+            }
+          p += 16;
+        }
+#endif
+      while (end - p >= 8 && !zero_or_high (load64 (p)))
+        p += 8;
+      while (p < end && (guchar) *p < 0x80)
+        {
+          if (*p == '\0')
+            return p - in;
+          p++;
+        }
+      if (p == end)
+        break;
+      /* A run of non-ASCII bytes: validate it with GLib. */
+      const char *q = p + 1;
+      while (q < end && (guchar) *q >= 0x80)
+        q++;
+      const char *vend = NULL;
+      if (!g_utf8_validate_len (p, q - p, &vend))
+        return vend - in;
+      p = q;
+    }
+  return len;
+}
+
+gboolean
+sluice_utf8_is_clean (const char *in, gsize len)
+{
+  return valid_prefix (in, len) == len;
+}
+
+/* Length of the maximal subpart of an ill-formed sequence starting at p
+ * (Unicode 15, section 3.9, "U+FFFD Substitution of Maximal Subparts"):
+ * the bytes that start a well-formed sequence but do not complete one; at
+ * least one byte. */
+static gsize
+maximal_subpart (const guchar *p, gsize avail)
+{
+  guchar b = p[0];
+  guint need;
+  guchar lo = 0x80, hi = 0xBF;
+
+  if (b >= 0xC2 && b <= 0xDF)
+    need = 1;
+  else if (b >= 0xE0 && b <= 0xEF)
+    {
+      need = 2;
+      if (b == 0xE0)
+        lo = 0xA0;
+      else if (b == 0xED)
+        hi = 0x9F;
+    }
+  else if (b >= 0xF0 && b <= 0xF4)
+    {
+      need = 3;
+      if (b == 0xF0)
+        lo = 0x90;
+      else if (b == 0xF4)
+        hi = 0x8F;
+    }
+  else
+    return 1;   /* NUL, stray continuation byte, C0, C1, F5..FF */
+
+  gsize n = 1;
+  if (n < avail && p[n] >= lo && p[n] <= hi)
+    {
+      n++;
+      while (n <= need && n < avail && p[n] >= 0x80 && p[n] <= 0xBF)
+        n++;
+    }
+  /* n == need + 1 would be a complete, valid sequence: the caller only asks
+   * about positions where validation failed, so that cannot happen. */
+  return MIN (n, (gsize) need);
+}
+
+gsize
+sluice_utf8_sanitize (const char *in, gsize len, GString *out)
+{
+  gsize replaced = 0;
+  gsize done = 0;
+
+  while (done < len)
+    {
+      gsize ok = valid_prefix (in + done, len - done);
+      g_string_append_len (out, in + done, ok);
+      done += ok;
+      if (done == len)
+        break;
+      done += maximal_subpart ((const guchar *) in + done, len - done);
+      g_string_append_len (out, "\xEF\xBF\xBD", 3);
+      replaced++;
+    }
+  return replaced;
+}
+
+gsize
+sluice_utf8_count_chars (const char *text, gsize len)
+{
+  const char *p = text;
+  const char *end = text + len;
+  gsize conts = 0;
+
+  /* Count continuation bytes (10xxxxxx); every other byte starts a code
+   * point.  Branch-free per word, with a shortcut for all-ASCII words. */
+#ifdef __SSE2__
+  /* Continuation bytes 0x80..0xBF are exactly the signed bytes < -64. */
+  const __m128i lim = _mm_set1_epi8 (-64);
+  while (end - p >= 16)
+    {
+      __m128i x = _mm_loadu_si128 ((const __m128i *) p);
+      int mask = _mm_movemask_epi8 (_mm_cmplt_epi8 (x, lim));
+      conts += __builtin_popcount (mask);
+      p += 16;
+    }
+#endif
+  while (end - p >= 8)
+    {
+      guint64 x = load64 (p);
+      if (x & HIGHS)
+        conts += __builtin_popcountll ((x >> 7) & (~x >> 6) & ONES);
+      p += 8;
+    }
+  for (; p < end; p++)
+    if (((guchar) *p & 0xC0) == 0x80)
+      conts++;
+  return len - conts;
+}
