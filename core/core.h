@@ -77,6 +77,7 @@ typedef struct {
   gboolean created;
   gboolean isolate;
   guint timeout_ms;
+  gpointer isolate_state;     /* owned by isolate.c */
 } SluiceStageInstance;
 
 typedef struct {
@@ -181,6 +182,12 @@ SLUICE_INTERNAL int sluice_run_exit_code (const SluiceRunStats *stats);
 SLUICE_INTERNAL gboolean sluice_process_document (SluicePipeline *p, SluiceDocument *doc,
                                                   FILE *errors, gboolean errors_json,
                                                   GMutex *errors_lock, gboolean *abort);
+/* Runs one stage on one document in a child process (isolate = true):
+ * a crash, abort or a hang past timeout_ms fails only this document. */
+SLUICE_INTERNAL SluiceStatus sluice_isolate_process (SluiceStageInstance *st, SluiceDocument *doc,
+                                                     GError **error);
+SLUICE_INTERNAL void sluice_isolate_shutdown (SluiceStageInstance *st);
+
 /* Writes one error record. */
 SLUICE_INTERNAL void sluice_report_error (FILE *errors, gboolean json, GMutex *lock,
                                           const char *id, const char *source,
