@@ -1,0 +1,52 @@
+/* translit — scheme files: parsing, compiling and applying one scheme.
+ *
+ * A scheme file (`SCHEME.LANG.map`, format in README.md) is compiled by
+ * tl_scheme_load() into a read-only TlScheme: a direct per-code-point table
+ * over the range of source letters, a sequence trie below it, context classes
+ * and per-rule outputs precomputed in lower, title and upper case.
+ * tl_scheme_apply() is reentrant: any number of threads may call it on the
+ * same scheme with their own output buffers.
+ */
+#ifndef TRANSLIT_SCHEME_H
+#define TRANSLIT_SCHEME_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _TlScheme TlScheme;
+
+/* Parses and compiles a scheme file.  `scheme_name` and `lang` are recorded
+ * (the file's own @lang wins when present).  On a malformed file: NULL and a
+ * SLUICE_ERROR_DATA-like error `FILE:LINE: message` in `error` (domain given
+ * by the caller via `error_domain`/`error_code`). */
+TlScheme *tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
+                          GQuark error_domain, gint error_code, GError **error);
+void tl_scheme_free (TlScheme *scheme);
+
+const char *tl_scheme_get_name (const TlScheme *scheme);
+const char *tl_scheme_get_lang (const TlScheme *scheme);
+const char *tl_scheme_get_path (const TlScheme *scheme);
+GUnicodeScript tl_scheme_get_script (const TlScheme *scheme);
+/* The ISO 15924 code given in @script ("Cyrl"). */
+const char *tl_scheme_get_script_code (const TlScheme *scheme);
+gboolean tl_scheme_is_fallback (const TlScheme *scheme);
+/* How many code points of `cps` are in the scheme's @detect set. */
+guint tl_scheme_detect_score (const TlScheme *scheme, const gunichar *lower, gsize n);
+
+/* Transliterates the code points `cps[0..n)` (`lower` holds their lower-case
+ * forms, `upper` flags upper-case letters) and appends UTF-8 to `out`.  Code
+ * points without a rule are copied unchanged. */
+void tl_scheme_apply (const TlScheme *scheme, const gunichar *cps, const gunichar *lower,
+                      const guint8 *upper, gsize n, GString *out);
+
+/* Apostrophe-like signs that count as word-internal between two letters. */
+static inline gboolean
+tl_is_apostrophe (gunichar c)
+{
+  return c == 0x27 || c == 0x2019 || c == 0x02BC || c == 0x02BB;
+}
+
+G_END_DECLS
+
+#endif /* TRANSLIT_SCHEME_H */

@@ -1,0 +1,686 @@
+/* translit — romanise Cyrillic, Greek, Armenian, Georgian, Arabic... text
+ * under named standards.  Schemes are data files (data/schemes/NAME.LANG.map, format
+ * in README.md); this file finds the runs of text to convert and applies the
+ * compiled schemes in one of three modes (annotate, replace, entities). */
+#include <sluice/sluice.h>
+#include <string.h>
+
+#include "translit-scheme.h"
+
+enum { MODE_ANNOTATE, MODE_REPLACE, MODE_ENTITIES };
+
+#define MAX_SCRIPTS 8
+
+typedef struct {
+  GPtrArray *schemes;          /* TlScheme *: one per language */
+  TlScheme *ascii;             /* the Latin folding table, or NULL */
+  gboolean ascii_only;         /* scheme = ascii */
+  int mode;
+  char *scheme_name;
+  GUnicodeScript scripts[MAX_SCRIPTS];
+  guint n_scripts;
+  gboolean latin;              /* one of the scripts is Latin */
+} Translit;
+
+/* Per-call scratch: code points of a run and their case data. */
+typedef struct {
+  GArray *cps, *lower;
+  GByteArray *upper;
+  GString *out, *tmp;
+} Scratch;
+
+static const SluiceOptionSpec translit_options[] = {
+  { "scheme", SLUICE_OPTION_STRING, "bgn-pcgn", FALSE, 0, 0, NULL,
+    "Romanisation scheme: a file SCHEME.LANG.map in scheme_dirs or data/schemes "
+    "(bgn-pcgn, iso9, ala-lc, gost-7.79-b, icao, scientific, wikipedia, ...), or ascii" },
+  { "lang", SLUICE_OPTION_STRING, "auto", FALSE, 0, 0, NULL,
+    "Source language (ru, uk, be, bg, sr, mk, kk, ky, mn, az, hy, ka, el, ar, fa, ...) or auto: "
+    "guess per run from its letters" },
+  { "mode", SLUICE_OPTION_STRING, "annotate", FALSE, 0, 0, "annotate|replace|entities",
+    "annotate: TRANSLIT annotations; replace: rewrite the text; entities: attrs.latin on entities" },
+  { "scheme_dirs", SLUICE_OPTION_STRING_LIST, NULL, FALSE, 0, 0, NULL,
+    "Extra directories of scheme files, searched before the bundled ones" },
+  { "ascii", SLUICE_OPTION_BOOL, "false", FALSE, 0, 0, NULL,
+    "Fold Latin letters with diacritics to ASCII after the scheme" },
+  { NULL }
+};
+
+static const char *const translit_produces[] = { "TRANSLIT", NULL };
+static const char *const translit_consumes[] = { "PERSON", "LOCATION", "ORGANIZATION", "MISC", NULL };
+
+/* ------------------------------------------------------------------ create */
+
+static void
+translit_destroy (gpointer data)
+{
+  Translit *t = data;
+  if (!t)
+    return;
+  if (t->schemes)
+    g_ptr_array_free (t->schemes, TRUE);
+  tl_scheme_free (t->ascii);
+  g_free (t->scheme_name);
+  g_free (t);
+}
+
+static gboolean
+valid_name (const char *s)
+{
+  if (!s || !*s)
+    return FALSE;
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/* The directories searched for scheme files, user ones first. */
+static GPtrArray *
+scheme_dirs (const SluiceOptions *opts)
+{
+  GPtrArray *dirs = g_ptr_array_new_with_free_func (g_free);
+  guint n = 0;
+  const char *const *user = sluice_options_get_string_list (opts, "scheme_dirs", &n);
+  for (guint i = 0; user && i < n; i++)
+    g_ptr_array_add (dirs, sluice_options_resolve_path (opts, user[i]));
+  const char *data = sluice_options_get_data_dir (opts);
+  if (data)
+    g_ptr_array_add (dirs, g_build_filename (data, "schemes", NULL));
+  return dirs;
+}
+
+static char *
+where (const SluiceOptions *opts, const char *option)
+{
+  const char *loc = sluice_options_get_location (opts, option);
+  return g_strdup (loc ? loc : "translit");
+}
+
+/* Lists "SCHEME.LANG" names found, for error messages. */
+static char *
+list_available (GPtrArray *dirs, const char *scheme)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < dirs->len; i++)
+    {
+      GDir *d = g_dir_open (g_ptr_array_index (dirs, i), 0, NULL);
+      const char *f;
+      while (d && (f = g_dir_read_name (d)))
+        if (g_str_has_suffix (f, ".map") && (!scheme || g_str_has_prefix (f, scheme)))
+          g_ptr_array_add (names, g_strndup (f, strlen (f) - 4));
+      if (d)
+        g_dir_close (d);
+    }
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_add (names, NULL);
+  char *s = g_strjoinv (", ", (char **) names->pdata);
+  g_ptr_array_free (names, TRUE);
+  return s;
+}
+
+static int
+cmp_str_ptr (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static gboolean
+add_script (Translit *t, TlScheme *s)
+{
+  GUnicodeScript sc = tl_scheme_get_script (s);
+  if (sc == G_UNICODE_SCRIPT_LATIN)
+    t->latin = TRUE;
+  for (guint i = 0; i < t->n_scripts; i++)
+    if (t->scripts[i] == sc)
+      return TRUE;
+  if (t->n_scripts == MAX_SCRIPTS)
+    return FALSE;
+  t->scripts[t->n_scripts++] = sc;
+  return TRUE;
+}
+
+static gpointer
+translit_create (const SluiceOptions *opts, GError **error)
+{
+  Translit *t = g_new0 (Translit, 1);
+  const char *scheme = sluice_options_get_string (opts, "scheme");
+  const char *lang = sluice_options_get_string (opts, "lang");
+  const char *mode = sluice_options_get_string (opts, "mode");
+  t->schemes = g_ptr_array_new_with_free_func ((GDestroyNotify) tl_scheme_free);
+  t->scheme_name = g_strdup (scheme);
+  t->mode = g_strcmp0 (mode, "replace") == 0 ? MODE_REPLACE
+            : g_strcmp0 (mode, "entities") == 0 ? MODE_ENTITIES : MODE_ANNOTATE;
+  g_autoptr (GPtrArray) dirs = scheme_dirs (opts);
+  g_autofree char *loc_scheme = where (opts, "scheme");
+  g_autofree char *loc_lang = where (opts, "lang");
+
+  if (!valid_name (scheme))
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
+                   "%s: invalid scheme name '%s' (letters, digits, '-', '_' only)", loc_scheme,
+                   scheme ? scheme : "");
+      goto fail;
+    }
+  if (!valid_name (lang))
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
+                   "%s: invalid lang '%s' (a language code such as ru, or auto)", loc_lang,
+                   lang ? lang : "");
+      goto fail;
+    }
+
+  /* The ASCII folding table: the scheme itself, or a pass after it. */
+  gboolean want_ascii = strcmp (scheme, "ascii") == 0 || sluice_options_get_bool (opts, "ascii");
+  if (want_ascii)
+    {
+      for (guint i = 0; i < dirs->len && !t->ascii; i++)
+        {
+          g_autofree char *path = g_build_filename (g_ptr_array_index (dirs, i), "ascii.map", NULL);
+          if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+            {
+              t->ascii = tl_scheme_load (path, "ascii", "und", SLUICE_ERROR, SLUICE_ERROR_DATA, error);
+              if (!t->ascii)
+                goto fail;
+            }
+        }
+      if (!t->ascii)
+        {
+          g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DATA,
+                       "%s: the ASCII folding table ascii.map is missing from the scheme directories",
+                       loc_scheme);
+          goto fail;
+        }
+    }
+
+  if (strcmp (scheme, "ascii") == 0)
+    {
+      t->ascii_only = TRUE;
+      add_script (t, t->ascii);
+      return t;
+    }
+
+  if (strcmp (lang, "auto") != 0)
+    {
+      for (guint i = 0; i < dirs->len; i++)
+        {
+          g_autofree char *file = g_strdup_printf ("%s.%s.map", scheme, lang);
+          g_autofree char *path = g_build_filename (g_ptr_array_index (dirs, i), file, NULL);
+          if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+            {
+              TlScheme *s = tl_scheme_load (path, scheme, lang, SLUICE_ERROR, SLUICE_ERROR_DATA, error);
+              if (!s)
+                goto fail;
+              g_ptr_array_add (t->schemes, s);
+              add_script (t, s);
+              break;
+            }
+        }
+    }
+  else
+    {
+      /* Every language of the scheme; a user directory shadows a bundled file. */
+      g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_autofree char *prefix = g_strconcat (scheme, ".", NULL);
+      for (guint i = 0; i < dirs->len; i++)
+        {
+          GDir *d = g_dir_open (g_ptr_array_index (dirs, i), 0, NULL);
+          if (!d)
+            continue;
+          GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+          const char *f;
+          while ((f = g_dir_read_name (d)))
+            if (g_str_has_prefix (f, prefix) && g_str_has_suffix (f, ".map")
+                && strlen (f) > strlen (prefix) + 4 && !strchr (f + strlen (prefix), '/'))
+              g_ptr_array_add (files, g_strdup (f));
+          g_dir_close (d);
+          g_ptr_array_sort (files, cmp_str_ptr);
+          for (guint k = 0; k < files->len; k++)
+            {
+              const char *file = g_ptr_array_index (files, k);
+              char *l = g_strndup (file + strlen (prefix), strlen (file) - strlen (prefix) - 4);
+              if (strchr (l, '.') || g_hash_table_contains (seen, l))
+                {
+                  g_free (l);
+                  continue;
+                }
+              g_hash_table_add (seen, l);
+              g_autofree char *path = g_build_filename (g_ptr_array_index (dirs, i), file, NULL);
+              TlScheme *s = tl_scheme_load (path, scheme, l, SLUICE_ERROR, SLUICE_ERROR_DATA, error);
+              if (!s)
+                {
+                  g_ptr_array_free (files, TRUE);
+                  goto fail;
+                }
+              g_ptr_array_add (t->schemes, s);
+              if (!add_script (t, s))
+                {
+                  g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
+                               "%s: scheme '%s' spans more than %d scripts", loc_scheme, scheme,
+                               MAX_SCRIPTS);
+                  g_ptr_array_free (files, TRUE);
+                  goto fail;
+                }
+            }
+          g_ptr_array_free (files, TRUE);
+        }
+    }
+  if (t->schemes->len == 0)
+    {
+      g_autofree char *avail = list_available (dirs, NULL);
+      if (strcmp (lang, "auto") == 0)
+        g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
+                     "%s: unknown scheme '%s' (no file %s.*.map; available: %s)", loc_scheme,
+                     scheme, scheme, avail);
+      else
+        g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
+                     "%s: no scheme '%s' for lang '%s' (no file %s.%s.map; available: %s)",
+                     loc_scheme, scheme, lang, scheme, lang, avail);
+      goto fail;
+    }
+  return t;
+
+fail:
+  translit_destroy (t);
+  return NULL;
+}
+
+/* ------------------------------------------------------------- run finding */
+
+static inline gboolean
+is_our_script (const Translit *t, GUnicodeScript sc)
+{
+  for (guint i = 0; i < t->n_scripts; i++)
+    if (t->scripts[i] == sc)
+      return TRUE;
+  return FALSE;
+}
+
+/* A letter that starts or continues a run, in one of the stage's scripts.
+ * For Latin (the ascii scheme), only letters outside ASCII start a run. */
+static inline gboolean
+is_run_letter (const Translit *t, gunichar c, GUnicodeScript *sc)
+{
+  if (c < 0x80)
+    {
+      if (t->latin && g_ascii_isalpha (c))
+        {
+          *sc = G_UNICODE_SCRIPT_LATIN;
+          return TRUE;
+        }
+      return FALSE;
+    }
+  *sc = g_unichar_get_script (c);
+  if (!is_our_script (t, *sc))
+    return FALSE;
+  return g_unichar_isalpha (c);
+}
+
+static inline gsize
+skip_ascii (const char *text, gsize pos, gsize len)
+{
+  while (pos + 8 <= len)
+    {
+      guint64 w;
+      memcpy (&w, text + pos, 8);
+      if (w & G_GUINT64_CONSTANT (0x8080808080808080))
+        break;
+      pos += 8;
+    }
+  while (pos < len && (guchar) text[pos] < 0x80)
+    pos++;
+  return pos;
+}
+
+/* Finds the next run at or after `from`: [*rs, *re), its script, and whether
+ * it holds combining marks (then it is normalised to NFC first).  Runs are
+ * words of one script with the spaces and punctuation between them (never a
+ * newline); for Latin, only words with a non-ASCII letter. */
+static gboolean
+next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs, gsize *re,
+          GUnicodeScript *script, gboolean *marks)
+{
+  gsize pos = from;
+  while (pos < len)
+    {
+      pos = skip_ascii (text, pos, len);
+      if (pos >= len)
+        return FALSE;
+      gunichar c = g_utf8_get_char (text + pos);
+      gsize clen = g_utf8_next_char (text + pos) - (text + pos);
+      GUnicodeScript sc;
+      if (!is_run_letter (t, c, &sc))
+        {
+          pos += clen;
+          continue;
+        }
+      gsize start = pos, end = pos + clen;
+      *marks = FALSE;
+      if (sc == G_UNICODE_SCRIPT_LATIN)
+        {
+          /* Back up to the start of the word (ASCII letters too). */
+          while (start > from)
+            {
+              const char *p = g_utf8_find_prev_char (text + from, text + start);
+              if (!p)
+                break;
+              gunichar pc = g_utf8_get_char (p);
+              GUnicodeScript ps;
+              if (g_unichar_ismark (pc))
+                *marks = TRUE;
+              else if (!is_run_letter (t, pc, &ps) || ps != sc)
+                break;
+              start = p - text;
+            }
+        }
+      gsize q = end;
+      while (q < len)
+        {
+          gunichar d = g_utf8_get_char (text + q);
+          gsize dlen = g_utf8_next_char (text + q) - (text + q);
+          GUnicodeScript ds;
+          if (is_run_letter (t, d, &ds))
+            {
+              if (ds != sc)
+                break;
+              q += dlen;
+              end = q;
+            }
+          else if (d >= 0x300 && g_unichar_ismark (d))
+            {
+              *marks = TRUE;
+              q += dlen;
+              end = q;
+            }
+          else if (sc == G_UNICODE_SCRIPT_LATIN)
+            {
+              /* Latin runs are single words (plus word-internal apostrophes). */
+              if (tl_is_apostrophe (d))
+                {
+                  q += dlen;
+                  continue;
+                }
+              break;
+            }
+          else if (d == '\n' || d == '\r' || d == 0x2028 || d == 0x2029
+                   || (d < 0x80 && g_ascii_isalpha (d)) || g_unichar_isalpha (d))
+            break;
+          else
+            q += dlen;
+        }
+      if (sc == G_UNICODE_SCRIPT_LATIN)
+        {
+          /* Only words with a letter outside ASCII change. */
+          gboolean non_ascii = *marks;
+          for (gsize k = start; k < end && !non_ascii; k++)
+            non_ascii = (guchar) text[k] >= 0x80;
+          if (!non_ascii)
+            {
+              pos = end;
+              continue;
+            }
+        }
+      *rs = start;
+      *re = end;
+      *script = sc;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* ------------------------------------------------------------ conversion */
+
+static void
+scratch_init (Scratch *s)
+{
+  s->cps = g_array_new (FALSE, FALSE, sizeof (gunichar));
+  s->lower = g_array_new (FALSE, FALSE, sizeof (gunichar));
+  s->upper = g_byte_array_new ();
+  s->out = g_string_sized_new (256);
+  s->tmp = g_string_sized_new (256);
+}
+
+static void
+scratch_clear (Scratch *s)
+{
+  g_array_free (s->cps, TRUE);
+  g_array_free (s->lower, TRUE);
+  g_byte_array_free (s->upper, TRUE);
+  g_string_free (s->out, TRUE);
+  g_string_free (s->tmp, TRUE);
+}
+
+/* Decodes UTF-8 into the scratch arrays. */
+static void
+decode (Scratch *s, const char *p, gsize len)
+{
+  g_array_set_size (s->cps, len + 1);
+  g_array_set_size (s->lower, len + 1);
+  g_byte_array_set_size (s->upper, len + 1);
+  gunichar *cps = (gunichar *) s->cps->data, *low = (gunichar *) s->lower->data;
+  guint8 *up = s->upper->data;
+  gsize n = 0;
+  const char *end = p + len;
+  while (p < end)
+    {
+      gunichar c = g_utf8_get_char (p);
+      p = g_utf8_next_char (p);
+      gunichar l = g_unichar_tolower (c);
+      cps[n] = c;
+      low[n] = l;
+      up[n] = l != c || g_unichar_isupper (c);
+      n++;
+    }
+  g_array_set_size (s->cps, n);
+  g_array_set_size (s->lower, n);
+  g_byte_array_set_size (s->upper, n);
+}
+
+static const TlScheme *
+pick_scheme (const Translit *t, GUnicodeScript sc, const gunichar *lower, gsize n)
+{
+  const TlScheme *best = NULL, *fallback = NULL, *first = NULL;
+  guint best_score = 0;
+  for (guint i = 0; i < t->schemes->len; i++)
+    {
+      const TlScheme *s = g_ptr_array_index (t->schemes, i);
+      if (tl_scheme_get_script (s) != sc)
+        continue;
+      if (!first)
+        first = s;
+      if (!fallback && tl_scheme_is_fallback (s))
+        fallback = s;
+      if (t->schemes->len > 1)
+        {
+          guint score = tl_scheme_detect_score (s, lower, n);
+          if (score > best_score)
+            {
+              best_score = score;
+              best = s;
+            }
+        }
+    }
+  return best ? best : fallback ? fallback : first;
+}
+
+/* Converts the run text[rs, re) into s->out; returns the scheme used (NULL
+ * when none applies: the run's script has no scheme). */
+static const TlScheme *
+convert_run (const Translit *t, Scratch *s, const char *text, gsize rs, gsize re,
+             GUnicodeScript sc, gboolean marks)
+{
+  g_autofree char *nfc = NULL;
+  const char *p = text + rs;
+  gsize len = re - rs;
+  if (marks)
+    {
+      nfc = g_utf8_normalize (p, (gssize) len, G_NORMALIZE_NFC);
+      if (nfc)
+        {
+          p = nfc;
+          len = strlen (nfc);
+        }
+    }
+  g_string_truncate (s->out, 0);
+  const TlScheme *scheme;
+  if (t->ascii_only)
+    scheme = t->ascii;
+  else
+    {
+      decode (s, p, len);
+      scheme = pick_scheme (t, sc, (const gunichar *) s->lower->data, s->cps->len);
+      if (!scheme)
+        return NULL;
+      tl_scheme_apply (scheme, (const gunichar *) s->cps->data, (const gunichar *) s->lower->data,
+                       s->upper->data, s->cps->len, s->out);
+      if (!t->ascii)
+        return scheme;
+      /* Fold the scheme's output. */
+      g_string_truncate (s->tmp, 0);
+      g_string_append_len (s->tmp, s->out->str, s->out->len);
+      p = s->tmp->str;
+      len = s->tmp->len;
+      g_string_truncate (s->out, 0);
+    }
+  decode (s, p, len);
+  tl_scheme_apply (t->ascii, (const gunichar *) s->cps->data, (const gunichar *) s->lower->data,
+                   s->upper->data, s->cps->len, s->out);
+  return scheme;
+}
+
+static const char *
+script_code (const TlScheme *scheme, GUnicodeScript sc)
+{
+  if (scheme && tl_scheme_get_script (scheme) == sc)
+    return tl_scheme_get_script_code (scheme);
+  return sc == G_UNICODE_SCRIPT_LATIN ? "Latn" : "Zyyy";
+}
+
+/* Transliterates a whole string (runs converted, the rest copied) into
+ * `dst`; returns the number of runs converted. */
+static guint
+convert_string (const Translit *t, Scratch *s, const char *text, gsize len, GString *dst)
+{
+  gsize pos = 0, rs, re;
+  GUnicodeScript sc;
+  gboolean marks;
+  guint runs = 0;
+  while (next_run (t, text, len, pos, &rs, &re, &sc, &marks))
+    {
+      g_string_append_len (dst, text + pos, rs - pos);
+      if (convert_run (t, s, text, rs, re, sc, marks))
+        {
+          g_string_append_len (dst, s->out->str, s->out->len);
+          runs++;
+        }
+      else
+        g_string_append_len (dst, text + rs, re - rs);
+      pos = re;
+    }
+  g_string_append_len (dst, text + pos, len - pos);
+  return runs;
+}
+
+/* ----------------------------------------------------------------- process */
+
+static SluiceStatus
+translit_process (gpointer data, SluiceDocument *doc, GError **error)
+{
+  const Translit *t = data;
+  gsize len = 0;
+  const char *text = sluice_document_get_text (doc, &len);
+  Scratch s;
+  SluiceStatus status = SLUICE_OK;
+
+  if (t->mode == MODE_ENTITIES)
+    {
+      /* Fast exit: nothing outside ASCII, nothing to add (ascii-only runs
+       * on Latin need non-ASCII letters too). */
+      if (skip_ascii (text, 0, len) >= len)
+        return SLUICE_OK;
+      scratch_init (&s);
+      GString *latin = g_string_new (NULL);
+      guint n = sluice_document_get_n_annotations (doc);
+      for (guint i = 0; i < n; i++)
+        {
+          SluiceAnnotation *a = sluice_document_get_annotation (doc, i);
+          const char *type = sluice_annotation_get_type (a);
+          if (g_strcmp0 (type, "TRANSLIT") == 0)
+            continue;
+          gsize as = sluice_annotation_get_start (a), ae = sluice_annotation_get_end (a);
+          if (ae <= as || ae > len)
+            continue;
+          g_string_truncate (latin, 0);
+          if (convert_string (t, &s, text + as, ae - as, latin) > 0)
+            sluice_attrs_set_string_len (sluice_annotation_get_attrs (a), "latin", latin->str,
+                                         latin->len);
+        }
+      g_string_free (latin, TRUE);
+      scratch_clear (&s);
+      return SLUICE_OK;
+    }
+
+  gsize pos = 0, rs, re;
+  GUnicodeScript sc;
+  gboolean marks;
+  if (!next_run (t, text, len, 0, &rs, &re, &sc, &marks))
+    return SLUICE_OK;
+  scratch_init (&s);
+  SluiceRewriter *rw = t->mode == MODE_REPLACE ? sluice_rewriter_new (doc) : NULL;
+  gboolean changed = FALSE;
+  do
+    {
+      const TlScheme *scheme = convert_run (t, &s, text, rs, re, sc, marks);
+      if (scheme)
+        {
+          if (rw)
+            {
+              if (s.out->len != re - rs || memcmp (s.out->str, text + rs, re - rs) != 0)
+                {
+                  sluice_rewriter_keep (rw, rs);
+                  sluice_rewriter_replace (rw, re, s.out->str, (gssize) s.out->len);
+                  changed = TRUE;
+                }
+            }
+          else
+            {
+              SluiceAnnotation *a = sluice_document_add_annotation (doc, "TRANSLIT", rs, re);
+              if (a)
+                {
+                  SluiceAttrs *at = sluice_annotation_get_attrs (a);
+                  sluice_attrs_set_string_len (at, "latin", s.out->str, s.out->len);
+                  sluice_attrs_set_string (at, "script", script_code (scheme, sc));
+                  sluice_attrs_set_string (at, "lang", tl_scheme_get_lang (scheme));
+                  sluice_attrs_set_string (at, "scheme", t->scheme_name);
+                }
+            }
+        }
+      pos = re;
+    }
+  while (next_run (t, text, len, pos, &rs, &re, &sc, &marks));
+
+  if (rw)
+    {
+      if (changed)
+        {
+          if (!sluice_rewriter_commit (rw, error))
+            status = SLUICE_DOC_ERROR;
+        }
+      else
+        sluice_rewriter_abort (rw);
+    }
+  scratch_clear (&s);
+  return status;
+}
+
+SLUICE_STAGE_DEFINE (
+  .flags = SLUICE_STAGE_REWRITES_TEXT,
+  .name = "translit",
+  .version = "1.0.0",
+  .license = "MIT",
+  .summary = "Romanises Cyrillic, Greek, Armenian, Georgian and Arabic-script text under named standards",
+  .options = translit_options,
+  .produces = translit_produces,
+  .consumes = translit_consumes,
+  .create = translit_create,
+  .process = translit_process,
+  .destroy = translit_destroy)
