@@ -175,22 +175,46 @@ seg_containing_end (const Segment *segs, guint n, gsize p)
   return lo > 0 ? &segs[lo - 1] : NULL;
 }
 
+/* A segment that carries old text into the new text. */
+static inline gboolean
+seg_maps (const Segment *s)
+{
+  return s->old_end > s->old_start && s->new_end > s->new_start;
+}
+
+/* Where an annotation starting at old byte p starts in the new text.  A start
+ * inside deleted text moves forward to the next old text that survives
+ * (skipping text inserted in between, which the annotation did not cover). */
 static gsize
 project_start (const Segment *segs, guint n, gsize p, gsize new_len)
 {
   const Segment *s = seg_containing_start (segs, n, p);
   if (s == NULL)
     return new_len;
-  return s->keep ? s->new_start + (p - s->old_start) : s->new_start;
+  if (s->keep)
+    return s->new_start + (p - s->old_start);
+  for (const Segment *end = segs + n; s < end; s++)
+    if (seg_maps (s))
+      return s->new_start;
+  return new_len;
 }
 
+/* Where an annotation ending at old byte p ends; symmetric to project_start. */
 static gsize
 project_end (const Segment *segs, guint n, gsize p)
 {
   const Segment *s = seg_containing_end (segs, n, p);
   if (s == NULL)
     return 0;
-  return s->keep ? s->new_start + (p - s->old_start) : s->new_end;
+  if (s->keep)
+    return s->new_start + (p - s->old_start);
+  for (;; s--)
+    {
+      if (seg_maps (s))
+        return s->new_end;
+      if (s == segs)
+        return 0;
+    }
 }
 
 gboolean
