@@ -1,0 +1,1065 @@
+/* entities — people, places, organisations, dates and MISC names from
+ * gazetteers, rules and document consistency.  See README.md. */
+#include <sluice/sluice.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "gazetteer.h"
+#include "entities.h"
+
+/* Extra token flags (above gazetteer.h's). */
+#define T_CAPSLINE  (1u << 16)
+#define T_SENTSTART (1u << 17)
+#define T_USED      (1u << 18)   /* inside a DATE */
+
+#define MAX_ATOMS 24
+#define MAX_TABLES 2
+
+typedef struct {
+  guint32 start, end;   /* bytes */
+  guint32 norm, nlen;   /* into the norm buffer */
+  guint32 flags;
+} Tok;
+
+struct _Entities {
+  GMappedFile *mapped;
+  GBytes *user_img;
+  GBytes *rules_img;
+  GzTable tables[MAX_TABLES];
+  guint n_tables;
+  GzTable rules;
+  guint type_mask;
+  gboolean guess_persons;
+};
+
+static const char *const type_names[] = { "PERSON", "LOCATION", "ORGANIZATION", "MISC", "DATE" };
+
+enum { SRC_GAZ, SRC_RULE, SRC_DOC };
+static const char *const source_names[] = { "gazetteer", "rule", "document" };
+
+typedef struct {
+  guint32 ts, te;          /* token range [ts, te) */
+  gint type;               /* GzClass 0..4, -1 unknown, -2 dropped */
+  gint source;
+  const GzTable *t;        /* gazetteer entity (or NULL) */
+  const GzEntity *ent;
+  gint antecedent;         /* candidate whose norm/id this one borrows, -1 none */
+  char value[48];          /* DATE value */
+} Cand;
+
+typedef struct {
+  const char *text;
+  gsize len;
+  Tok *tk;
+  guint n;
+  const char *nb;          /* norm buffer */
+  const Entities *E;
+  GArray *cands;           /* Cand */
+  guint32 *lower_set;      /* hashes of lower-case words */
+  guint32 lower_mask;
+  int meta_year, meta_month, meta_day;
+} Doc;
+
+/* ------------------------------------------------------------- utilities */
+
+static inline gboolean
+tok_is (const Doc *d, guint i, const char *s)
+{
+  gsize l = strlen (s);
+  return i < d->n && d->tk[i].nlen == l && memcmp (d->nb + d->tk[i].norm, s, l) == 0;
+}
+
+static inline gboolean
+name_word (const Tok *t)
+{
+  return (t->flags & GZ_TOK_WORD) && (t->flags & (GZ_TOK_CAP | GZ_TOK_CASELESS)) &&
+         !(t->flags & GZ_TOK_DIGITS) && !(t->flags & T_USED);
+}
+
+static inline gboolean
+attached (const Tok *t)
+{
+  return !(t->flags & GZ_TOK_SPACE);
+}
+
+static void
+lower_set_add (Doc *d, guint32 h)
+{
+  if (h == 0)
+    h = 1;
+  guint32 i = h & d->lower_mask;
+  while (d->lower_set[i] && d->lower_set[i] != h)
+    i = (i + 1) & d->lower_mask;
+  d->lower_set[i] = h;
+}
+
+static gboolean
+lower_set_has (const Doc *d, guint32 h)
+{
+  if (h == 0)
+    h = 1;
+  guint32 i = h & d->lower_mask;
+  while (d->lower_set[i]) {
+    if (d->lower_set[i] == h)
+      return TRUE;
+    i = (i + 1) & d->lower_mask;
+  }
+  return FALSE;
+}
+
+static inline guint32
+tok_hash (const Doc *d, guint i)
+{
+  return gz_hash_step (GZ_HASH_INIT, d->nb + d->tk[i].norm, d->tk[i].nlen);
+}
+
+/* ------------------------------------------------------------- matching */
+
+typedef struct {
+  guint len;               /* tokens */
+  const GzTable *t;
+  const GzEntity *ent;
+} Match;
+
+static gboolean
+case_ok (const GzKey *k, const Tok *tk)
+{
+  for (guint j = 0; j < k->n_tokens; j++) {
+    guint32 f = tk[j].flags;
+    if (f & GZ_TOK_CASELESS)
+      continue;
+    if ((k->acro_mask >> j) & 1u) {
+      if (!(f & GZ_TOK_ALLCAPS))
+        return FALSE;
+    } else if ((k->cap_mask >> j) & 1u) {
+      if (!(f & (GZ_TOK_CAP | GZ_TOK_ALLCAPS)))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Longest name of `t` starting at token i. */
+static void
+match_table (const Doc *d, const GzTable *t, guint i, Match *best)
+{
+  if (!t->hdr)
+    return;
+  guint32 h = GZ_HASH_INIT;
+  guint maxt = t->hdr->max_tokens;
+  const char *base = d->nb + d->tk[i].norm;
+  for (guint k = 0; k < maxt && i + k < d->n; k++) {
+    const Tok *tk = &d->tk[i + k];
+    if (k > 0) {
+      if (tk->flags & (GZ_TOK_NL | T_USED))
+        break;
+      h = gz_hash_step (h, " ", 1);
+    }
+    h = gz_hash_step (h, d->nb + tk->norm, tk->nlen);
+    const GzKey *key = gz_table_lookup (t, base, tk->norm + tk->nlen - d->tk[i].norm, h);
+    if (!key)
+      break;
+    if ((key->flags & GZ_KEY_FULL) && k + 1 > best->len && case_ok (key, &d->tk[i])) {
+      best->len = k + 1;
+      best->t = t;
+      best->ent = &t->entities[key->entity];
+    }
+    if (!(key->flags & GZ_KEY_PREFIX))
+      break;
+  }
+}
+
+/* Best match at i over the gazetteers and the rule words.  Ties go to a real
+ * entity over a rule word, and to a rule word over a given name. */
+static void
+match_at (const Doc *d, guint i, Match *m)
+{
+  Match g = { 0 }, r = { 0 };
+  for (guint t = 0; t < d->E->n_tables; t++) {
+    Match x = { 0 };
+    match_table (d, &d->E->tables[t], i, &x);
+    if (x.len > g.len)
+      g = x;
+  }
+  match_table (d, &d->E->rules, i, &r);
+  if (g.len == 0 && r.len == 0) {
+    m->len = 0;
+    return;
+  }
+  if (r.len > g.len)
+    *m = r;
+  else if (g.len > r.len)
+    *m = g;
+  else if (g.ent->cls == GZ_GIVEN)
+    *m = r;
+  else if (g.ent->cls <= GZ_MISC)
+    *m = g;
+  else
+    *m = r;
+}
+
+/* A rule word of class `cls` ending exactly at token `end` (exclusive)? */
+static gboolean
+rule_before (const Doc *d, guint end, GzClass cls)
+{
+  for (guint k = 1; k <= 4 && k <= end; k++) {
+    guint s = end - k;
+    if (d->tk[s].flags & T_USED)
+      break;
+    Match r = { 0 };
+    match_table (d, &d->E->rules, s, &r);
+    if (r.len == k && r.ent->cls == (guint32) cls)
+      return TRUE;
+    if (k < 4 && s > 0 && (d->tk[s].flags & GZ_TOK_NL))
+      break;
+  }
+  return FALSE;
+}
+
+static guint
+add_cand (Doc *d, guint ts, guint te, gint type, gint source, const Match *m)
+{
+  Cand c;
+  memset (&c, 0, sizeof c);
+  c.ts = ts;
+  c.te = te;
+  c.type = type;
+  c.source = source;
+  c.antecedent = -1;
+  if (m) {
+    c.t = m->t;
+    c.ent = m->ent;
+  }
+  g_array_append_val (d->cands, c);
+  return d->cands->len - 1;
+}
+
+/* ---------------------------------------------------------------- dates */
+
+static int
+month_of (const Doc *d, guint i)
+{
+  static const char *const full[] = { "january", "february", "march", "april", "may", "june",
+                                      "july", "august", "september", "october", "november",
+                                      "december" };
+  static const char *const abbr[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                      "sep", "oct", "nov", "dec" };
+  if (i >= d->n || !(d->tk[i].flags & (GZ_TOK_CAP | GZ_TOK_ALLCAPS)) || !(d->tk[i].flags & GZ_TOK_ASCII))
+    return 0;
+  const char *s = d->nb + d->tk[i].norm;
+  guint l = d->tk[i].nlen;
+  if (l < 3 || l > 9)
+    return 0;
+  for (int m = 0; m < 12; m++) {
+    if (strlen (full[m]) == l && memcmp (full[m], s, l) == 0)
+      return m + 1;
+    if (l == 3 && memcmp (abbr[m], s, 3) == 0)
+      return m + 1;
+    if (l == 4 && m == 8 && memcmp ("sept", s, 4) == 0)
+      return 9;
+  }
+  return 0;
+}
+
+/* A day number (1..31), possibly "24th". -1 otherwise. */
+static int
+day_of (const Doc *d, guint i)
+{
+  if (i >= d->n || !(d->tk[i].flags & GZ_TOK_HASDIGIT))
+    return -1;
+  const char *s = d->nb + d->tk[i].norm;
+  guint l = d->tk[i].nlen, k = 0;
+  int v = 0;
+  while (k < l && k < 2 && g_ascii_isdigit (s[k]))
+    v = v * 10 + (s[k++] - '0');
+  if (k == 0 || v < 1 || v > 31)
+    return -1;
+  if (k == l)
+    return v;
+  if (l - k == 2 && (memcmp (s + k, "st", 2) == 0 || memcmp (s + k, "nd", 2) == 0 ||
+                     memcmp (s + k, "rd", 2) == 0 || memcmp (s + k, "th", 2) == 0))
+    return v;
+  return -1;
+}
+
+static int
+year_of (const Doc *d, guint i)
+{
+  if (i >= d->n || !(d->tk[i].flags & GZ_TOK_DIGITS) || d->tk[i].nlen != 4)
+    return -1;
+  const char *s = d->nb + d->tk[i].norm;
+  int v = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  return v >= 1000 && v <= 2999 ? v : -1;
+}
+
+static int
+digits_val (const Doc *d, guint i, guint len)
+{
+  if (i >= d->n || !(d->tk[i].flags & GZ_TOK_DIGITS) || d->tk[i].nlen != len)
+    return -1;
+  const char *s = d->nb + d->tk[i].norm;
+  int v = 0;
+  for (guint k = 0; k < len; k++)
+    v = v * 10 + (s[k] - '0');
+  return v;
+}
+
+static gboolean
+is_dash (const Doc *d, guint i)
+{
+  return tok_is (d, i, "-") || tok_is (d, i, "/");
+}
+
+/* A number glued to the date on the left or right ("1,992", "1992.5")? */
+static gboolean
+glued_number (const Doc *d, guint s, guint e)
+{
+  if (s >= 2 && attached (&d->tk[s]) && (tok_is (d, s - 1, ",") || tok_is (d, s - 1, ".")) &&
+      attached (&d->tk[s - 1]) && (d->tk[s - 2].flags & GZ_TOK_HASDIGIT))
+    return TRUE;
+  if (e + 1 < d->n && attached (&d->tk[e]) && (tok_is (d, e, ",") || tok_is (d, e, ".")) &&
+      attached (&d->tk[e + 1]) && (d->tk[e + 1].flags & GZ_TOK_HASDIGIT))
+    return TRUE;
+  if (s >= 1 && attached (&d->tk[s]) && (tok_is (d, s - 1, "$") || (d->tk[s - 1].flags & GZ_TOK_WORD)))
+    return TRUE;
+  if (e < d->n && attached (&d->tk[e]) && ((d->tk[e].flags & GZ_TOK_WORD) || tok_is (d, e, "%")))
+    return TRUE;
+  return FALSE;
+}
+
+static void
+fmt_day (const Doc *d, char *buf, gsize n, int y, int m, int day)
+{
+  if (y > 0) {
+    g_snprintf (buf, n, "%04d-%02d-%02d", y, m, day);
+  } else if (d->meta_year > 0) {
+    int yy = d->meta_year;
+    /* More than six months after the document's date: last year's. */
+    int diff = (m - d->meta_month) * 31 + (day - d->meta_day);
+    if (diff > 6 * 31)
+      yy--;
+    g_snprintf (buf, n, "%04d-%02d-%02d", yy, m, day);
+  } else {
+    g_snprintf (buf, n, "--%02d-%02d", m, day);
+  }
+}
+
+static void
+date_value (const Doc *d, char *buf, gsize n, int y, int m, int d1, int d2)
+{
+  char a[20], b[20];
+  fmt_day (d, a, sizeof a, y, m, d1);
+  if (d2 > 0) {
+    fmt_day (d, b, sizeof b, y, m, d2);
+    g_snprintf (buf, n, "%s/%s", a, b);
+  } else {
+    g_snprintf (buf, n, "%s", a);
+  }
+}
+
+static gboolean
+year_context (const Doc *d, guint i)
+{
+  static const char *const before[] = { "in", "since", "until", "till", "by", "from", "of", "to",
+                                        "during", "before", "after", "early", "late", "mid",
+                                        "year", "between", "and", "through", "circa", "around",
+                                        "spring", "summer", "autumn", "fall", "winter", "end",
+                                        "for", NULL };
+  if (i == 0)
+    return FALSE;
+  for (int k = 0; before[k]; k++)
+    if (tok_is (d, i - 1, before[k]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Tries a date at token i; returns the end token (exclusive) or 0. */
+static guint
+date_at (const Doc *d, guint i, char *val, gsize vn)
+{
+  const Tok *tk = d->tk;
+  int m, day, day2 = 0, y;
+  guint j;
+
+  /* ISO 2024-02-26 (attached). */
+  if ((y = year_of (d, i)) > 0 && i + 4 < d->n && tok_is (d, i + 1, "-") && attached (&tk[i + 1]) &&
+      attached (&tk[i + 2]) && tok_is (d, i + 3, "-") && attached (&tk[i + 3]) &&
+      attached (&tk[i + 4])) {
+    int mm = digits_val (d, i + 2, 2), dd = digits_val (d, i + 4, 2);
+    if (mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31 && !glued_number (d, i, i + 5)) {
+      g_snprintf (val, vn, "%04d-%02d-%02d", y, mm, dd);
+      return i + 5;
+    }
+  }
+  /* Year range 2020-2023. */
+  if ((y = year_of (d, i)) > 0 && i + 2 < d->n && is_dash (d, i + 1) && attached (&tk[i + 1]) &&
+      attached (&tk[i + 2])) {
+    int y2 = year_of (d, i + 2);
+    if (y2 > y && y2 - y < 200 && !glued_number (d, i, i + 3)) {
+      g_snprintf (val, vn, "%04d/%04d", y, y2);
+      return i + 3;
+    }
+  }
+  /* Month Day[-Day2][,] [Year] | Month Year | Month alone. */
+  if ((m = month_of (d, i)) > 0) {
+    j = i + 1;
+    if (j < d->n && tok_is (d, j, ".") && attached (&tk[j]))
+      j++;
+    if ((day = day_of (d, j)) > 0 && !(tk[j].flags & GZ_TOK_NL)) {
+      guint k = j + 1;
+      if (k + 1 < d->n && is_dash (d, k) && (day2 = day_of (d, k + 1)) > day)
+        k += 2;
+      else
+        day2 = 0;
+      guint k2 = k;
+      if (k2 < d->n && tok_is (d, k2, ","))
+        k2++;
+      if ((y = year_of (d, k2)) > 0 && !glued_number (d, k2, k2 + 1)) {
+        date_value (d, val, vn, y, m, day, day2);
+        return k2 + 1;
+      }
+      if (glued_number (d, j, k))
+        return 0;
+      date_value (d, val, vn, 0, m, day, day2);
+      return k;
+    }
+    if ((y = year_of (d, j)) > 0 && !glued_number (d, j, j + 1)) {
+      g_snprintf (val, vn, "%04d-%02d", y, m);
+      return j + 1;
+    }
+    /* A month name alone: only a full name, and May/March only after a cue. */
+    if (d->tk[i].nlen > 3 && (m != 5 && m != 3 ? TRUE : year_context (d, i)) &&
+        !(tk[i].flags & GZ_TOK_ALLCAPS)) {
+      g_snprintf (val, vn, "--%02d", m);
+      return i + 1;
+    }
+    return 0;
+  }
+  /* Day[-Day2] [of] Month [,] [Year]. */
+  if ((day = day_of (d, i)) > 0) {
+    j = i + 1;
+    if (j + 1 < d->n && is_dash (d, j) && (day2 = day_of (d, j + 1)) > day)
+      j += 2;
+    else
+      day2 = 0;
+    if (tok_is (d, j, "of"))
+      j++;
+    if ((m = month_of (d, j)) > 0 && !(i > 0 && attached (&tk[i]) && (tk[i - 1].flags & GZ_TOK_HASDIGIT))) {
+      guint k = j + 1;
+      if (k < d->n && tok_is (d, k, ".") && attached (&tk[k]))
+        k++;
+      guint k2 = k;
+      if (k2 < d->n && tok_is (d, k2, ","))
+        k2++;
+      if ((y = year_of (d, k2)) > 0 && !glued_number (d, k2, k2 + 1)) {
+        date_value (d, val, vn, y, m, day, day2);
+        return k2 + 1;
+      }
+      date_value (d, val, vn, 0, m, day, day2);
+      return k;
+    }
+    return 0;
+  }
+  /* A year alone, after a cue word ("in 1992", "since 2008"). */
+  if ((y = year_of (d, i)) > 0 && y >= 1500 && y <= 2100 && year_context (d, i) &&
+      !glued_number (d, i, i + 1)) {
+    g_snprintf (val, vn, "%04d", y);
+    return i + 1;
+  }
+  return 0;
+}
+
+static void
+find_dates (Doc *d)
+{
+  for (guint i = 0; i < d->n; i++) {
+    guint32 f = d->tk[i].flags;
+    if (!(f & GZ_TOK_WORD) || !(f & (GZ_TOK_HASDIGIT | GZ_TOK_CAP | GZ_TOK_ALLCAPS)))
+      continue;
+    char val[48];
+    guint e = date_at (d, i, val, sizeof val);
+    if (e > i) {
+      guint c = add_cand (d, i, e, GZ_DATE, SRC_RULE, NULL);
+      g_strlcpy (g_array_index (d->cands, Cand, c).value, val, 48);
+      for (guint k = i; k < e; k++)
+        d->tk[k].flags |= T_USED;
+      i = e - 1;
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- names */
+
+typedef struct {
+  guint s, e;      /* tokens */
+  gint cls;        /* GzClass or -1 plain */
+  Match m;
+} Atom;
+
+static inline gboolean
+is_entity_cls (gint c)
+{
+  return c >= GZ_PERSON && c <= GZ_MISC;
+}
+
+static void
+emit_unknown (Doc *d, guint s, guint e)
+{
+  /* A sentence opener that the document also writes in lower case is a common word. */
+  if (e == s + 1 && (d->tk[s].flags & T_SENTSTART) && lower_set_has (d, tok_hash (d, s)))
+    return;
+  add_cand (d, s, e, -1, SRC_RULE, NULL);
+}
+
+static void
+analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
+{
+  guint k = 0;
+  while (k < na) {
+    gint c = a[k].cls;
+    if (c == GZ_CONNECTOR || c == GZ_STOP || c == GZ_PERSON_SUFFIX) {
+      k++;
+      continue;
+    }
+    if (c == GZ_TITLE) {
+      person_ctx = TRUE;
+      k++;
+      continue;
+    }
+    /* Organisation: up to the last organisation word (or the end of an
+     * "<head> of ..." name), stopping at a title. */
+    {
+      gint org_end = -1;
+      gboolean head_of = FALSE;
+      guint m;
+      for (m = k; m < na; m++) {
+        gint cm = a[m].cls;
+        if (cm == GZ_TITLE || cm == GZ_STOP)
+          break;
+        if (cm == GZ_ORG_SUFFIX || cm == GZ_ORG_HEAD ||
+            (cm == GZ_ORGANIZATION && m > k)) {
+          if (cm != GZ_ORG_HEAD)
+            org_end = (gint) m;
+          if (m + 1 < na && a[m + 1].cls == GZ_CONNECTOR &&
+              (tok_is (d, a[m + 1].s, "of") || tok_is (d, a[m + 1].s, "for") ||
+               tok_is (d, a[m + 1].s, "on")))
+            head_of = TRUE;
+        }
+        if (head_of && cm != GZ_CONNECTOR && cm != GZ_GIVEN)
+          org_end = (gint) m;
+        if (head_of && cm == GZ_GIVEN && m > k)
+          break;
+      }
+      if (org_end > (gint) k || (org_end == (gint) k && c == GZ_ORGANIZATION)) {
+        if (org_end == (gint) k)
+          add_cand (d, a[k].s, a[k].e, GZ_ORGANIZATION, SRC_GAZ, &a[k].m);
+        else
+          add_cand (d, a[k].s, a[org_end].e, GZ_ORGANIZATION, SRC_RULE, NULL);
+        k = org_end + 1;
+        person_ctx = FALSE;
+        continue;
+      }
+    }
+    /* "Republic of X" and friends. */
+    if (c == GZ_LOC_HEAD && k + 2 < na && a[k + 1].cls == GZ_CONNECTOR && tok_is (d, a[k + 1].s, "of")) {
+      guint m = k + 2;
+      while (m + 1 < na && a[m + 1].cls != GZ_TITLE && a[m + 1].cls != GZ_GIVEN && m < k + 5)
+        m++;
+      add_cand (d, a[k].s, a[m].e, GZ_LOCATION, SRC_RULE, NULL);
+      k = m + 1;
+      continue;
+    }
+    /* Events, documents: up to the last MISC word. */
+    {
+      gint end = -1;
+      for (guint m = k; m < na; m++) {
+        if (a[m].cls == GZ_TITLE || a[m].cls == GZ_STOP)
+          break;
+        if (a[m].cls == GZ_MISC_SUFFIX)
+          end = (gint) m;
+      }
+      if (end > (gint) k) {
+        add_cand (d, a[k].s, a[end].e, GZ_MISC, SRC_RULE, NULL);
+        k = end + 1;
+        continue;
+      }
+    }
+    if (is_entity_cls (c) && !(person_ctx && c != GZ_PERSON && k + 1 < na && a[k + 1].cls == -1)) {
+      add_cand (d, a[k].s, a[k].e, c, SRC_GAZ, &a[k].m);
+      k++;
+      person_ctx = FALSE;
+      continue;
+    }
+    /* People. */
+    guint run = 0;
+    while (k + run < na && run < 5) {
+      gint cr = a[k + run].cls;
+      if (cr == -1 || cr == GZ_GIVEN || (run > 0 && cr == GZ_PERSON_SUFFIX) ||
+          (person_ctx && is_entity_cls (cr) && run == 0))
+        run++;
+      else
+        break;
+    }
+    if (run > 0) {
+      if (caps && !person_ctx) {
+        for (guint r = 0; r < run; r++)
+          emit_unknown (d, a[k + r].s, a[k + r].e);
+      } else if (person_ctx || (a[k].cls == GZ_GIVEN && run >= 2)) {
+        add_cand (d, a[k].s, a[k + run - 1].e, GZ_PERSON, SRC_RULE, NULL);
+      } else if (run >= 2 && d->E->guess_persons) {
+        guint s = k;
+        if ((d->tk[a[s].s].flags & T_SENTSTART) && a[s].cls == -1 &&
+            lower_set_has (d, tok_hash (d, a[s].s)))
+          s++;
+        if (k + run - s >= 2)
+          add_cand (d, a[s].s, a[k + run - 1].e, GZ_PERSON, SRC_RULE, NULL);
+        else
+          emit_unknown (d, a[s].s, a[k + run - 1].e);
+      } else {
+        emit_unknown (d, a[k].s, a[k + run - 1].e);
+      }
+      k += run;
+      person_ctx = FALSE;
+      continue;
+    }
+    k++;
+  }
+}
+
+static void
+find_names (Doc *d)
+{
+  guint i = 0;
+  while (i < d->n) {
+    const Tok *t = &d->tk[i];
+    if (!name_word (t) && !((t->flags & GZ_TOK_ALLCAPS) && (t->flags & GZ_TOK_WORD) && !(t->flags & T_USED) && !(t->flags & GZ_TOK_DIGITS))) {
+      i++;
+      continue;
+    }
+    gboolean caps = (t->flags & T_CAPSLINE) != 0;
+    Atom a[MAX_ATOMS];
+    guint na = 0, j = i;
+    while (j < d->n && na < MAX_ATOMS) {
+      const Tok *tj = &d->tk[j];
+      if (j > i && (tj->flags & (GZ_TOK_NL | T_USED)))
+        break;
+      if (name_word (tj)) {
+        Match m = { 0 };
+        match_at (d, j, &m);
+        if (m.len > 0) {
+          a[na].s = j;
+          a[na].e = j + m.len;
+          a[na].cls = (gint) m.ent->cls;
+          a[na].m = m;
+        } else {
+          a[na].s = j;
+          a[na].e = j + 1;
+          a[na].cls = -1;
+          memset (&a[na].m, 0, sizeof (Match));
+        }
+        if (na == 0 && a[na].cls == GZ_STOP)
+          break;
+        na++;
+        j = a[na - 1].e;
+        continue;
+      }
+      if (na == 0)
+        break;
+      /* Joiners inside a name: "Al-Hadid", "O'Neill", initials "J. R.". */
+      if ((tok_is (d, j, "-") || tok_is (d, j, "'")) && attached (tj) && j + 1 < d->n &&
+          attached (&d->tk[j + 1]) && name_word (&d->tk[j + 1]) && a[na - 1].cls == -1) {
+        a[na - 1].e = j + 2;
+        j += 2;
+        continue;
+      }
+      if (tok_is (d, j, ".") && attached (tj) && a[na - 1].cls == -1 &&
+          a[na - 1].e == a[na - 1].s + 1 && d->tk[a[na - 1].s].end - d->tk[a[na - 1].s].start == 1 &&
+          j + 1 < d->n && name_word (&d->tk[j + 1])) {
+        a[na - 1].e = j + 1;
+        j++;
+        continue;
+      }
+      /* Lower-case connectors followed by a capitalised word. */
+      if ((tj->flags & GZ_TOK_LOWER) || tok_is (d, j, "&")) {
+        guint k = j;
+        while (k < d->n && k < j + 3 && !(d->tk[k].flags & (GZ_TOK_NL | T_USED))) {
+          Match r = { 0 };
+          match_table (d, &d->E->rules, k, &r);
+          if (r.len == 1 && r.ent->cls == GZ_CONNECTOR)
+            k++;
+          else
+            break;
+        }
+        if (k > j && k < d->n && name_word (&d->tk[k]) && !(d->tk[k].flags & GZ_TOK_NL) &&
+            na + (k - j) < MAX_ATOMS) {
+          for (guint c = j; c < k; c++) {
+            a[na].s = c;
+            a[na].e = c + 1;
+            a[na].cls = GZ_CONNECTOR;
+            memset (&a[na].m, 0, sizeof (Match));
+            na++;
+          }
+          j = k;
+          continue;
+        }
+      }
+      /* A comma inside "Committee for Family, Women and Children Affairs" is
+       * beyond these rules: a name ends at punctuation. */
+      break;
+    }
+    if (na == 0) {
+      i = (j > i) ? j : i + 1;
+      continue;
+    }
+    gboolean person_ctx = rule_before (d, i, GZ_TITLE);
+    analyse (d, a, na, person_ctx, caps);
+    i = a[na - 1].e;
+  }
+}
+
+/* ---------------------------------------------------------- consistency */
+
+static char *
+cand_key (const Doc *d, guint ts, guint te)
+{
+  return g_strndup (d->nb + d->tk[ts].norm, d->tk[te - 1].norm + d->tk[te - 1].nlen - d->tk[ts].norm);
+}
+
+static void
+consistency (Doc *d)
+{
+  GArray *cs = d->cands;
+  if (cs->len == 0)
+    return;
+  GHashTable *typed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTable *surname = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint c = 0; c < cs->len; c++) {
+    Cand *x = &g_array_index (cs, Cand, c);
+    if (x->type < 0 || x->type == GZ_DATE)
+      continue;
+    char *k = cand_key (d, x->ts, x->te);
+    if (!g_hash_table_contains (typed, k))
+      g_hash_table_insert (typed, k, GINT_TO_POINTER (c + 1));
+    else
+      g_free (k);
+    if (x->type == GZ_PERSON && x->te - x->ts >= 2 &&
+        (d->tk[x->te - 1].flags & GZ_TOK_WORD)) {
+      char *s = cand_key (d, x->te - 1, x->te);
+      if (!g_hash_table_contains (surname, s))
+        g_hash_table_insert (surname, s, GINT_TO_POINTER (c + 1));
+      else
+        g_free (s);
+    }
+    /* "Organization of Islamic Conference (OIC)": the acronym is an alias here. */
+    guint e = x->te;
+    if (x->te - x->ts >= 2 && e + 2 < d->n && tok_is (d, e, "(") && tok_is (d, e + 2, ")") &&
+        (d->tk[e + 1].flags & GZ_TOK_ALLCAPS) && d->tk[e + 1].nlen >= 2) {
+      char *ak = cand_key (d, e + 1, e + 2);
+      g_hash_table_replace (typed, ak, GINT_TO_POINTER (c + 1));
+      gboolean present = FALSE;
+      for (guint o = c + 1; o < cs->len && !present; o++)
+        present = g_array_index (cs, Cand, o).ts == e + 1;
+      if (!present) {
+        guint n = add_cand (d, e + 1, e + 2, x->type, SRC_DOC, NULL);
+        x = &g_array_index (cs, Cand, c);
+        g_array_index (cs, Cand, n).antecedent = (gint) c;
+      }
+    }
+  }
+
+  for (guint c = 0; c < cs->len; c++) {
+    Cand *x = &g_array_index (cs, Cand, c);
+    if (x->type == GZ_DATE || (x->type >= 0 && x->source == SRC_DOC))
+      continue;
+    char *k = cand_key (d, x->ts, x->te);
+    gpointer v;
+    if (x->type < 0 || (x->te - x->ts == 1 && x->type != GZ_PERSON)) {
+      if ((v = g_hash_table_lookup (surname, k))) {
+        x->type = GZ_PERSON;
+        x->source = SRC_DOC;
+        x->antecedent = GPOINTER_TO_INT (v) - 1;
+        x->t = NULL;
+        x->ent = NULL;
+      } else if (x->type < 0 && (v = g_hash_table_lookup (typed, k))) {
+        Cand *y = &g_array_index (cs, Cand, GPOINTER_TO_INT (v) - 1);
+        x->type = y->type;
+        x->source = SRC_DOC;
+        x->antecedent = GPOINTER_TO_INT (v) - 1;
+      }
+    }
+    g_free (k);
+  }
+  g_hash_table_destroy (typed);
+  g_hash_table_destroy (surname);
+}
+
+/* ----------------------------------------------------------------- emit */
+
+static void
+emit (Doc *d, SluiceDocument *doc)
+{
+  for (guint c = 0; c < d->cands->len; c++) {
+    Cand *x = &g_array_index (d->cands, Cand, c);
+    if (x->type < 0 || !(d->E->type_mask & (1u << x->type)))
+      continue;
+    guint32 s = d->tk[x->ts].start, e = d->tk[x->te - 1].end;
+    SluiceAnnotation *ann = sluice_document_add_annotation (doc, type_names[x->type], s, e);
+    if (!ann)
+      continue;
+    SluiceAttrs *at = sluice_annotation_get_attrs (ann);
+    Cand *src = x;
+    int hops = 0;
+    while (src->antecedent >= 0 && hops++ < 4)
+      src = &g_array_index (d->cands, Cand, src->antecedent);
+    if (x->type == GZ_DATE) {
+      sluice_attrs_set_string_len (at, "norm", d->text + s, e - s);
+      sluice_attrs_set_string (at, "value", x->value);
+    } else if (src->ent) {
+      sluice_attrs_set_string (at, "norm", gz_table_string (src->t, src->ent->norm));
+      const char *id = gz_table_string (src->t, src->ent->id);
+      if (*id)
+        sluice_attrs_set_string (at, "id", id);
+    } else {
+      guint32 ss = d->tk[src->ts].start, se = d->tk[src->te - 1].end;
+      sluice_attrs_set_string_len (at, "norm", d->text + ss, se - ss);
+    }
+    sluice_attrs_set_string (at, "source", source_names[x->source]);
+  }
+}
+
+/* -------------------------------------------------------------- process */
+
+static void
+mark_lines (Doc *d)
+{
+  guint i = 0;
+  while (i < d->n) {
+    guint j = i + 1;
+    while (j < d->n && !(d->tk[j].flags & GZ_TOK_NL))
+      j++;
+    guint allcaps = 0, other = 0;
+    for (guint k = i; k < j; k++) {
+      guint32 f = d->tk[k].flags;
+      if (!(f & GZ_TOK_WORD) || (f & GZ_TOK_DIGITS) || (f & GZ_TOK_CASELESS))
+        continue;
+      if (f & GZ_TOK_ALLCAPS)
+        allcaps++;
+      else
+        other++;
+    }
+    gboolean caps = allcaps >= 1 && allcaps > 2 * other;
+    for (guint k = i; k < j; k++) {
+      if (caps)
+        d->tk[k].flags |= T_CAPSLINE;
+      if (k == i) {
+        d->tk[k].flags |= T_SENTSTART;
+      } else {
+        const Tok *p = &d->tk[k - 1];
+        if (!(p->flags & GZ_TOK_WORD)) {
+          const char *s = d->nb + p->norm;
+          if (p->nlen == 1 && strchr (".!?:;\"(", s[0]))
+            d->tk[k].flags |= T_SENTSTART;
+          else if (p->nlen > 1)   /* typographic quotes and other non-ASCII punctuation */
+            d->tk[k].flags |= T_SENTSTART;
+        }
+      }
+    }
+    i = j;
+  }
+}
+
+SluiceStatus
+entities_process_text (const Entities *E, SluiceDocument *doc)
+{
+  gsize len;
+  const char *text = sluice_document_get_text (doc, &len);
+  if (len == 0 || len >= G_MAXUINT32 / 2)
+    return SLUICE_OK;
+
+  Doc d;
+  memset (&d, 0, sizeof d);
+  d.text = text;
+  d.len = len;
+  d.E = E;
+
+  const char *md = sluice_attrs_get_string (sluice_document_get_meta (doc), "date");
+  if (md && strlen (md) >= 10 && sscanf (md, "%4d-%2d-%2d", &d.meta_year, &d.meta_month, &d.meta_day) != 3)
+    d.meta_year = 0;
+
+  GString *nb = g_string_sized_new (len + len / 4 + 16);
+  GArray *toks = g_array_sized_new (FALSE, FALSE, sizeof (Tok), len / 5 + 16);
+  gsize pos = 0, s, e;
+  guint32 fl;
+  guint n_lower = 0;
+  for (;;) {
+    guint32 off = (guint32) nb->len;
+    if (!gz_next_token (text, len, &pos, &s, &e, &fl, nb))
+      break;
+    Tok t;
+    t.start = (guint32) s;
+    t.end = (guint32) e;
+    t.flags = fl;
+    t.norm = off;
+    t.nlen = (guint32) nb->len - off;
+    g_array_append_val (toks, t);
+    if (fl & GZ_TOK_LOWER)
+      n_lower++;
+    g_string_append_c (nb, ' ');
+  }
+  d.tk = (Tok *) toks->data;
+  d.n = toks->len;
+  d.nb = nb->str;
+  d.cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+
+  guint32 sz = 16;
+  while (sz < n_lower * 2u + 16)
+    sz <<= 1;
+  d.lower_set = g_new0 (guint32, sz);
+  d.lower_mask = sz - 1;
+  for (guint k = 0; k < d.n; k++)
+    if (d.tk[k].flags & GZ_TOK_LOWER)
+      lower_set_add (&d, tok_hash (&d, k));
+
+  mark_lines (&d);
+  find_dates (&d);
+  find_names (&d);
+  consistency (&d);
+  emit (&d, doc);
+
+  g_free (d.lower_set);
+  g_array_free (d.cands, TRUE);
+  g_array_free (toks, TRUE);
+  g_string_free (nb, TRUE);
+  return SLUICE_OK;
+}
+
+/* ---------------------------------------------------------- life cycle */
+
+static gboolean
+load_text_files (GzBuilder *b, const SluiceOptions *opts, const char *option, gboolean rules,
+                 guint *n_loaded, GError **error)
+{
+  guint n = 0;
+  const char *const *files = sluice_options_get_string_list (opts, option, &n);
+  for (guint i = 0; i < n; i++) {
+    if (!files[i][0])
+      continue;
+    char *path = sluice_options_resolve_path (opts, files[i]);
+    char *contents = NULL;
+    gsize len = 0;
+    GError *e = NULL;
+    gboolean ok = g_file_get_contents (path, &contents, &len, &e);
+    if (ok)
+      ok = rules ? gz_builder_add_rules (b, path, contents, len, &e)
+                 : gz_builder_add_text (b, path, contents, len, &e);
+    g_free (contents);
+    g_free (path);
+    if (!ok) {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DATA, "%s", e->message);
+      g_error_free (e);
+      return FALSE;
+    }
+    (*n_loaded)++;
+  }
+  return TRUE;
+}
+
+void
+entities_free (Entities *E)
+{
+  if (!E)
+    return;
+  if (E->mapped)
+    g_mapped_file_unref (E->mapped);
+  if (E->user_img)
+    g_bytes_unref (E->user_img);
+  if (E->rules_img)
+    g_bytes_unref (E->rules_img);
+  g_free (E);
+}
+
+Entities *
+entities_new (const SluiceOptions *opts, GError **error)
+{
+  Entities *E = g_new0 (Entities, 1);
+  const char *data_dir = sluice_options_get_data_dir (opts);
+
+  /* Types to output. */
+  guint n = 0;
+  const char *const *types = sluice_options_get_string_list (opts, "types", &n);
+  for (guint i = 0; i < n; i++)
+    for (guint t = 0; t < G_N_ELEMENTS (type_names); t++)
+      if (strcmp (types[i], type_names[t]) == 0)
+        E->type_mask |= 1u << t;
+  if (n == 0)
+    E->type_mask = 0x1f;
+  E->guess_persons = sluice_options_get_bool (opts, "guess_persons");
+
+  /* User gazetteers first: their names win over the bundled ones. */
+  GzBuilder *ub = gz_builder_new ();
+  guint n_user = 0;
+  if (!load_text_files (ub, opts, "gazetteers", FALSE, &n_user, error)) {
+    gz_builder_free (ub);
+    entities_free (E);
+    return NULL;
+  }
+  if (n_user > 0) {
+    E->user_img = gz_builder_finish (ub);
+    gsize sz;
+    const guint8 *p = g_bytes_get_data (E->user_img, &sz);
+    if (!gz_table_init (&E->tables[E->n_tables++], p, sz, "user gazetteers", error)) {
+      gz_builder_free (ub);
+      entities_free (E);
+      return NULL;
+    }
+  }
+  gz_builder_free (ub);
+
+  if (sluice_options_get_bool (opts, "bundled")) {
+    char *path = g_build_filename (data_dir, "entities.gzt", NULL);
+    GError *e = NULL;
+    E->mapped = g_mapped_file_new (path, FALSE, &e);
+    if (!E->mapped || !gz_table_init (&E->tables[E->n_tables++],
+                                      (const guint8 *) g_mapped_file_get_contents (E->mapped),
+                                      g_mapped_file_get_length (E->mapped), path, &e)) {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DATA, "%s", e->message);
+      g_error_free (e);
+      g_free (path);
+      entities_free (E);
+      return NULL;
+    }
+    g_free (path);
+  }
+
+  /* Rules: the user's files first, then the bundled rules.txt. */
+  GzBuilder *rb = gz_builder_new ();
+  guint n_rules = 0;
+  gboolean ok = load_text_files (rb, opts, "rules", TRUE, &n_rules, error);
+  if (ok) {
+    char *path = g_build_filename (data_dir, "rules.txt", NULL);
+    char *contents = NULL;
+    gsize len = 0;
+    GError *e = NULL;
+    ok = g_file_get_contents (path, &contents, &len, &e) &&
+         gz_builder_add_rules (rb, path, contents, len, &e);
+    if (!ok) {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DATA, "%s", e->message);
+      g_error_free (e);
+    }
+    g_free (contents);
+    g_free (path);
+  }
+  if (ok) {
+    E->rules_img = gz_builder_finish (rb);
+    gsize sz;
+    const guint8 *p = g_bytes_get_data (E->rules_img, &sz);
+    ok = gz_table_init (&E->rules, p, sz, "rules", error);
+  }
+  gz_builder_free (rb);
+  if (!ok) {
+    entities_free (E);
+    return NULL;
+  }
+  return E;
+}

@@ -1,0 +1,13 @@
+/* entities — the stage's instance (entities.c) and its descriptor (plugin.c). */
+#ifndef ENTITIES_ENTITIES_H
+#define ENTITIES_ENTITIES_H
+
+#include <sluice/sluice.h>
+
+typedef struct _Entities Entities;
+
+Entities *entities_new (const SluiceOptions *opts, GError **error);
+void entities_free (Entities *E);
+SluiceStatus entities_process_text (const Entities *E, SluiceDocument *doc);
+
+#endif

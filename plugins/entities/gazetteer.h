@@ -1,0 +1,172 @@
+/* entities — gazetteer tables: name normalisation, the binary image and lookup.
+ *
+ * Shared by the build-time compiler (data/entities-compile.c) and the stage.
+ *
+ * A name is split into tokens exactly as the stage splits text (gz_next_token):
+ * runs of letters/digits/marks are words, every other non-space character is a
+ * one-character token.  Its KEY is the tokens lower-cased and joined by one
+ * space ("Cote d'Ivoire" -> "cote d ' ivoire"); typographic apostrophes and
+ * dashes are folded to ' and -.  Keys are stored in an open-addressing hash
+ * table together with every proper prefix of a key (so that matching can stop
+ * extending as soon as no longer name can follow).
+ *
+ * Image layout (all integers host-endian guint32; the header records the byte
+ * order and the compiler runs on the build host, so images are never shipped
+ * between machines):
+ *
+ *   GzHeader | GzEntity[n_entities] | GzKey[n_keys] | guint32 slots[n_slots] | strings
+ *
+ * Strings are NUL-terminated and addressed by offset into the string area.
+ * Loading is a GMappedFile and a header check: no per-entry work.
+ */
+#ifndef ENTITIES_GAZETTEER_H
+#define ENTITIES_GAZETTEER_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define GZ_MAGIC "SLENTGZ"
+#define GZ_FORMAT_VERSION 1u
+#define GZ_ENDIAN_MARK 0x01020304u
+#define GZ_MAX_TOKENS 16
+#define GZ_NONE 0xffffffffu
+
+/* Entry classes.  The first five are output types; the others only feed the
+ * rules (given names, titles, organisation words, ...). */
+typedef enum {
+  GZ_PERSON = 0,
+  GZ_LOCATION,
+  GZ_ORGANIZATION,
+  GZ_MISC,
+  GZ_DATE,
+  GZ_GIVEN,        /* a given name: GIVEN + capitalised word(s) -> PERSON */
+  GZ_TITLE,        /* a title or role before a person's name, excluded from it */
+  GZ_ORG_SUFFIX,   /* last word of an organisation name ("Committee") */
+  GZ_ORG_HEAD,     /* head of "<head> of/for X" organisation names ("Ministry") */
+  GZ_LOC_HEAD,     /* head of "<head> of X" place names ("Republic") */
+  GZ_MISC_SUFFIX,  /* last word of an event/document name ("War", "Treaty") */
+  GZ_CONNECTOR,    /* lower-case word allowed inside a name ("of", "de") */
+  GZ_STOP,         /* capitalised word that never starts a name ("The", "However") */
+  GZ_PERSON_SUFFIX,/* "Jr.", "Sr." */
+  GZ_N_CLASSES
+} GzClass;
+
+extern const char *const gz_class_names[GZ_N_CLASSES];
+/* Parses a class name ("LOCATION", "title", ...; case-insensitive); -1 if unknown. */
+int gz_class_from_name (const char *name);
+
+typedef struct {
+  char magic[8];
+  guint32 version;
+  guint32 endian;
+  guint32 n_entities;
+  guint32 n_keys;
+  guint32 n_slots;        /* power of two */
+  guint32 max_tokens;
+  guint32 off_entities;
+  guint32 off_keys;
+  guint32 off_slots;
+  guint32 off_strings;
+  guint32 size_strings;
+  guint32 total_size;
+} GzHeader;
+
+typedef struct {
+  guint32 norm;           /* string offset: canonical name */
+  guint32 id;             /* string offset: id ("" when none) */
+  guint32 cls;            /* GzClass */
+} GzEntity;
+
+#define GZ_KEY_FULL   1u  /* a whole name (entity valid) */
+#define GZ_KEY_PREFIX 2u  /* a proper prefix of some longer name */
+
+typedef struct {
+  guint32 str;            /* string offset of the key */
+  guint32 len;            /* key length in bytes */
+  guint32 hash;
+  guint32 flags;
+  guint32 entity;         /* index into entities, GZ_NONE for prefix-only */
+  guint32 cap_mask;       /* bit t: token t must start with a capital */
+  guint32 acro_mask;      /* bit t: token t must be all capitals */
+  guint32 n_tokens;
+} GzKey;
+
+/* ------------------------------------------------------------- tokenising */
+
+/* Token flags. */
+#define GZ_TOK_WORD     (1u << 0)  /* letters/digits run (else one punctuation char) */
+#define GZ_TOK_CAP      (1u << 1)  /* first character is an upper/title-case letter */
+#define GZ_TOK_ALLCAPS  (1u << 2)  /* has letters, all upper case */
+#define GZ_TOK_LOWER    (1u << 3)  /* first character is a lower-case letter */
+#define GZ_TOK_DIGITS   (1u << 4)  /* only ASCII digits */
+#define GZ_TOK_CASELESS (1u << 5)  /* first character is a letter of a caseless script */
+#define GZ_TOK_NL       (1u << 6)  /* a newline in the gap before the token */
+#define GZ_TOK_SPACE    (1u << 7)  /* some whitespace before the token */
+#define GZ_TOK_PARA     (1u << 8)  /* two newlines (a blank line) before the token */
+#define GZ_TOK_HASDIGIT (1u << 9)
+#define GZ_TOK_ASCII    (1u << 10)
+
+/* Scans the next token of text[*pos, len).  Returns FALSE at the end.  Writes
+ * the token's byte span, its flags, and appends its lower-cased, folded form to
+ * `norm` (when non-NULL). */
+gboolean gz_next_token (const char *text, gsize len, gsize *pos, gsize *start, gsize *end,
+                        guint32 *flags, GString *norm);
+
+static inline guint32
+gz_hash_step (guint32 h, const char *s, gsize n)
+{
+  for (gsize i = 0; i < n; i++) {
+    h ^= (guchar) s[i];
+    h *= 16777619u;
+  }
+  return h;
+}
+#define GZ_HASH_INIT 2166136261u
+
+/* ------------------------------------------------------------------ tables */
+
+typedef struct {
+  const guint8 *base;
+  const GzHeader *hdr;
+  const GzEntity *entities;
+  const GzKey *keys;
+  const guint32 *slots;
+  const char *strings;
+} GzTable;
+
+/* Checks an image (magic, version, byte order, bounds) and fills `t`. */
+gboolean gz_table_init (GzTable *t, const guint8 *data, gsize size, const char *what,
+                        GError **error);
+/* Looks a key up; NULL when absent. */
+const GzKey *gz_table_lookup (const GzTable *t, const char *key, gsize len, guint32 hash);
+static inline const char *
+gz_table_string (const GzTable *t, guint32 off)
+{
+  return t->strings + off;
+}
+
+/* ----------------------------------------------------------------- builder */
+
+typedef struct _GzBuilder GzBuilder;
+
+GzBuilder *gz_builder_new (void);
+void gz_builder_free (GzBuilder *b);
+/* Adds a name for an entity (entity from gz_builder_add_entity).  The first
+ * definition of a key wins; later ones are ignored (returns FALSE). */
+guint32 gz_builder_add_entity (GzBuilder *b, GzClass cls, const char *norm, const char *id);
+gboolean gz_builder_add_name (GzBuilder *b, guint32 entity, const char *name);
+/* Parses a gazetteer text file's contents (format in README.md); errors name
+ * `filename:LINE`. */
+gboolean gz_builder_add_text (GzBuilder *b, const char *filename, const char *contents,
+                              gsize len, GError **error);
+/* Parses a rules file's word lists ("class: phrase | phrase"). */
+gboolean gz_builder_add_rules (GzBuilder *b, const char *filename, const char *contents,
+                               gsize len, GError **error);
+guint gz_builder_get_n_entities (GzBuilder *b);
+/* Serialises the image. */
+GBytes *gz_builder_finish (GzBuilder *b);
+
+G_END_DECLS
+
+#endif
