@@ -461,7 +461,9 @@ date_at (const Doc *d, guint i, char *val, gsize vn)
     return 0;
   }
   /* A year alone, after a cue word ("in 1992", "since 2008"). */
-  if ((y = year_of (d, i)) > 0 && y >= 1500 && y <= 2100 && year_context (d, i) &&
+  if ((y = year_of (d, i)) > 0 && y >= 1500 && y <= 2100 &&
+      (year_context (d, i) || (i > 0 && tok_is (d, i - 1, "the") && i + 1 < d->n &&
+                               (d->tk[i + 1].flags & GZ_TOK_CAP))) &&
       !glued_number (d, i, i + 1)) {
     g_snprintf (val, vn, "%04d", y);
     return i + 1;
@@ -511,6 +513,19 @@ emit_unknown (Doc *d, guint s, guint e)
   add_cand (d, s, e, -1, SRC_RULE, NULL);
 }
 
+/* Does a run of atoms hold a word that the document also writes in lower
+ * case ("Refugee Women" next to "women")?  Then it is no person's name. */
+static gboolean
+run_has_common_word (const Doc *d, const Atom *a, guint k, guint run)
+{
+  for (guint r = 0; r < run; r++)
+    for (guint t = a[k + r].s; t < a[k + r].e; t++)
+      if ((d->tk[t].flags & GZ_TOK_WORD) && !(d->tk[t].flags & T_SENTSTART) &&
+          lower_set_has (d, tok_hash (d, t)))
+        return TRUE;
+  return FALSE;
+}
+
 static void
 analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
 {
@@ -530,14 +545,16 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
      * "<head> of ..." name), stopping at a title. */
     {
       gint org_end = -1;
-      gboolean head_of = FALSE;
+      gboolean head_of = FALSE, seen_conn = FALSE;
       guint m;
       for (m = k; m < na; m++) {
         gint cm = a[m].cls;
         if (cm == GZ_TITLE || cm == GZ_STOP)
           break;
+        if (cm == GZ_CONNECTOR)
+          seen_conn = TRUE;
         if (cm == GZ_ORG_SUFFIX || cm == GZ_ORG_HEAD ||
-            (cm == GZ_ORGANIZATION && m > k)) {
+            (cm == GZ_ORGANIZATION && m > k && !seen_conn)) {
           if (cm != GZ_ORG_HEAD)
             org_end = (gint) m;
           if (m + 1 < na && a[m + 1].cls == GZ_CONNECTOR &&
@@ -606,7 +623,7 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
           emit_unknown (d, a[k + r].s, a[k + r].e);
       } else if (person_ctx || (a[k].cls == GZ_GIVEN && run >= 2)) {
         add_cand (d, a[k].s, a[k + run - 1].e, GZ_PERSON, SRC_RULE, NULL);
-      } else if (run >= 2 && d->E->guess_persons) {
+      } else if (run >= 2 && d->E->guess_persons && !run_has_common_word (d, a, k, run)) {
         guint s = k;
         if ((d->tk[a[s].s].flags & T_SENTSTART) && a[s].cls == -1 &&
             lower_set_has (d, tok_hash (d, a[s].s)))
@@ -624,6 +641,12 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
     }
     k++;
   }
+}
+
+static gboolean
+is_quote (const Doc *d, guint i)
+{
+  return tok_is (d, i, "\"") || tok_is (d, i, "\u00ab") || tok_is (d, i, "\u00bb");
 }
 
 static void
@@ -665,6 +688,18 @@ find_names (Doc *d)
       }
       if (na == 0)
         break;
+      /* "Armenian-Azerbaijani": two MISC names joined by a hyphen. */
+      if (tok_is (d, j, "-") && attached (tj) && j + 1 < d->n && attached (&d->tk[j + 1]) &&
+          a[na - 1].cls == GZ_MISC && name_word (&d->tk[j + 1])) {
+        Match m2 = { 0 };
+        match_at (d, j + 1, &m2);
+        if (m2.len > 0 && m2.ent->cls == GZ_MISC) {
+          a[na - 1].e = j + 1 + m2.len;
+          a[na - 1].m.ent = NULL;
+          j = a[na - 1].e;
+          continue;
+        }
+      }
       /* Joiners inside a name: "Al-Hadid", "O'Neill", initials "J. R.". */
       if ((tok_is (d, j, "-") || tok_is (d, j, "'")) && attached (tj) && j + 1 < d->n &&
           attached (&d->tk[j + 1]) && name_word (&d->tk[j + 1]) && a[na - 1].cls == -1) {
@@ -709,6 +744,16 @@ find_names (Doc *d)
     }
     if (na == 0) {
       i = (j > i) ? j : i + 1;
+      continue;
+    }
+    /* A quoted title-case phrase of two or more words ("Justice for Khojaly")
+     * names a campaign, a work or an event. */
+    guint qe = a[na - 1].e;
+    if (!caps && na >= 3 && i > 0 && qe < d->n && is_quote (d, i - 1) && is_quote (d, qe) &&
+        attached (&d->tk[i]) && attached (&d->tk[qe]) &&
+        !(na == 1 && is_entity_cls (a[0].cls))) {
+      add_cand (d, i, qe, GZ_MISC, SRC_RULE, NULL);
+      i = qe;
       continue;
     }
     gboolean person_ctx = rule_before (d, i, GZ_TITLE);
