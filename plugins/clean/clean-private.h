@@ -1,0 +1,97 @@
+/* sluice clean stage — internals shared by its source files. */
+#ifndef SLUICE_CLEAN_PRIVATE_H
+#define SLUICE_CLEAN_PRIVATE_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <sluice/sluice.h>
+
+G_BEGIN_DECLS
+
+/* What a matching pattern means (from its named groups). */
+typedef enum {
+  CLEAN_PAT_JUNK = 0,   /* no special group: the line is dropped */
+  CLEAN_PAT_BYLINE,     /* (?<byline>...), optionally (?<outlet>...) */
+  CLEAN_PAT_OUTLET,     /* (?<outlet>...) only */
+  CLEAN_PAT_DATE        /* (?<year>...) (?<month>...) (?<day>...) */
+} CleanPatKind;
+
+typedef struct {
+  char *name;           /* rule name, e.g. "share" */
+  char *source;         /* "FILE:LINE" or "drop_patterns[N]" */
+  char *regex;
+  CleanPatKind kind;
+} CleanPattern;
+
+/* All line patterns, compiled once into one alternation whose branches are
+ * marked (*MARK:i) so one match says which pattern fired. */
+typedef struct {
+  GPtrArray *patterns;  /* CleanPattern* */
+  pcre2_code *combined;
+  gboolean jit;
+  /* group numbers of byline, outlet, year, month, day in `combined`
+   * (several each: names repeat across patterns) */
+  GArray *group_nums[5];
+} CleanPatternSet;
+
+CleanPatternSet *clean_patterns_new (void);
+void clean_patterns_free (CleanPatternSet *set);
+/* Parses a pattern file (format in README.md); errors are "FILE:LINE: msg". */
+gboolean clean_patterns_add_file (CleanPatternSet *set, const char *path, GError **error);
+/* One pattern (regex only); `source` names it in errors and reports. */
+gboolean clean_patterns_add (CleanPatternSet *set, const char *name, const char *regex,
+                             const char *source, GError **error);
+gboolean clean_patterns_compile (CleanPatternSet *set, GError **error);
+
+typedef struct {
+  int index;            /* pattern index, -1: no match */
+  /* captured spans, byte offsets into the subject; -1 when unset */
+  gssize byline_s, byline_e;
+  gssize outlet_s, outlet_e;
+  gssize year_s, year_e, month_s, month_e, day_s, day_e;
+} CleanPatMatch;
+
+/* Matches the whole `subject[0..len)` (anchored at both ends).  `md` is the
+ * caller's match data (one per process() call). */
+gboolean clean_patterns_match (const CleanPatternSet *set, const char *subject, gsize len,
+                               pcre2_match_data *md, CleanPatMatch *out);
+
+/* ------------------------------------------------------------- instance */
+typedef struct {
+  /* character pass */
+  gboolean newlines, strip_controls, map_spaces, nfc, decode_entities;
+  gboolean quote_space, fold_quotes, fold_dashes;
+  /* line pass */
+  gboolean collapse_spaces, blank_lines, join_wraps, dehyphenate, join_broken;
+  gboolean drop_junk, dedupe_title, extract_title, extract_byline, extract_date;
+  gboolean extract_outlet, report;
+  gint64 max_junk_words, max_title_words, wrap_min_width, wrap_max_width;
+
+  CleanPatternSet *patterns;
+  GHashTable *outlets;        /* casefolded, space-collapsed name -> itself */
+  char **outlet_words;        /* casefolded words */
+  pcre2_code *attribution;    /* "(MENAFN- Outlet) " prefix */
+} CleanStage;
+
+/* Loads an outlet list (one name a line, '#' comments). */
+gboolean clean_outlets_load (GHashTable *outlets, const char *path, GError **error);
+/* Casefolded, whitespace-collapsed key for outlet lookups; free with g_free. */
+char *clean_outlet_key (const char *s, gssize len);
+gboolean clean_is_outlet (const CleanStage *st, const char *s, gsize len, gboolean strict);
+
+/* Pass 1: characters.  Commits at most one rewrite.  FALSE + error on a
+ * rewrite failure (a bug). */
+gboolean clean_chars (const CleanStage *st, SluiceDocument *doc, GError **error);
+/* Cleans one word (no ASCII whitespace inside) into `out` (appended). */
+void clean_word (const CleanStage *st, const char *w, gsize len, GString *out, GString *tmp);
+
+/* Pass 2: lines, blocks, junk, metadata.  Commits at most one rewrite. */
+gboolean clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error);
+
+/* ISO date from captured year/month/day texts; FALSE when not a valid date. */
+gboolean clean_make_date (const char *y, gsize yl, const char *m, gsize ml,
+                          const char *d, gsize dl, char out[11]);
+
+G_END_DECLS
+
+#endif
