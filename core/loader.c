@@ -301,6 +301,12 @@ sluice_plugin_find (const char *name, const char *const *search_path, GError **e
   return NULL;
 }
 
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 static void
 scan_dir (const char *dir, int depth, GPtrArray *out, GHashTable *seen)
 {
@@ -312,7 +318,7 @@ scan_dir (const char *dir, int depth, GPtrArray *out, GHashTable *seen)
   while ((n = g_dir_read_name (d)))
     g_ptr_array_add (names, g_strdup (n));
   g_dir_close (d);
-  g_ptr_array_sort (names, (GCompareFunc) (void (*) (void)) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);

@@ -149,7 +149,8 @@ static gboolean
 looks_binary (const char *data, gsize len)
 {
   gsize n = MIN (len, BINARY_SNIFF_BYTES);
-  if (n == 0 || memchr (data, '\0', n) == NULL)
+  /* Too little to judge: a short file with a stray NUL is text. */
+  if (n < 256 || memchr (data, '\0', n) == NULL)
     return FALSE;
   gsize bad = 0;
   const char *p = data, *end = data + n;
@@ -417,6 +418,12 @@ open_jsonl (SluiceReader *r, const char *path, GError **error)
   return TRUE;
 }
 
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* Expands a directory in place at the front of the queue. */
 static gboolean
 expand_dir (SluiceReader *r, const char *path, GError **error)
@@ -445,7 +452,7 @@ expand_dir (SluiceReader *r, const char *path, GError **error)
     if (n[0] != '.')
       g_ptr_array_add (names, g_strdup (n));
   g_dir_close (d);
-  g_ptr_array_sort (names, (GCompareFunc) (void (*) (void)) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   /* Push in reverse so the first name ends up at the front. */
   for (guint i = names->len; i > 0; i--)
     g_queue_push_head (&r->pending, g_build_filename (path, g_ptr_array_index (names, i - 1), NULL));
