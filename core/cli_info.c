@@ -127,8 +127,8 @@ describe_text (const SluicePlugin *pl)
 int
 sluice_cmd_plugins (int argc, char **argv)
 {
-  char *describe = NULL;
-  char **plugin_path = NULL;
+  g_autofree char *describe = NULL;
+  g_auto (GStrv) plugin_path = NULL;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "describe", 'd', 0, G_OPTION_ARG_STRING, &describe, "Print every option and output of stage NAME (or a path to a .so)", "NAME" },
@@ -185,7 +185,5 @@ sluice_cmd_plugins (int argc, char **argv)
                   pl->desc->summary ? pl->desc->summary : "", "", "", pl->path);
         }
     }
-  g_free (describe);
-  g_strfreev (plugin_path);
   return rc;
 }

@@ -51,9 +51,9 @@ split_stages (const char *s)
 int
 sluice_cmd_run (int argc, char **argv)
 {
-  char *config = NULL, *stages = NULL, *in_fmt = NULL, *out_fmt = NULL, *output = NULL;
-  char *errors_file = NULL;
-  char **plugin_path = NULL;
+  g_autofree char *config = NULL, *stages = NULL, *in_fmt = NULL, *out_fmt = NULL;
+  g_autofree char *output = NULL, *errors_file = NULL;
+  g_auto (GStrv) plugin_path = NULL;
   gint jobs = 0, queue_depth = 0;
   gboolean emit_views = FALSE, quiet = FALSE, verbose = FALSE;
   GOptionEntry entries[] = {
@@ -212,21 +212,14 @@ sluice_cmd_run (int argc, char **argv)
              stats.aborted ? "; aborted: " : "", stats.aborted ? stats.abort_reason : "", secs);
   sluice_run_stats_clear (&stats);
   sluice_pipeline_free (p);
-  g_free (config);
-  g_free (stages);
-  g_free (in_fmt);
-  g_free (out_fmt);
-  g_free (output);
-  g_free (errors_file);
-  g_strfreev (plugin_path);
   return rc;
 }
 
 int
 sluice_cmd_check (int argc, char **argv)
 {
-  char *config = NULL;
-  char **plugin_path = NULL;
+  g_autofree char *config = NULL;
+  g_auto (GStrv) plugin_path = NULL;
   gboolean no_create = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config, "Pipeline file to check", "FILE" },
@@ -268,7 +261,5 @@ sluice_cmd_check (int argc, char **argv)
   else
     printf ("%s: ok (%u stage%s)\n", config, p->stages->len, p->stages->len == 1 ? "" : "s");
   sluice_pipeline_free (p);
-  g_free (config);
-  g_strfreev (plugin_path);
   return rc;
 }
