@@ -571,12 +571,12 @@ tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
     if (!g_hash_table_contains (seen, required_keys[i]))
       {
         g_set_error (error, domain, code, "%s:%d: missing @%s (every scheme file records its "
-                     "standard, edition, source and script)", path, lineno, required_keys[i]);
+                     "standard, edition, source and script)", path, 1, required_keys[i]);
         ok = FALSE;
       }
   if (ok && b.rules->len == 0)
     {
-      g_set_error (error, domain, code, "%s:%d: no rules", path, lineno);
+      g_set_error (error, domain, code, "%s:%d: no rules", path, 1);
       ok = FALSE;
     }
   g_hash_table_destroy (seen);
@@ -771,7 +771,18 @@ tl_scheme_apply (const TlScheme *s, const gunichar *cps, const gunichar *lower,
       guint32 node = (s->root && c >= s->lo && c <= s->hi) ? s->root[c - s->lo] : 0;
       if (!node)
         {
-          g_string_append_unichar (out, cps[i]);
+          tl_string_append_unichar (out, cps[i]);
+          i++;
+          continue;
+        }
+      /* Fast path: a lower-case letter with one unconditional rule and no
+       * longer sequences. */
+      const TlNode *first = &s->nodes[node];
+      if (!upper[i] && first->n_edges == 0 && first->n_rules == 1
+          && s->rules[first->first_rule].n_cond == 0)
+        {
+          const TlRule *r = &s->rules[first->first_rule];
+          tl_string_append (out, r->out[0], r->out_len[0]);
           i++;
           continue;
         }
@@ -809,7 +820,7 @@ tl_scheme_apply (const TlScheme *s, const gunichar *cps, const gunichar *lower,
         }
       if (!rule)
         {
-          g_string_append_unichar (out, cps[i]);
+          tl_string_append_unichar (out, cps[i]);
           i++;
           continue;
         }
@@ -835,7 +846,7 @@ tl_scheme_apply (const TlScheme *s, const gunichar *cps, const gunichar *lower,
           else
             form = 1;
         }
-      g_string_append_len (out, rule->out[form], rule->out_len[form]);
+      tl_string_append (out, rule->out[form], rule->out_len[form]);
       i += len;
     }
 }

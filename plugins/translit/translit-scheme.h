@@ -11,6 +11,7 @@
 #define TRANSLIT_SCHEME_H
 
 #include <glib.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -45,6 +46,53 @@ static inline gboolean
 tl_is_apostrophe (gunichar c)
 {
   return c == 0x27 || c == 0x2019 || c == 0x02BC || c == 0x02BB;
+}
+
+/* Decodes one code point of VALID UTF-8 (the core guarantees valid text). */
+static inline gunichar
+tl_utf8_get (const char *s, gsize *len)
+{
+  const guchar *p = (const guchar *) s;
+  if (p[0] < 0x80)
+    {
+      *len = 1;
+      return p[0];
+    }
+  if ((p[0] & 0xE0) == 0xC0)
+    {
+      *len = 2;
+      return ((gunichar) (p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+    }
+  if ((p[0] & 0xF0) == 0xE0)
+    {
+      *len = 3;
+      return ((gunichar) (p[0] & 0x0F) << 12) | ((gunichar) (p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+    }
+  *len = 4;
+  return ((gunichar) (p[0] & 0x07) << 18) | ((gunichar) (p[1] & 0x3F) << 12)
+         | ((gunichar) (p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+}
+
+/* Appends n bytes to a GString without the general insert path. */
+static inline void
+tl_string_append (GString *out, const char *s, gsize n)
+{
+  if (out->len + n + 1 > out->allocated_len)
+    {
+      gsize len = out->len;
+      g_string_set_size (out, len + n + 64);
+      out->len = len;
+    }
+  memcpy (out->str + out->len, s, n);
+  out->len += n;
+  out->str[out->len] = 0;
+}
+
+static inline void
+tl_string_append_unichar (GString *out, gunichar c)
+{
+  char buf[6];
+  tl_string_append (out, buf, (gsize) g_unichar_to_utf8 (c, buf));
 }
 
 G_END_DECLS

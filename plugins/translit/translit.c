@@ -20,7 +20,17 @@ typedef struct {
   GUnicodeScript scripts[MAX_SCRIPTS];
   guint n_scripts;
   gboolean latin;              /* one of the scripts is Latin */
+  /* Per-BMP-code-point tables built in create(), so the hot loops make no
+   * GLib Unicode calls: flags (CP_*) and the simple lower-case mapping. */
+  guint8 *cp_flags;
+  gunichar2 *cp_lower;
 } Translit;
+
+#define CP_RUN 1u      /* a letter of one of the stage's scripts */
+#define CP_MARK 2u     /* a combining mark */
+#define CP_ALPHA 4u    /* a letter of any script */
+#define CP_UPPER 8u    /* an upper-case (or title-case) letter */
+#define CP_SCRIPT_SHIFT 4 /* index into scripts[] in the high nibble */
 
 /* Per-call scratch: code points of a run and their case data. */
 typedef struct {
@@ -60,6 +70,8 @@ translit_destroy (gpointer data)
     g_ptr_array_free (t->schemes, TRUE);
   tl_scheme_free (t->ascii);
   g_free (t->scheme_name);
+  g_free (t->cp_flags);
+  g_free (t->cp_lower);
   g_free (t);
 }
 
@@ -139,6 +151,37 @@ add_script (Translit *t, TlScheme *s)
   return TRUE;
 }
 
+static void
+build_tables (Translit *t)
+{
+  t->cp_flags = g_new0 (guint8, 0x10000);
+  t->cp_lower = g_new (gunichar2, 0x10000);
+  for (gunichar c = 0; c < 0x10000; c++)
+    {
+      gunichar l = g_unichar_tolower (c);
+      t->cp_lower[c] = l < 0x10000 ? (gunichar2) l : (gunichar2) c;
+      guint8 f = 0;
+      if (c >= 0xD800 && c < 0xE000)
+        {
+          t->cp_flags[c] = 0;
+          continue;
+        }
+      if (g_unichar_isalpha (c))
+        {
+          f |= CP_ALPHA;
+          GUnicodeScript sc = g_unichar_get_script (c);
+          for (guint i = 0; i < t->n_scripts; i++)
+            if (t->scripts[i] == sc && (c >= 0x80 || t->latin))
+              f |= CP_RUN | (guint8) (i << CP_SCRIPT_SHIFT);
+        }
+      else if (g_unichar_ismark (c))
+        f |= CP_MARK;
+      if (l != c || g_unichar_isupper (c) || g_unichar_istitle (c))
+        f |= CP_UPPER;
+      t->cp_flags[c] = f;
+    }
+}
+
 static gpointer
 translit_create (const SluiceOptions *opts, GError **error)
 {
@@ -196,6 +239,7 @@ translit_create (const SluiceOptions *opts, GError **error)
     {
       t->ascii_only = TRUE;
       add_script (t, t->ascii);
+      build_tables (t);
       return t;
     }
 
@@ -277,6 +321,7 @@ translit_create (const SluiceOptions *opts, GError **error)
                      loc_scheme, scheme, lang, scheme, lang, avail);
       goto fail;
     }
+  build_tables (t);
   return t;
 
 fail:
@@ -300,6 +345,14 @@ is_our_script (const Translit *t, GUnicodeScript sc)
 static inline gboolean
 is_run_letter (const Translit *t, gunichar c, GUnicodeScript *sc)
 {
+  if (c < 0x10000)
+    {
+      guint8 f = t->cp_flags[c];
+      if (!(f & CP_RUN))
+        return FALSE;
+      *sc = t->scripts[f >> CP_SCRIPT_SHIFT];
+      return TRUE;
+    }
   if (c < 0x80)
     {
       if (t->latin && g_ascii_isalpha (c))
@@ -345,8 +398,8 @@ next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs,
       pos = skip_ascii (text, pos, len);
       if (pos >= len)
         return FALSE;
-      gunichar c = g_utf8_get_char (text + pos);
-      gsize clen = g_utf8_next_char (text + pos) - (text + pos);
+      gsize clen;
+      gunichar c = tl_utf8_get (text + pos, &clen);
       GUnicodeScript sc;
       if (!is_run_letter (t, c, &sc))
         {
@@ -375,8 +428,8 @@ next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs,
       gsize q = end;
       while (q < len)
         {
-          gunichar d = g_utf8_get_char (text + q);
-          gsize dlen = g_utf8_next_char (text + q) - (text + q);
+          gsize dlen;
+          gunichar d = tl_utf8_get (text + q, &dlen);
           GUnicodeScript ds;
           if (is_run_letter (t, d, &ds))
             {
@@ -385,7 +438,7 @@ next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs,
               q += dlen;
               end = q;
             }
-          else if (d >= 0x300 && g_unichar_ismark (d))
+          else if (d >= 0x300 && (d < 0x10000 ? (t->cp_flags[d] & CP_MARK) != 0 : g_unichar_ismark (d)))
             {
               *marks = TRUE;
               q += dlen;
@@ -402,7 +455,7 @@ next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs,
               break;
             }
           else if (d == '\n' || d == '\r' || d == 0x2028 || d == 0x2029
-                   || (d < 0x80 && g_ascii_isalpha (d)) || g_unichar_isalpha (d))
+                   || (d < 0x10000 ? (t->cp_flags[d] & CP_ALPHA) != 0 : g_unichar_isalpha (d)))
             break;
           else
             q += dlen;
@@ -451,7 +504,7 @@ scratch_clear (Scratch *s)
 
 /* Decodes UTF-8 into the scratch arrays. */
 static void
-decode (Scratch *s, const char *p, gsize len)
+decode (const Translit *t, Scratch *s, const char *p, gsize len)
 {
   g_array_set_size (s->cps, len + 1);
   g_array_set_size (s->lower, len + 1);
@@ -462,12 +515,20 @@ decode (Scratch *s, const char *p, gsize len)
   const char *end = p + len;
   while (p < end)
     {
-      gunichar c = g_utf8_get_char (p);
-      p = g_utf8_next_char (p);
-      gunichar l = g_unichar_tolower (c);
+      gsize cl;
+      gunichar c = tl_utf8_get (p, &cl);
+      p += cl;
       cps[n] = c;
-      low[n] = l;
-      up[n] = l != c || g_unichar_isupper (c);
+      if (c < 0x10000)
+        {
+          low[n] = t->cp_lower[c];
+          up[n] = (t->cp_flags[c] & CP_UPPER) != 0;
+        }
+      else
+        {
+          low[n] = g_unichar_tolower (c);
+          up[n] = low[n] != c || g_unichar_isupper (c);
+        }
       n++;
     }
   g_array_set_size (s->cps, n);
@@ -526,7 +587,7 @@ convert_run (const Translit *t, Scratch *s, const char *text, gsize rs, gsize re
     scheme = t->ascii;
   else
     {
-      decode (s, p, len);
+      decode (t, s, p, len);
       scheme = pick_scheme (t, sc, (const gunichar *) s->lower->data, s->cps->len);
       if (!scheme)
         return NULL;
@@ -541,7 +602,7 @@ convert_run (const Translit *t, Scratch *s, const char *text, gsize rs, gsize re
       len = s->tmp->len;
       g_string_truncate (s->out, 0);
     }
-  decode (s, p, len);
+  decode (t, s, p, len);
   tl_scheme_apply (t->ascii, (const gunichar *) s->cps->data, (const gunichar *) s->lower->data,
                    s->upper->data, s->cps->len, s->out);
   return scheme;
