@@ -1,0 +1,446 @@
+/* numbers — loading a language lexicon (data/<lang>.txt).  Format: README.md. */
+#include "numbers-lexicon.h"
+
+#include <sluice/sluice.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <math.h>
+
+typedef enum {
+  S_NONE, S_CARDINAL, S_ORDINAL, S_SCALE, S_FRACTION, S_ARTICLE, S_AND, S_POINT, S_NEGATIVE,
+  S_PERCENT, S_VAGUE, S_OVER, S_OUT, S_OF, S_OR, S_TO, S_BETWEEN, S_PREFIX_QUAL, S_POSTFIX_QUAL,
+  S_CURRENCY_PREFIX, S_CURRENCY_WORD, S_SUFFIX, S_ID_CUE, S_MONTH, S_STOP, S_YEAR_CUE,
+  S_ONE_DET, S_PLURAL_NOUN, S_DENOMINATOR,
+} Section;
+
+static const struct { const char *name; Section s; } sections[] = {
+  { "cardinal", S_CARDINAL }, { "ordinal", S_ORDINAL }, { "scale", S_SCALE },
+  { "fraction", S_FRACTION }, { "article", S_ARTICLE }, { "and", S_AND },
+  { "point", S_POINT }, { "negative", S_NEGATIVE }, { "percent", S_PERCENT },
+  { "vague", S_VAGUE }, { "fraction_connector", S_OVER }, { "out", S_OUT }, { "of", S_OF },
+  { "or", S_OR }, { "range_connector", S_TO }, { "range_opener", S_BETWEEN },
+  { "prefix_qualifier", S_PREFIX_QUAL }, { "postfix_qualifier", S_POSTFIX_QUAL },
+  { "currency_prefix", S_CURRENCY_PREFIX }, { "currency_word", S_CURRENCY_WORD },
+  { "suffix", S_SUFFIX }, { "identifier_cue", S_ID_CUE }, { "month", S_MONTH },
+  { "stop", S_STOP }, { "year_cue", S_YEAR_CUE }, { "pronoun_cue", S_ONE_DET },
+  { "plural_noun", S_PLURAL_NOUN }, { "denominator", S_DENOMINATOR },
+};
+
+static const struct { const char *name; NumQual q; } qualifiers[] = {
+  { "exact", NQ_EXACT }, { "approx", NQ_APPROX }, { "more_than", NQ_MORE_THAN },
+  { "at_least", NQ_AT_LEAST }, { "less_than", NQ_LESS_THAN }, { "at_most", NQ_AT_MOST },
+  { "or_equal", NQ_OR_EQUAL }, { "none", NQ_BLOCK },
+};
+
+static void
+lex_free (gpointer p)
+{
+  NumLex *l = p;
+  g_free (l->cased);
+  g_free (l->currency);
+  g_free (l);
+}
+
+void
+num_lexicon_free (NumLexicon *lx)
+{
+  if (lx == NULL)
+    return;
+  g_free (lx->lang);
+  g_clear_pointer (&lx->words, g_hash_table_unref);
+  g_clear_pointer (&lx->prefix_qual, g_hash_table_unref);
+  g_clear_pointer (&lx->postfix_qual, g_hash_table_unref);
+  g_clear_pointer (&lx->percent, g_hash_table_unref);
+  g_clear_pointer (&lx->currency_pre, g_hash_table_unref);
+  g_clear_pointer (&lx->currency_post, g_hash_table_unref);
+  g_clear_pointer (&lx->suffix, g_hash_table_unref);
+  g_clear_pointer (&lx->id_cue, g_hash_table_unref);
+  g_clear_pointer (&lx->denominators, g_hash_table_unref);
+  g_free (lx->filter);
+  g_free (lx);
+}
+
+/* Lower-cases UTF-8 `s` into a new string (ASCII fast path). */
+static char *
+lower_dup (const char *s)
+{
+  for (const char *p = s; *p; p++)
+    if ((guchar) *p >= 0x80)
+      return g_utf8_strdown (s, -1);
+  return g_ascii_strdown (s, -1);
+}
+
+static NumLex *
+get_word (NumLexicon *lx, const char *word)
+{
+  g_autofree char *low = lower_dup (word);
+  NumLex *l = g_hash_table_lookup (lx->words, low);
+  if (l == NULL) {
+    l = g_new0 (NumLex, 1);
+    g_hash_table_insert (lx->words, g_steal_pointer (&low), l);
+  }
+  return l;
+}
+
+static gboolean
+parse_number (const char *s, double *out)
+{
+  char *end = NULL;
+  errno = 0;
+  double v = g_ascii_strtod (s, &end);
+  if (end == s || *end != '\0' || errno != 0 || !isfinite (v))
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+/* Normalises a phrase: lower case, single spaces. */
+static char *
+norm_phrase_full (const char *s, gboolean lower)
+{
+  g_autofree char *low = lower ? lower_dup (s) : g_strdup (s);
+  g_auto (GStrv) parts = g_strsplit_set (low, " \t", -1);
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+  for (guint i = 0; parts[i]; i++) {
+    if (parts[i][0] == '\0')
+      continue;
+    if (n++)
+      g_string_append_c (out, ' ');
+    g_string_append (out, parts[i]);
+  }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+norm_phrase (const char *s)
+{
+  return norm_phrase_full (s, TRUE);
+}
+
+static guint
+count_words (const char *phrase)
+{
+  guint n = 1;
+  for (const char *p = phrase; *p; p++)
+    n += *p == ' ';
+  return n;
+}
+
+static void
+filter_add (NumLexicon *lx, const char *w)
+{
+  gsize len = strlen (w);
+  if (len < 2)
+    return;
+  if ((guchar) w[0] >= 0x80) {
+    lx->has_non_ascii = TRUE;
+    return;
+  }
+  guint a = (guint) ((w[0] | 0x20) - 'a'), b = (guint) ((w[1] | 0x20) - 'a');
+  guint c = (guint) ((w[len - 1] | 0x20) - 'a');
+  if (a > 25 || b > 25 || c > 25) {
+    lx->has_non_ascii = TRUE;   /* non-letters: the filter passes those anyway */
+    return;
+  }
+  guint l = len > 31 ? 31 : (guint) len;
+  guint idx = ((a * 26 + b) * 26 + c) * 32 + l;
+  lx->filter[idx >> 3] |= (guint8) (1u << (idx & 7));
+}
+
+#define FAIL(...) G_STMT_START {                                                  \
+    g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DATA, "%s:%u: %s", path, lineno, \
+                 (msg = g_strdup_printf (__VA_ARGS__)));                          \
+    g_free (msg);                                                                 \
+    goto fail;                                                                    \
+  } G_STMT_END
+
+NumLexicon *
+num_lexicon_load (const char *path, const char *lang, GError **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  GError *local = NULL;
+  if (!g_file_get_contents (path, &contents, &length, &local)) {
+    g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DATA, "%s: %s", path, local->message);
+    g_error_free (local);
+    return NULL;
+  }
+  if (!g_utf8_validate (contents, (gssize) length, NULL)) {
+    g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DATA, "%s:1: not valid UTF-8", path);
+    return NULL;
+  }
+
+  NumLexicon *lx = g_new0 (NumLexicon, 1);
+  lx->lang = g_strdup (lang);
+  lx->words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, lex_free);
+  lx->prefix_qual = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  lx->postfix_qual = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  lx->percent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  lx->currency_pre = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  lx->currency_post = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  lx->suffix = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, lex_free);
+  lx->id_cue = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  lx->denominators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  lx->filter = g_malloc0 (26 * 26 * 26 * 32 / 8);
+
+  Section sec = S_NONE;
+  guint lineno = 0;
+  char *msg = NULL;
+  g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
+  for (guint li = 0; lines[li]; li++) {
+    char *line = lines[li];
+    lineno = li + 1;
+    g_strstrip (line);
+    if (line[0] == '#')
+      continue;
+    char *hash = strstr (line, " # ");
+    if (hash)
+      *hash = '\0';
+    g_strstrip (line);
+    if (line[0] == '\\')     /* "\#": a literal '#' entry */
+      line++;
+    if (line[0] == '\0')
+      continue;
+    if (line[0] == '[') {
+      char *close = strchr (line, ']');
+      if (close == NULL || close[1] != '\0')
+        FAIL ("malformed section header '%s'", line);
+      *close = '\0';
+      sec = S_NONE;
+      for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
+        if (strcmp (line + 1, sections[i].name) == 0)
+          sec = sections[i].s;
+      if (sec == S_NONE)
+        FAIL ("unknown section '[%s]'", line + 1);
+      continue;
+    }
+    if (sec == S_NONE)
+      FAIL ("entry before any [section]");
+
+    /* "PHRASE" or "PHRASE = VALUE FLAGS..." */
+    char *eq = g_strrstr (line, " = ");
+    char *key = line, *rest = NULL;
+    if (eq) {
+      *eq = '\0';
+      rest = eq + 3;
+      g_strstrip (key);
+      g_strstrip (rest);
+    }
+    if (key[0] == '\0')
+      FAIL ("empty entry");
+    g_auto (GStrv) fields = rest ? g_strsplit_set (rest, " \t", -1) : g_new0 (char *, 1);
+    /* drop empty fields */
+    guint nf = 0;
+    for (guint i = 0; fields[i]; i++) {
+      if (fields[i][0] == '\0') {
+        g_free (fields[i]);
+        continue;
+      }
+      fields[nf++] = fields[i];
+    }
+    fields[nf] = NULL;
+    gboolean flag_plural = FALSE, flag_nodenom = FALSE, flag_abbr = FALSE, flag_case = FALSE,
+             flag_dozen = FALSE, flag_needsnum = FALSE, flag_money = FALSE;
+    for (guint i = 1; i < nf; i++) {
+      const char *f = fields[i];
+      if (strcmp (f, "plural") == 0) flag_plural = TRUE;
+      else if (strcmp (f, "nodenom") == 0) flag_nodenom = TRUE;
+      else if (strcmp (f, "abbr") == 0) flag_abbr = TRUE;
+      else if (strcmp (f, "case") == 0) flag_case = TRUE;
+      else if (strcmp (f, "dozen") == 0) flag_dozen = TRUE;
+      else if (strcmp (f, "needsnum") == 0) flag_needsnum = TRUE;
+      else if (strcmp (f, "money") == 0) flag_money = TRUE;
+      else
+        FAIL ("unknown flag '%s'", f);
+    }
+    gboolean needs_value = sec == S_CARDINAL || sec == S_ORDINAL || sec == S_SCALE ||
+                           sec == S_FRACTION || sec == S_VAGUE || sec == S_PREFIX_QUAL ||
+                           sec == S_POSTFIX_QUAL || sec == S_CURRENCY_PREFIX ||
+                           sec == S_CURRENCY_WORD || sec == S_SUFFIX;
+    if (needs_value && nf == 0)
+      FAIL ("'%s' needs a value (\"%s = VALUE\")", key, key);
+    if (!needs_value && nf > 0)
+      FAIL ("'%s': this section takes no value", key);
+    gboolean multi = strchr (key, ' ') != NULL;
+    gboolean word_section = sec == S_CARDINAL || sec == S_ORDINAL || sec == S_SCALE ||
+                            sec == S_FRACTION || sec == S_ARTICLE || sec == S_AND ||
+                            sec == S_POINT || sec == S_NEGATIVE || sec == S_VAGUE ||
+                            sec == S_OVER || sec == S_OUT || sec == S_OF || sec == S_OR ||
+                            sec == S_TO || sec == S_BETWEEN || sec == S_MONTH ||
+                            sec == S_STOP || sec == S_YEAR_CUE || sec == S_ONE_DET ||
+                            sec == S_PLURAL_NOUN || sec == S_SUFFIX;
+    if (word_section && multi)
+      FAIL ("'%s': one word expected in this section", key);
+
+    double v = 0;
+    if (needs_value && sec != S_PREFIX_QUAL && sec != S_POSTFIX_QUAL &&
+        sec != S_CURRENCY_PREFIX && sec != S_CURRENCY_WORD && !parse_number (fields[0], &v))
+      FAIL ("'%s': bad number '%s'", key, fields[0]);
+
+    switch (sec) {
+    case S_CARDINAL: {
+      NumLex *l = get_word (lx, key);
+      l->roles |= NR_CARD;
+      l->card = v;
+      if (v == 0) l->ctype = NC_ZERO;
+      else if (v < 10 && v == floor (v)) l->ctype = NC_UNIT;
+      else if (v < 20 && v == floor (v)) l->ctype = NC_TEEN;
+      else if (v < 100 && fmod (v, 10) == 0) l->ctype = NC_TENS;
+      else FAIL ("'%s': cardinals are 0-19 and the tens (use [scale] for %g)", key, v);
+      filter_add (lx, key);
+      break;
+    }
+    case S_ORDINAL: {
+      NumLex *l = get_word (lx, key);
+      l->roles |= NR_ORD;
+      l->ord = v;
+      l->ord_plural = flag_plural;
+      l->nodenom = flag_nodenom;
+      if (v >= 1 && v < 10) l->otype = NO_UNIT;
+      else if (v >= 10 && v < 20) l->otype = NO_TEEN;
+      else if (v >= 20 && v < 100 && fmod (v, 10) == 0) l->otype = NO_TENS;
+      else if (v >= 100) l->otype = NO_SCALE;
+      else FAIL ("'%s': bad ordinal value %g", key, v);
+      filter_add (lx, key);
+      break;
+    }
+    case S_SCALE: {
+      NumLex *l = get_word (lx, key);
+      l->roles |= NR_SCALE;
+      l->scale = v;
+      l->scale_abbr = flag_abbr;
+      l->is_dozen = flag_dozen;
+      if (flag_case)
+        l->cased = g_strdup (key);
+      if (!flag_abbr)
+        filter_add (lx, key);
+      break;
+    }
+    case S_FRACTION: {
+      NumLex *l = get_word (lx, key);
+      l->roles |= NR_FRAC;
+      l->denom = v;
+      l->frac_plural = flag_plural;
+      l->frac_needs_num = flag_needsnum;
+      if (v < 2)
+        FAIL ("'%s': a denominator is at least 2", key);
+      filter_add (lx, key);
+      break;
+    }
+    case S_VAGUE: {
+      NumLex *l = get_word (lx, key);
+      l->roles |= NR_VAGUE;
+      l->vague = v;
+      filter_add (lx, key);
+      break;
+    }
+    case S_ARTICLE: get_word (lx, key)->roles |= NR_ART; break;
+    case S_AND: get_word (lx, key)->roles |= NR_AND; break;
+    case S_POINT: get_word (lx, key)->roles |= NR_POINT; break;
+    case S_NEGATIVE: get_word (lx, key)->roles |= NR_NEG; break;
+    case S_OVER: get_word (lx, key)->roles |= NR_OVER; break;
+    case S_OUT: get_word (lx, key)->roles |= NR_OUT; break;
+    case S_OF: get_word (lx, key)->roles |= NR_OF; break;
+    case S_OR: get_word (lx, key)->roles |= NR_OR; break;
+    case S_TO: get_word (lx, key)->roles |= NR_TO; break;
+    case S_BETWEEN: get_word (lx, key)->roles |= NR_BETWEEN; break;
+    case S_MONTH: get_word (lx, key)->roles |= NR_MONTH; break;
+    case S_STOP: get_word (lx, key)->roles |= NR_STOP; break;
+    case S_YEAR_CUE: get_word (lx, key)->roles |= NR_YEARCUE; break;
+    case S_ONE_DET: get_word (lx, key)->roles |= NR_ONEDET; break;
+    case S_PLURAL_NOUN: get_word (lx, key)->roles |= NR_PLURAL; break;
+    case S_PERCENT: {
+      char *p = norm_phrase (key);
+      if (!multi && g_unichar_isalpha (g_utf8_get_char (p))) {
+        get_word (lx, p)->roles |= NR_PCT;
+        filter_add (lx, p);
+      }
+      g_hash_table_replace (lx->percent, p, GINT_TO_POINTER (1));
+      break;
+    }
+    case S_PREFIX_QUAL:
+    case S_POSTFIX_QUAL: {
+      NumQual q = NQ_NONE;
+      for (guint i = 0; i < G_N_ELEMENTS (qualifiers); i++)
+        if (strcmp (fields[0], qualifiers[i].name) == 0)
+          q = qualifiers[i].q;
+      if (q == NQ_NONE)
+        FAIL ("'%s': unknown qualifier '%s'", key, fields[0]);
+      char *p = norm_phrase (key);
+      guint n = count_words (p);
+      if (n > 6)
+        FAIL ("'%s': qualifier phrases have at most 6 words", key);
+      if (sec == S_PREFIX_QUAL) {
+        lx->max_prefix_words = MAX (lx->max_prefix_words, n);
+        g_hash_table_replace (lx->prefix_qual, p, GINT_TO_POINTER (q));
+      } else {
+        lx->max_postfix_words = MAX (lx->max_postfix_words, n);
+        g_hash_table_replace (lx->postfix_qual, p, GINT_TO_POINTER (q));
+      }
+      break;
+    }
+    case S_CURRENCY_PREFIX:
+    case S_CURRENCY_WORD: {
+      if (strlen (fields[0]) != 3)
+        FAIL ("'%s': '%s' is no ISO 4217 code", key, fields[0]);
+      char *iso = g_ascii_strup (fields[0], -1);
+      if (sec == S_CURRENCY_PREFIX) {
+        g_hash_table_replace (lx->currency_pre, norm_phrase_full (key, FALSE), iso);
+      } else {
+        if (multi) {
+          g_free (iso);
+          FAIL ("'%s': one word expected in this section", key);
+        }
+        NumLex *l = get_word (lx, key);
+        l->roles |= NR_CURRENCY;
+        g_free (l->currency);
+        l->currency = g_strdup (iso);
+        g_hash_table_replace (lx->currency_post, norm_phrase (key), iso);
+      }
+      break;
+    }
+    case S_SUFFIX: {
+      NumLex *l = g_new0 (NumLex, 1);
+      l->roles = NR_SCALE;
+      l->scale = v;
+      l->scale_abbr = flag_money;   /* money-only suffix */
+      if (flag_case)
+        l->cased = g_strdup (key);
+      g_hash_table_replace (lx->suffix, flag_case ? g_strdup (key) : lower_dup (key), l);
+      break;
+    }
+    case S_ID_CUE:
+      g_hash_table_replace (lx->id_cue, norm_phrase (key), GINT_TO_POINTER (1));
+      break;
+    case S_DENOMINATOR:
+      if (!parse_number (key, &v) || v < 2 || v != floor (v))
+        FAIL ("'%s': a denominator is an integer >= 2", key);
+      g_hash_table_replace (lx->denominators, g_strdup (key), GINT_TO_POINTER (1));
+      break;
+    case S_NONE:
+      break;
+    }
+  }
+  if (g_hash_table_size (lx->words) == 0) {
+    lineno = 1;
+    msg = NULL;
+    g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DATA, "%s:1: no entries", path);
+    goto fail;
+  }
+  return lx;
+
+fail:
+  num_lexicon_free (lx);
+  return NULL;
+}
+
+const NumLex *
+num_lexicon_lookup (const NumLexicon *lx, const char *lower, const char *orig, gsize len)
+{
+  const NumLex *l = g_hash_table_lookup (lx->words, lower);
+  if (l && l->cased && strncmp (l->cased, orig, len) != 0)
+    return NULL;
+  return l;
+}

@@ -1,0 +1,125 @@
+/* numbers — the per-language lexicon (data/<lang>.txt), read once by create().
+ *
+ * One word can play several roles ("in" is a fraction connector, a year cue and a
+ * unit stop word), so single words map to one NumLex with a role bit set; multi-word
+ * phrases (qualifiers, "per cent", "out of") live in phrase tables keyed on their
+ * lower-case words joined by single spaces.  Read-only after loading.
+ */
+#ifndef NUMBERS_LEXICON_H
+#define NUMBERS_LEXICON_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+enum {
+  NR_CARD = 1u << 0,      /* cardinal word: one, twenty, zero */
+  NR_ORD = 1u << 1,       /* ordinal word (maybe plural, a fraction denominator) */
+  NR_SCALE = 1u << 2,     /* hundred, thousand, million, dozen, lakh, bn */
+  NR_FRAC = 1u << 3,      /* half, quarter(s): a denominator that is no ordinal */
+  NR_ART = 1u << 4,       /* a, an: "one" before a scale or a denominator */
+  NR_AND = 1u << 5,       /* and */
+  NR_POINT = 1u << 6,     /* point: decimal point in words */
+  NR_NEG = 1u << 7,       /* minus, negative */
+  NR_PCT = 1u << 8,       /* percent (single-word percent signs) */
+  NR_VAGUE = 1u << 9,     /* dozens, hundreds, thousands */
+  NR_OVER = 1u << 10,     /* fraction connector: over, in ("1 in 5") */
+  NR_TO = 1u << 11,       /* range connector: to, through */
+  NR_BETWEEN = 1u << 12,  /* range opener: between (takes "and") */
+  NR_MONTH = 1u << 13,    /* month names (dates: days, years) */
+  NR_STOP = 1u << 14,     /* never a counted noun */
+  NR_CURRENCY = 1u << 15, /* currency word or code: dollars, usd */
+  NR_YEARCUE = 1u << 16,  /* a 4-digit number after it is a year: in, since */
+  NR_ONEDET = 1u << 17,   /* makes a lone "one"/"half" a pronoun: this one, which one */
+  NR_IDCUE = 1u << 18,    /* the number after it is an identifier: resolution */
+  NR_PLURAL = 1u << 19,   /* irregular plural noun: people, children */
+  NR_OUT = 1u << 20,      /* first word of "out of" */
+  NR_OF = 1u << 21,       /* of */
+  NR_OR = 1u << 22,       /* or */
+};
+
+/* Cardinal subtypes, for the compound grammar. */
+enum { NC_NONE = 0, NC_ZERO, NC_UNIT, NC_TEEN, NC_TENS };
+
+/* Ordinal subtypes. */
+enum { NO_NONE = 0, NO_UNIT, NO_TEEN, NO_TENS, NO_SCALE };
+
+typedef struct {
+  guint32 roles;
+  guint8 ctype;           /* NC_* */
+  guint8 otype;           /* NO_* */
+  guint8 ord_plural;      /* "fifths" */
+  guint8 nodenom;         /* bare "first"/"second": never a denominator */
+  guint8 scale_abbr;      /* "bn", "M": only after a numeral */
+  guint8 frac_plural;     /* "quarters", "halves" */
+  guint8 frac_needs_num;  /* "quarter": needs "a"/a numerator or a scale after it */
+  guint8 is_dozen;
+  double card;
+  double ord;
+  double scale;
+  double denom;           /* NR_FRAC */
+  double vague;           /* NR_VAGUE: the unit counted ("hundreds" -> 100) */
+  char *cased;            /* non-NULL: the word matches only in exactly this case */
+  char *currency;         /* NR_CURRENCY: ISO 4217 code, upper case */
+} NumLex;
+
+/* Qualifier codes. */
+typedef enum {
+  NQ_NONE = 0,
+  NQ_EXACT,
+  NQ_APPROX,
+  NQ_MORE_THAN,
+  NQ_AT_LEAST,
+  NQ_LESS_THAN,
+  NQ_AT_MOST,
+  NQ_OR_EQUAL,    /* postfix "or equal (to)": more_than -> at_least, less_than -> at_most */
+  NQ_BLOCK,       /* a phrase that is no qualifier ("< >"): blocks shorter matches */
+} NumQual;
+
+typedef struct {
+  char *lang;
+  GHashTable *words;        /* lower-case word -> NumLex* (owned) */
+  GHashTable *prefix_qual;  /* phrase -> GINT_TO_POINTER (NumQual) */
+  GHashTable *postfix_qual; /* phrase -> NumQual */
+  GHashTable *percent;      /* phrase -> 1 (multi-word and symbols: "per cent", "%") */
+  GHashTable *currency_pre; /* symbol or code before a numeral -> ISO (owned strings) */
+  GHashTable *currency_post;/* word after a numeral -> ISO */
+  GHashTable *suffix;       /* glued suffix ("k", "bn") -> NumLex* (scale, scale_abbr=money-only) */
+  GHashTable *id_cue;       /* phrase before an identifier: "no .", "#" */
+  GHashTable *denominators; /* "2", "3", ... accepted as a/b fraction denominators */
+  /* Trigger filter: (first letter, second letter, last letter, length) of the ASCII
+   * words that can start a number. */
+  guint8 *filter;
+  gboolean has_non_ascii;   /* some trigger word starts with a non-ASCII letter */
+  guint max_prefix_words;   /* longest prefix-qualifier phrase, in tokens */
+  guint max_postfix_words;
+} NumLexicon;
+
+NumLexicon *num_lexicon_load (const char *path, const char *lang, GError **error);
+void num_lexicon_free (NumLexicon *lx);
+
+/* `word` lower-case ASCII or UTF-8, `len` bytes; `orig` the word as written (for
+ * case-sensitive entries). */
+const NumLex *num_lexicon_lookup (const NumLexicon *lx, const char *lower, const char *orig,
+                                  gsize len);
+
+/* TRUE when an ASCII word (letters only, any case) may be a trigger word. */
+static inline gboolean
+num_lexicon_filter (const NumLexicon *lx, const char *w, gsize len)
+{
+  if (len < 2)
+    return FALSE;
+  guint a = (guint) ((w[0] | 0x20) - 'a'), b = (guint) ((w[1] | 0x20) - 'a');
+  guint c = (guint) ((w[len - 1] | 0x20) - 'a');
+  if (a > 25 || b > 25 || c > 25)
+    return TRUE;
+  guint l = len > 31 ? 31 : (guint) len;
+  guint idx = ((a * 26 + b) * 26 + c) * 32 + l;
+  return (lx->filter[idx >> 3] >> (idx & 7)) & 1;
+}
+
+#define NUM_TRIGGER_ROLES (NR_CARD | NR_ORD | NR_SCALE | NR_FRAC | NR_VAGUE | NR_PCT)
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,44 @@
+/* numbers — the scanner: finds numbers in a text and reports them as NumItems. */
+#ifndef NUMBERS_SCAN_H
+#define NUMBERS_SCAN_H
+
+#include <glib.h>
+#include "numbers-lexicon.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  NK_CARDINAL, NK_ORDINAL, NK_PERCENT, NK_FRACTION, NK_DECIMAL, NK_RANGE, NK_YEAR,
+} NumKind;
+
+typedef struct {
+  gsize start, end;           /* byte span of the numeral (no qualifier, currency, unit) */
+  NumKind kind;
+  double value;               /* NAN for a range */
+  double min, max;            /* ranges */
+  gboolean min_open, max_open;/* ranges built from "more than X and less than Y" */
+  NumQual qual;
+  gboolean vague;             /* "dozens", "hundreds of thousands" */
+  gboolean percent;           /* a range of percents ("10-15%") */
+  char currency[8];           /* ISO 4217, "" when none */
+  char unit[48];              /* counted noun, lower case, "" when none */
+  gsize qual_start;           /* where the prefix qualifier phrase starts (== start if none) */
+} NumItem;
+
+typedef struct {
+  gboolean vague;             /* report vague counts */
+  guint max_items;            /* 0: no limit */
+} NumScanOptions;
+
+/* Calls `emit` for every number of `text`, in text order.  Returns FALSE when the
+ * limit of items was reached (the rest of the text was not scanned). */
+typedef void (*NumEmitFunc) (const NumItem *item, gpointer user_data);
+gboolean num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gsize len,
+                   NumEmitFunc emit, gpointer user_data);
+
+const char *num_kind_name (NumKind k);
+const char *num_qual_name (NumQual q);
+
+G_END_DECLS
+
+#endif
