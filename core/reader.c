@@ -108,11 +108,15 @@ is_jsonl_name (const char *path)
   return g_str_has_suffix (path, ".jsonl") || g_str_has_suffix (path, ".ndjson");
 }
 
-/* Text of a document, sanitised per policy; NULL + error when rejected. */
+/* Text of a document, sanitised per policy; NULL + error when rejected.
+ * `raw` is NUL-terminated at raw[len] and owned by the caller; when it is
+ * already clean (the common case) it is taken over (*raw_taken = TRUE)
+ * instead of copied. */
 static SluiceDocument *
-make_document (SluiceReader *r, char *id, char *source, const char *raw, gsize len,
-               gsize pre_replaced, GError **error)
+make_document (SluiceReader *r, char *id, char *source, char *raw, gsize len,
+               gsize pre_replaced, gboolean *raw_taken, GError **error)
 {
+  *raw_taken = FALSE;
   if (len > r->max_bytes)
     {
       g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
@@ -122,6 +126,13 @@ make_document (SluiceReader *r, char *id, char *source, const char *raw, gsize l
       g_free (id);
       g_free (source);
       return NULL;
+    }
+  if (pre_replaced == 0 && sluice_utf8_is_clean (raw, len))
+    {
+      SluiceDocument *doc = sluice_document_new_take (id, source, raw, len);
+      doc->keep_views = r->keep_views;
+      *raw_taken = TRUE;
+      return doc;
     }
   GString *clean = g_string_sized_new (len + 1);
   gsize replaced = sluice_utf8_sanitize (raw, len, clean) + pre_replaced;
@@ -255,8 +266,10 @@ read_text_document (SluiceReader *r, const char *path, GError **error)
       g_string_free (data, TRUE);
       return NULL;
     }
-  SluiceDocument *doc = make_document (r, id, g_strdup (name), data->str, data->len, 0, error);
-  g_string_free (data, TRUE);
+  gboolean taken;
+  SluiceDocument *doc = make_document (r, id, g_strdup (name), data->str, data->len, 0, &taken,
+                                       error);
+  g_string_free (data, !taken);
   return doc;
 }
 
@@ -378,8 +391,11 @@ next_jsonl (SluiceReader *r, GError **error, gboolean *end_of_stream)
         }
       if (id == NULL)
         id = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, r->base, r->lineno);
-      SluiceDocument *doc = make_document (r, id, g_strdup (source), text, text_len, n_repl, error);
-      g_free (text);
+      gboolean taken;
+      SluiceDocument *doc = make_document (r, id, g_strdup (source), text, text_len, n_repl,
+                                           &taken, error);
+      if (!taken)
+        g_free (text);
       if (doc == NULL)
         {
           sluice_attrs_clear (&meta);
