@@ -26,7 +26,7 @@ LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
   --no-suite slow
 
 step "valgrind: the default pipeline on the bundled samples"
-valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-possibly-lost=no \
   --suppressions=tests/valgrind.supp --quiet \
   build-test/sluice run -j 2 data/samples/*.txt > /dev/null
 echo "valgrind: no errors"
