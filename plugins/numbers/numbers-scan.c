@@ -261,6 +261,15 @@ scan_numlit (const NumLexicon *lx, const char *t, gsize len, gsize p, NumLit *nl
         s--;
       glued = g_unichar_isalpha (g_utf8_get_char (t + s));
     }
+    if (!glued && b == '-' && p >= 2 && is_alpha_ascii ((guchar) t[p - 2])) {
+      /* "COVID-19", "F-16", "Su-25" are codes; "mid-2020", "under-21" are not */
+      gsize s = p - 1;
+      while (s > 0 && is_alpha_ascii ((guchar) t[s - 1]) && p - s < 32)
+        s--;
+      for (gsize i = s; i < p - 1; i++)
+        if (t[i] >= 'A' && t[i] <= 'Z')
+          glued = TRUE;
+    }
     if (glued) {
       nl->skip = TRUE;
       return run_end (t, len, p);
@@ -345,7 +354,7 @@ scan_numlit (const NumLexicon *lx, const char *t, gsize len, gsize p, NumLit *nl
       q = g;          /* Indian grouping */
       nl->plain = FALSE;
     } else if (ngroups == 1 && n2 == 1 && l0 <= 3 && !after_digit &&
-               !(g < len && (t[g] == ',' || t[g] == '.'))) {
+               !(g + 1 < len && (t[g] == ',' || t[g] == '.') && is_digit ((guchar) t[g + 1]))) {
       point = q;      /* decimal comma */
       q = g;
       nl->plain = FALSE;
@@ -901,6 +910,7 @@ parse_val (Stream *s, int i0, Val *v)
         const Tok *n = tok (s, j + 1);
         guint32 nr = roles (n);
         gboolean num_next = (nr & (NR_CARD | NR_ART)) ||
+                            ((nr & NR_ORD) && (last == L_HUND || last == L_SCALE)) ||
                             (n->type == TK_NUM && !n->num.skip && !n->num.neg);
         if (n->gap >= 2 || !num_next)
           break;
@@ -1066,8 +1076,16 @@ parse_val (Stream *s, int i0, Val *v)
           }
           if (num < 0)
             break;
-          total = 0;
-          cur = intpart + num / den;
+          if (proper_and && prev_before_and == L_SCALE && cur_at_and == 0 && den == o &&
+              intpart == 0) {
+            /* "six million and two thirds": two thirds of a million */
+            cur = cur / den;
+            if (last_scale >= 1000)
+              frac_after_bigscale = TRUE;
+          } else {
+            total = 0;
+            cur = intpart + num / den;
+          }
           frac = TRUE;
           loose_pending = FALSE;
           accepted = TRUE;
@@ -1084,13 +1102,13 @@ parse_val (Stream *s, int i0, Val *v)
           char digs[24];
           guint nd = 0;
           int k = j + 1;
+          gboolean prev_tens = FALSE;
           for (;;) {
             const Tok *d = tok (s, k);
             if (d->gap >= 2 || nd >= 18)
               break;
-            if (d->type == TK_PUNCT && is_hyphen (d->ch) && nd > 0 &&
-                (roles (tok (s, k + 1)) & NR_CARD) && tok (s, k + 1)->lex->ctype == NC_UNIT &&
-                (roles (tok (s, k - 1)) & NR_CARD) && tok (s, k - 1)->lex->ctype == NC_TENS) {
+            if (d->type == TK_PUNCT && is_hyphen (d->ch) && prev_tens &&
+                (roles (tok (s, k + 1)) & NR_CARD) && tok (s, k + 1)->lex->ctype == NC_UNIT) {
               k++;
               continue;
             }
@@ -1099,17 +1117,17 @@ parse_val (Stream *s, int i0, Val *v)
               const NumLex *dl = d->lex;
               if (dl->ctype == NC_ZERO || dl->ctype == NC_UNIT) {
                 /* after a tens word: its unit ("seventy-one") */
-                if (nd >= 2 && digs[nd - 1] == '0' && k > j + 1 &&
-                    (roles (tok (s, k - 1)) & NR_CARD) && tok (s, k - 1)->lex->ctype == NC_TENS &&
-                    dl->ctype == NC_UNIT) {
+                if (prev_tens && dl->ctype == NC_UNIT) {
                   digs[nd - 1] = (char) ('0' + (int) dl->card);
                 } else {
                   digs[nd++] = (char) ('0' + (int) dl->card);
                 }
+                prev_tens = FALSE;
               } else {
                 int tv = (int) dl->card;
                 digs[nd++] = (char) ('0' + tv / 10);
                 digs[nd++] = (char) ('0' + tv % 10);
+                prev_tens = dl->ctype == NC_TENS;
               }
               k++;
               continue;
@@ -1395,14 +1413,19 @@ looks_plural (const char *w)
 
 /* The counted noun after token k; returns the token index after it, or k. */
 static int
-find_unit (Scan *sc, Stream *s, int k, gboolean plural, char *unit, gsize usize)
+find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *unit, gsize usize)
 {
   const Tok *t = tok (s, k);
   unit[0] = '\0';
   if (t->type == TK_PUNCT && is_hyphen (t->ch) && t->gap == 0 && tok (s, k + 1)->type == TK_WORD &&
       tok (s, k + 1)->gap == 0) {
-    k++;   /* "44-day" */
-    t = tok (s, k);
+    /* "44-day", "70-year-old": the hyphenated noun, singular by grammar */
+    t = tok (s, k + 1);
+    char buf[WORDBUF];
+    if (!ordinal && !(roles (t) & (NR_STOP | NR_CARD | NR_ORD | NR_SCALE | NR_PCT)) &&
+        lower_word (sc->text, t->start, t->end, buf))
+      g_strlcpy (unit, buf, usize);
+    return k;
   }
   if (t->type != TK_WORD || t->gap >= 2 || t->gap == 0)
     return k;
@@ -1420,14 +1443,17 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, char *unit, gsize usize)
       break;
     guint32 r = roles (w);
     if (r & (NR_STOP | NR_MONTH | NR_CARD | NR_ORD | NR_SCALE | NR_PCT | NR_CURRENCY | NR_AND |
-             NR_OF | NR_OR | NR_TO | NR_ART | NR_VAGUE | NR_FRAC | NR_NEG | NR_IDCUE | NR_YEARCUE |
-             NR_ONEDET))
+             NR_OF | NR_OR | NR_TO | NR_ART | NR_VAGUE | NR_FRAC | NR_NEG | NR_IDCUE | NR_YEARCUE))
       break;
     char buf[WORDBUF];
     if (!lower_word (sc->text, w->start, w->end, buf))
       break;
     if (plural) {
-      if ((r & NR_PLURAL) || looks_plural (buf)) {
+      /* "-is" is singular ("crisis") except in capitalised demonyms ("Azerbaijanis") */
+      gsize bl = strlen (buf);
+      gboolean demonym = bl > 4 && buf[bl - 2] == 'i' && buf[bl - 1] == 's' &&
+                         g_unichar_isupper (g_utf8_get_char (sc->text + w->start));
+      if ((r & NR_PLURAL) || looks_plural (buf) || demonym) {
         g_strlcpy (unit, buf, usize);
         return k + n + 1;
       }
@@ -1524,7 +1550,11 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   /* a lone "one" or "half" after a determiner is a pronoun: "this one", "the first half" */
   if ((a->single_one || a->single_half) && !is_range && np > 0) {
     const Prev *p0 = &pv[0];
-    if (p0->lex && (p0->lex->roles & (NR_ONEDET | NR_ORD)))
+    const Tok *n = tok (s, after);
+    gboolean noun_next = a->single_one && n->type == TK_WORD && n->gap == 1 &&
+                         !(roles (n) & (NR_STOP | NR_OF)) &&
+                         !g_unichar_isupper (g_utf8_get_char (t + n->start));
+    if (p0->lex && (p0->lex->roles & (NR_ONEDET | NR_ORD)) && !noun_next)
       return -2;
     if (a->single_half && p0->lex && (p0->lex->roles & NR_ART))
       return -2;
@@ -1603,6 +1633,15 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
       buf[n] = '\0';
       post = qual_lookup (lx->postfix_qual, buf);
       if (post != NQ_NONE) {
+        /* "12 and more than 194": the "more" belongs to the next number */
+        const Tok *nx = tok (s, k + w);
+        char nw[WORDBUF];
+        if (nx->type == TK_NUM || (roles (nx) & (NR_CARD | NR_ART)) ||
+            (nx->type == TK_WORD && nx->gap == 1 && lower_word (t, nx->start, nx->end, nw) &&
+             strcmp (nw, "than") == 0)) {
+          post = NQ_NONE;
+          continue;
+        }
         /* "500 or more people": do not let "more" start anything */
         k += w;
       }
@@ -1636,7 +1675,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   } else if (it->kind != NK_PERCENT && it->kind != NK_YEAR && !it->percent) {
     gboolean plural = !(it->kind == NK_ORDINAL || it->kind == NK_FRACTION ||
                         (!is_range && fabs (it->value) == 1));
-    int nk = find_unit (sc, s, k, plural, it->unit, sizeof it->unit);
+    int nk = find_unit (sc, s, k, plural, it->kind == NK_ORDINAL, it->unit, sizeof it->unit);
     /* resume after a unit that is a number word ("one second") */
     const Tok *ut = tok (s, nk > k ? nk - 1 : k);
     if (nk > k && ut->lex && (ut->lex->roles & NUM_TRIGGER_ROLES))
@@ -1731,7 +1770,7 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
   }
 
   if (!parse_val (s, 0, &a))
-    return fallback_end;
+    return t0->type == TK_NUM ? t0->end : 0;
   if (a.is_vague && !sc->opts->vague)
     return tok (s, a.last)->end;
 
@@ -1937,7 +1976,7 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
   stream_init (&s, sc->lx, t, sc->len, start);
   gsize fallback = word_q ? word_q : p + 1;
   gsize r = do_phrase (sc, &s, fallback);
-  if (r <= start && start != p) {
+  if (r == 0 && start != p) {
     /* the article/sign did not fit: again from the trigger itself */
     stream_init (&s, sc->lx, t, sc->len, p);
     r = do_phrase (sc, &s, fallback);
