@@ -125,6 +125,8 @@ sluice_cmd_run (int argc, char **argv)
       g_error_free (e);
       return SLUICE_EXIT_CONFIG;
     }
+  for (guint i = 0; i < p->warnings->len && !quiet; i++)
+    fprintf (stderr, "sluice: warning: %s\n", (char *) g_ptr_array_index (p->warnings, i));
   if (!sluice_pipeline_create_stages (p, &e))
     {
       sluice_cli_error ("%s", e->message);
@@ -246,6 +248,8 @@ sluice_cmd_check (int argc, char **argv)
   GError *e = NULL;
   SluicePipeline *p = sluice_pipeline_load (config, NULL, (const char *const *) plugin_path, &e);
   int rc = SLUICE_EXIT_OK;
+  for (guint i = 0; p && i < p->warnings->len; i++)
+    fprintf (stderr, "warning: %s\n", (char *) g_ptr_array_index (p->warnings, i));
   if (p == NULL)
     {
       fprintf (stderr, "%s\n", e->message);

@@ -90,6 +90,7 @@ typedef struct {
   char *output_format;        /* NULL: not given */
   gboolean emit_views;
   GPtrArray *stages;          /* SluiceStageInstance* */
+  GPtrArray *warnings;        /* char*: "FILE:LINE: message" lines worth showing */
 } SluicePipeline;
 
 #define SLUICE_DEFAULT_MAX_DOCUMENT_BYTES (16u * 1024 * 1024)

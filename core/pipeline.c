@@ -112,6 +112,8 @@ sluice_pipeline_free (SluicePipeline *p)
   g_free (p->dir);
   g_strfreev (p->plugin_path);
   g_free (p->output_format);
+  if (p->warnings)
+    g_ptr_array_unref (p->warnings);
   g_free (p);
 }
 
@@ -258,7 +260,9 @@ parse_stage (Ctx *c, SluicePipeline *p, config_setting_t *entry, guint index,
     }
 }
 
-/* A stage that consumes a type produced only by a later stage is mis-ordered. */
+/* A stage that may consume a type produced only by a later stage is probably
+ * mis-ordered.  Consumption often depends on options (translit reads entity
+ * annotations only in mode "entities"), so this is a warning, not an error. */
 static void
 check_order (Ctx *c, SluicePipeline *p)
 {
@@ -283,10 +287,10 @@ check_order (Ctx *c, SluicePipeline *p)
               SluiceStageInstance *o = g_ptr_array_index (p->stages, j);
               if (o->plugin && list_has (o->plugin->desc->produces, type))
                 {
-                  g_ptr_array_add (c->errors,
-                                   g_strdup_printf ("%s:%d: stage '%s' consumes %s annotations, "
+                  g_ptr_array_add (p->warnings,
+                                   g_strdup_printf ("%s:%d: stage '%s' may read %s annotations, "
                                                     "which stage '%s' produces only after it "
-                                                    "(line %d); move it later in the pipeline",
+                                                    "(line %d); move it later if it needs them",
                                                     c->file, st->line, st->name, type, o->name,
                                                     o->line));
                   break;
@@ -304,6 +308,7 @@ sluice_pipeline_load (const char *file, const char *const *only,
   config_init (&cfg);
   SluicePipeline *p = g_new0 (SluicePipeline, 1);
   p->stages = g_ptr_array_new ();
+  p->warnings = g_ptr_array_new_with_free_func (g_free);
   p->max_document_bytes = SLUICE_DEFAULT_MAX_DOCUMENT_BYTES;
   p->on_error = SLUICE_ON_ERROR_PASS;
   Ctx c = { file ? file : "<default pipeline>", g_ptr_array_new_with_free_func (g_free) };

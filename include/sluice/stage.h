@@ -139,7 +139,9 @@ typedef struct {
   const SluiceOptionSpec *options;     /* ended by { NULL }; may be NULL */
   const char *const *produces;         /* annotation types, NULL-terminated */
   const char *const *produces_meta;    /* metadata keys set, NULL-terminated */
-  const char *const *consumes;         /* annotation types read, NULL-terminated */
+  /* Annotation types the stage may read, NULL-terminated; `sluice check`
+   * warns when only a later stage produces one of them. */
+  const char *const *consumes;
 
   SluiceStageCreateFunc create;        /* may be NULL: instance is NULL */
   SluiceStageProcessFunc process;      /* required */

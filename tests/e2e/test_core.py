@@ -209,6 +209,20 @@ class Core(unittest.TestCase):
                 self.assertIn("stage", v)
                 self.assertIn("text", v)
 
+    def test_bundled_pipeline_files_are_valid(self):
+        cfgdir = os.path.join(SRC, "config")
+        have = set(docs_names())
+        for name in sorted(os.listdir(cfgdir)):
+            if not name.endswith(".cfg"):
+                continue
+            path = os.path.join(cfgdir, name)
+            with open(path) as f:
+                body = f.read()
+            needed = {n for n in ("clean", "entities", "numbers", "translit") if f'"{n}"' in body}
+            if not needed <= have:
+                continue   # a stage this build lacks
+            run("check", "-c", path, check_rc=EXIT_OK)
+
     def test_plugins_listing(self):
         p = run("plugins", check_rc=EXIT_OK)
         for d in docs_names():
