@@ -43,6 +43,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "batch_feed.c"
@@ -161,6 +162,31 @@ now_iso (void)
 {
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   return g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* Test hook: SLUICE_BATCH_KILL_AT=STEP[:N] kills the process with SIGKILL
+ * the Nth time (default 1st) it reaches STEP (begin, written, committed,
+ * renamed, retired, reported), so that the end-to-end tests can stop a run at
+ * every step of the commit protocol, not only at random instants. */
+static void
+crash_point (const char *step)
+{
+  static const char *spec = NULL;
+  static gboolean init = FALSE;
+  static guint count = 0;
+  if (!init)
+    {
+      spec = g_getenv ("SLUICE_BATCH_KILL_AT");
+      init = TRUE;
+    }
+  if (spec == NULL)
+    return;
+  gsize n = strlen (step);
+  if (strncmp (spec, step, n) != 0 || (spec[n] != '\0' && spec[n] != ':'))
+    return;
+  guint want = spec[n] == ':' ? (guint) atoi (spec + n + 1) : 1;
+  if (++count >= want)
+    kill (getpid (), SIGKILL);
 }
 
 /* ------------------------------------------------------------ files */
@@ -716,6 +742,7 @@ unit_begin (Batch *b, const char *want_name)
       goto fail;
     }
   setvbuf (u->fp, NULL, _IOFBF, 1 << 20);
+  crash_point ("begin");
   return u;
 fail:
   sqlite3_exec (b->db, "ROLLBACK", NULL, NULL, NULL);
@@ -764,6 +791,7 @@ unit_commit (Batch *b, Unit *u)
           return FALSE;
         }
     }
+  crash_point ("written");
   sqlite3_stmt *q = db_prepare (b, "INSERT INTO unit_inputs (unit, name, dev, ino, size, mtime) "
                                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   if (q == NULL)
@@ -788,6 +816,7 @@ unit_commit (Batch *b, Unit *u)
       unit_abort (b, u);
       return FALSE;
     }
+  crash_point ("committed");
   /* c: into place under a name not taken yet. */
   if (u->documents > 0)
     {
@@ -814,11 +843,14 @@ unit_commit (Batch *b, Unit *u)
       log_info (b, "wrote %s/%s (%" G_GUINT64_FORMAT " documents)", b->out, u->final_name,
                 u->documents);
     }
+  crash_point ("renamed");
   /* d: retire the inputs. */
   for (guint i = 0; i < u->inputs->len && ok; i++)
     {
       Candidate *c = g_ptr_array_index (u->inputs, i);
       ok = retire_input (b, c->name);
+      if (ok)
+        crash_point ("retired");
     }
   if (!ok)
     {
@@ -898,9 +930,9 @@ fail_file (Batch *b, Candidate *c, const FileFailure *ff)
   g_autofree char *target = NULL;
   for (guint n = 0; n < 1000 && target == NULL; n++)
     {
+      /* A report without its file is one a killed run wrote: reused. */
       g_autofree char *cand = variant_name (c->name, b->stamp, n);
-      g_autofree char *rep = g_strconcat (cand, ".error.json", NULL);
-      if (!exists_at (b->failed_fd, cand) && !exists_at (b->failed_fd, rep))
+      if (!exists_at (b->failed_fd, cand))
         target = g_steal_pointer (&cand);
     }
   if (target == NULL)
@@ -943,6 +975,7 @@ fail_file (Batch *b, Candidate *c, const FileFailure *ff)
       io_error (b, "%s/%s: cannot write the error report: %s", b->failed, rep, g_strerror (errno));
       return FALSE;
     }
+  crash_point ("reported");
   /* Now the file itself, under exactly that name. */
   if (rename_noreplace (b->inbox_fd, c->name, b->failed_fd, target) != 0)
     {
