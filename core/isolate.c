@@ -38,9 +38,14 @@
  * fork() in a threaded process: the child only has the forking thread, and
  * a lock another thread held at that instant stays locked in the child
  * forever.  glibc resets its malloc locks across fork; for the rest (GLib's
- * string-intern lock, its message lock, stdio locks) the child takes and
+ * string-intern lock, its message lock, its slice allocator's depot and
+ * slab locks, the error-domain lock, stdio locks) the child takes and
  * releases each of them once before it reports ready, and the parent forks
- * again (up to three times) when a child does not report ready in time.
+ * again (up to five times) when a child does not report ready in time.
+ * A lock private to a stage (say, a cache guarded by a mutex) cannot be
+ * warmed up this way: if another thread held it at fork time the child
+ * hangs on it and the document fails with a timeout; stages meant to run
+ * isolated should not take locks in process() (they are read-only anyway).
  * Children also close the parent's ends of every other child's socket (all
  * socket pairs are created and registered under one lock held across
  * fork), so each child sees end-of-file as soon as its own parent end is
@@ -61,8 +66,11 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 10000
-#define START_TIMEOUT_MS 5000
-#define START_TRIES 3
+/* A child reports ready within a millisecond or so; one that does not is
+ * stuck on a lock inherited from another thread: kill it and fork again,
+ * waiting twice as long each time (0.25 + 0.5 + 1 + 2 + 4 s at most). */
+#define START_TIMEOUT_MS 250
+#define START_TRIES 5
 #define MAX_FRAME ((guint64) 1 << 34)     /* 16 GiB: anything above is corrupt */
 #define READY_BYTE 'R'
 
@@ -440,6 +448,21 @@ child_main (SluiceStageInstance *st, int fd)
   GLogLevelFlags fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
   g_log_set_always_fatal (fatal);
   g_free (g_malloc (1));
+  g_error_free (g_error_new_literal (SLUICE_ERROR, SLUICE_ERROR_FAILED, "warm-up"));
+  /* GLib < 2.76 has a slice allocator with two global mutexes (its magazine
+   * depot and its slab pages), used by GString, GPtrArray, GError...
+   * Allocating many chunks of an otherwise unused size forces this thread
+   * to refill its magazine from the depot and the depot from new slabs, so
+   * both mutexes are taken once. */
+  {
+    enum { N_WARM = 4096, WARM_SIZE = 344 };
+    gpointer *chunks = g_new (gpointer, N_WARM);
+    for (guint i = 0; i < N_WARM; i++)
+      chunks[i] = g_slice_alloc (WARM_SIZE);
+    for (guint i = 0; i < N_WARM; i++)
+      g_slice_free1 (WARM_SIZE, chunks[i]);
+    g_free (chunks);
+  }
 
   char ready = READY_BYTE;
   if (!write_full (fd, &ready, 1))
@@ -677,7 +700,7 @@ child_spawn (SluiceStageInstance *st, GError **error)
       c->pid = pid;
       c->fd = sv[0];
       char ready = 0;
-      gint64 deadline = g_get_monotonic_time () + (gint64) START_TIMEOUT_MS * 1000;
+      gint64 deadline = g_get_monotonic_time () + ((gint64) START_TIMEOUT_MS << attempt) * 1000;
       IoResult r = recv_deadline (c->fd, &ready, 1, deadline);
       if (r == IO_OK && ready == READY_BYTE)
         return c;
