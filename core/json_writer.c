@@ -101,7 +101,7 @@ putc1 (GString *out, char c)
       out->str[out->len] = '\0';
     }
   else
-    putc1 (out, c);
+    g_string_append_c (out, c);
 }
 
 #define PUT_LIT(out, lit) put ((out), (lit), sizeof (lit) - 1)
