@@ -58,6 +58,7 @@ num_lexicon_free (NumLexicon *lx)
   g_clear_pointer (&lx->id_cue, g_hash_table_unref);
   g_clear_pointer (&lx->denominators, g_hash_table_unref);
   g_free (lx->filter);
+  g_free (lx->filter_all);
   g_free (lx);
 }
 
@@ -119,6 +120,19 @@ norm_phrase (const char *s)
   return norm_phrase_full (s, TRUE);
 }
 
+/* Gives the first or last word of `phrase` a role (when it is a word). */
+static void
+mark_word (NumLexicon *lx, const char *phrase, gboolean last, guint32 role)
+{
+  g_auto (GStrv) parts = g_strsplit (phrase, " ", -1);
+  guint n = g_strv_length (parts);
+  if (n == 0)
+    return;
+  const char *w = parts[last ? n - 1 : 0];
+  if (g_unichar_isalpha (g_utf8_get_char (w)))
+    get_word (lx, w)->roles |= role;
+}
+
 static guint
 count_words (const char *phrase)
 {
@@ -129,24 +143,30 @@ count_words (const char *phrase)
 }
 
 static void
-filter_add (NumLexicon *lx, const char *w)
+filter_set (guint8 *bits, gboolean *non_ascii, const char *w)
 {
   gsize len = strlen (w);
   if (len < 2)
     return;
   if ((guchar) w[0] >= 0x80) {
-    lx->has_non_ascii = TRUE;
+    *non_ascii = TRUE;
     return;
   }
   guint a = (guint) ((w[0] | 0x20) - 'a'), b = (guint) ((w[1] | 0x20) - 'a');
   guint c = (guint) ((w[len - 1] | 0x20) - 'a');
   if (a > 25 || b > 25 || c > 25) {
-    lx->has_non_ascii = TRUE;   /* non-letters: the filter passes those anyway */
+    *non_ascii = TRUE;   /* non-letters: the filter passes those anyway */
     return;
   }
   guint l = len > 31 ? 31 : (guint) len;
   guint idx = ((a * 26 + b) * 26 + c) * 32 + l;
-  lx->filter[idx >> 3] |= (guint8) (1u << (idx & 7));
+  bits[idx >> 3] |= (guint8) (1u << (idx & 7));
+}
+
+static void
+filter_add (NumLexicon *lx, const char *w)
+{
+  filter_set (lx->filter, &lx->has_non_ascii, w);
 }
 
 #define FAIL(...) G_STMT_START {                                                  \
@@ -184,6 +204,7 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
   lx->id_cue = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   lx->denominators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   lx->filter = g_malloc0 (26 * 26 * 26 * 32 / 8);
+  lx->filter_all = g_malloc0 (26 * 26 * 26 * 32 / 8);
 
   Section sec = S_NONE;
   guint lineno = 0;
@@ -357,6 +378,8 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
         get_word (lx, p)->roles |= NR_PCT;
         filter_add (lx, p);
       }
+      if (multi)
+        mark_word (lx, p, FALSE, NR_PCT1);
       g_hash_table_replace (lx->percent, p, GINT_TO_POINTER (1));
       break;
     }
@@ -372,6 +395,7 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
       guint n = count_words (p);
       if (n > 6)
         FAIL ("'%s': qualifier phrases have at most 6 words", key);
+      mark_word (lx, p, sec == S_PREFIX_QUAL, sec == S_PREFIX_QUAL ? NR_QLAST : NR_PFIRST);
       if (sec == S_PREFIX_QUAL) {
         lx->max_prefix_words = MAX (lx->max_prefix_words, n);
         g_hash_table_replace (lx->prefix_qual, p, GINT_TO_POINTER (q));
@@ -411,8 +435,11 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
       g_hash_table_replace (lx->suffix, flag_case ? g_strdup (key) : lower_dup (key), l);
       break;
     }
-    case S_ID_CUE:
-      g_hash_table_replace (lx->id_cue, norm_phrase (key), GINT_TO_POINTER (1));
+    case S_ID_CUE: {
+      char *p = norm_phrase (key);
+      mark_word (lx, p, TRUE, NR_IDCUE);
+      g_hash_table_replace (lx->id_cue, p, GINT_TO_POINTER (1));
+      }
       break;
     case S_DENOMINATOR:
       if (!parse_number (key, &v) || v < 2 || v != floor (v))
@@ -422,6 +449,14 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
     case S_NONE:
       break;
     }
+  }
+  {
+    GHashTableIter it;
+    gpointer key;
+    gboolean dummy = FALSE;
+    g_hash_table_iter_init (&it, lx->words);
+    while (g_hash_table_iter_next (&it, &key, NULL))
+      filter_set (lx->filter_all, &dummy, key);
   }
   if (g_hash_table_size (lx->words) == 0) {
     lineno = 1;

@@ -36,6 +36,9 @@ enum {
   NR_OUT = 1u << 20,      /* first word of "out of" */
   NR_OF = 1u << 21,       /* of */
   NR_OR = 1u << 22,       /* or */
+  NR_QLAST = 1u << 23,    /* last word of a prefix qualifier phrase ("than", "about") */
+  NR_PFIRST = 1u << 24,   /* first word of a postfix qualifier phrase ("or") */
+  NR_PCT1 = 1u << 25,     /* first word of a multi-word percent phrase ("per") */
 };
 
 /* Cardinal subtypes, for the compound grammar. */
@@ -90,6 +93,7 @@ typedef struct {
   /* Trigger filter: (first letter, second letter, last letter, length) of the ASCII
    * words that can start a number. */
   guint8 *filter;
+  guint8 *filter_all;       /* the same for every ASCII word of the lexicon */
   gboolean has_non_ascii;   /* some trigger word starts with a non-ASCII letter */
   guint max_prefix_words;   /* longest prefix-qualifier phrase, in tokens */
   guint max_postfix_words;
@@ -103,19 +107,26 @@ void num_lexicon_free (NumLexicon *lx);
 const NumLex *num_lexicon_lookup (const NumLexicon *lx, const char *lower, const char *orig,
                                   gsize len);
 
-/* TRUE when an ASCII word (letters only, any case) may be a trigger word. */
+/* TRUE when an ASCII word (letters only, any case) may be in `bits`. */
 static inline gboolean
-num_lexicon_filter (const NumLexicon *lx, const char *w, gsize len)
+num_lexicon_filter_bits (const guint8 *bits, const char *w, gsize len)
 {
   if (len < 2)
-    return FALSE;
+    return len == 1 && bits == NULL;
   guint a = (guint) ((w[0] | 0x20) - 'a'), b = (guint) ((w[1] | 0x20) - 'a');
   guint c = (guint) ((w[len - 1] | 0x20) - 'a');
   if (a > 25 || b > 25 || c > 25)
     return TRUE;
   guint l = len > 31 ? 31 : (guint) len;
   guint idx = ((a * 26 + b) * 26 + c) * 32 + l;
-  return (lx->filter[idx >> 3] >> (idx & 7)) & 1;
+  return (bits[idx >> 3] >> (idx & 7)) & 1;
+}
+
+/* TRUE when an ASCII word may be a trigger word (a number word). */
+static inline gboolean
+num_lexicon_filter (const NumLexicon *lx, const char *w, gsize len)
+{
+  return num_lexicon_filter_bits (lx->filter, w, len);
 }
 
 #define NUM_TRIGGER_ROLES (NR_CARD | NR_ORD | NR_SCALE | NR_FRAC | NR_VAGUE | NR_PCT)

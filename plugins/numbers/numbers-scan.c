@@ -136,6 +136,10 @@ static const NumLex *
 lookup_word (const NumLexicon *lx, const char *t, gsize p, gsize q)
 {
   char buf[WORDBUF];
+  /* ASCII words: the (first, second, last letter, length) filter answers most */
+  if ((guchar) t[p] < 0x80 && (guchar) t[q - 1] < 0x80 && q - p >= 2 && (q - p > 2 || (guchar) t[p + 1] < 0x80) &&
+      !num_lexicon_filter_bits (lx->filter_all, t + p, q - p))
+    return NULL;
   if (!lower_word (t, p, q, buf))
     return NULL;
   return num_lexicon_lookup (lx, buf, t + p, q - p);
@@ -1271,7 +1275,14 @@ prev_tokens (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int max)
         s--;
       if (is_alpha_at (t, pos, s)) {
         gsize b = s;
-        while (b > 0) {
+        while (b > 0 && p - b <= 40) {
+          guchar cb = (guchar) t[b - 1];
+          if (cb < 0x80) {
+            if (!is_alpha_ascii (cb))
+              break;
+            b--;
+            continue;
+          }
           gsize s2 = b - 1;
           while (s2 > 0 && ((guchar) t[s2] & 0xC0) == 0x80)
             s2--;
@@ -1283,12 +1294,12 @@ prev_tokens (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int max)
         }
         p = b;
         k->word = TRUE;
-        if (!lower_word (t, p, k->end, k->low) || strlen (k->low) >= sizeof k->low)
-          k->low[0] = '\0';
-        k->low[sizeof k->low - 1] = '\0';
         char big[WORDBUF];
-        if (lower_word (t, p, k->end, big))
+        if (lower_word (t, p, k->end, big)) {
           k->lex = num_lexicon_lookup (lx, big, t + p, k->end - p);
+          if (strlen (big) < sizeof k->low)
+            strcpy (k->low, big);
+        }
       } else {
         p = s;
         gsize l = k->end - p;
@@ -1484,8 +1495,16 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
 {
   const NumLexicon *lx = sc->lx;
   const char *t = sc->text;
-  Prev pv[8];
-  int np = prev_tokens (lx, t, it->start, pv, 8);
+  Prev pv[7];
+  int np = prev_tokens (lx, t, it->start, pv, 2);
+  if (np > 0) {
+    /* more context only where a qualifier, currency or identifier cue may end */
+    gboolean more = !pv[0].word || g_unichar_isupper (g_utf8_get_char (t + pv[0].start)) ||
+                    (pv[0].lex && (pv[0].lex->roles & (NR_QLAST | NR_IDCUE | NR_BETWEEN))) ||
+                    strcmp (pv[0].low, "the") == 0;
+    if (more)
+      np = prev_tokens (lx, t, it->start, pv, 7);
+  }
   int o = 0;
   it->qual_start = it->start;
   it->currency[0] = '\0';
@@ -1497,7 +1516,8 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   }
 
   /* identifiers: "No. 1325", "resolution 1325", "#5" */
-  if (!is_range && np > o && !a->is_words && a->has_numlit) {
+  if (!is_range && np > o && !a->is_words && a->has_numlit &&
+      ((pv[o].lex && (pv[o].lex->roles & NR_IDCUE)) || (!pv[o].word && !pv[o].num))) {
     char buf[64];
     for (int k = MIN (3, np - o); k >= 1; k--) {
       if (join_prev (t, pv, o, k, FALSE, buf, sizeof buf) &&
@@ -1506,8 +1526,9 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     }
   }
 
-  /* currency before: "$", "US $", "AZN", "€" */
-  for (int k = MIN (2, np - o); k >= 1; k--) {
+  /* currency before: "$", "US $", "AZN", "€" (a symbol or a word in capitals) */
+  gboolean cur_cand = np > o && (!pv[o].word || g_unichar_isupper (g_utf8_get_char (t + pv[o].start)));
+  for (int k = cur_cand ? MIN (2, np - o) : 0; k >= 1; k--) {
     char buf[64];
     if (!join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
       continue;
@@ -1529,7 +1550,9 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
         break;
       oo = o + 1;
     }
-    for (int k = MIN (maxw, np - oo); k >= 1; k--) {
+    gboolean qcand = np > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) ||
+                                 (!pv[oo].word && !pv[oo].num));
+    for (int k = qcand ? MIN (maxw, np - oo) : 0; k >= 1; k--) {
       char buf[128];
       if (!join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
         continue;
@@ -1602,7 +1625,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   }
   NumQual post = NQ_NONE;
   {
-    int maxp = (int) lx->max_postfix_words;
+    int maxp = (roles (tok (s, k)) & NR_PFIRST) ? (int) lx->max_postfix_words : 0;
     for (int w = maxp; w >= 1 && post == NQ_NONE; w--) {
       char buf[128];
       gsize n = 0;
@@ -1719,7 +1742,7 @@ percent_at (Scan *sc, Stream *s, int k)
     return 1;
   if (p->type != TK_WORD)
     return 0;
-  if (p->gap == 0)
+  if (p->gap == 0 || !(roles (p) & (NR_PCT | NR_PCT1)))
     return 0;
   char buf[2 * WORDBUF + 2];
   if (!lower_word (sc->text, p->start, p->end, buf))
@@ -1784,16 +1807,14 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
       a.value == floor (a.value) && !a.is_vague) {
     const Tok *n = tok (s, j);
     if (n->type == TK_WORD && (roles (n) & (NR_CARD | NR_ORD)) && n->gap == 1) {
-      Stream s2 = *s;
       Val b;
-      if (parse_val (&s2, j, &b) && !b.neg) {
+      if (parse_val (s, j, &b) && !b.neg) {
         double den = 0;
         if (b.bare_den > 0)
           den = b.bare_den;
         else if (b.is_ord && !b.ord_nodenom && a.value == 1)
           den = b.value;
         if (den > 0) {
-          *s = s2;
           a.value = a.value / den;
           a.is_frac = TRUE;
           a.last = b.last;
@@ -1819,12 +1840,10 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
     }
     Val b;
     if (k > 0 && tok (s, k)->gap == 1) {
-      Stream s2 = *s;
-      if (parse_val (&s2, k, &b) && !b.is_frac && !b.is_ord && !b.is_dec && b.value > 0 &&
+      if (parse_val (s, k, &b) && !b.is_frac && !b.is_ord && !b.is_dec && b.value > 0 &&
           b.value == floor (b.value) && !b.is_vague && !b.neg &&
           (is_in ? fabs (a.value) < b.value : fabs (a.value) <= b.value) &&
-          !(is_in && b.year_plain) && !(b.has_numlit && tok (&s2, k)->num.form != NF_INT)) {
-        *s = s2;
+          !(is_in && b.year_plain) && !(b.has_numlit && tok (s, k)->num.form != NF_INT)) {
         a.value = a.value / b.value;
         a.is_frac = TRUE;
         a.last = b.last;
@@ -1870,11 +1889,10 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
       }
     }
     Val b;
-    Stream s2 = *s;
-    if (k > 0 && tok (s, k)->gap < 2 && parse_val (&s2, k, &b) && !b.is_ord && !b.is_vague &&
+    if (k > 0 && tok (s, k)->gap < 2 && parse_val (s, k, &b) && !b.is_ord && !b.is_vague &&
         !b.needs_money && !(kind == NK_FRACTION) == !b.is_frac) {
       double lo = a.value, hi = b.value;
-      const Tok *bt = tok (&s2, k);
+      const Tok *bt = tok (s, k);
       /* "2020-23" */
       if (a.year_plain && bt->type == TK_NUM && bt->num.plain && bt->num.ndigits == 2 &&
           c->type == TK_PUNCT && hi < 100 && hi > fmod (lo, 100))
@@ -1883,9 +1901,8 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
       if (b.end_scale > 0 && a.end_scale == 0 && !a.has_scale && lo * b.end_scale < hi)
         lo *= b.end_scale;
       int bj = b.last + 1;
-      int bpc = kind == NK_PERCENT ? 0 : percent_at (sc, &s2, bj);
+      int bpc = kind == NK_PERCENT ? 0 : percent_at (sc, s, bj);
       if (lo < hi || by_between) {
-        *s = s2;
         item_init (&it, tok (s, 0)->start, tok (s, bpc ? bj + bpc - 1 : b.last)->end, NAN,
                    NK_RANGE);
         it.min = MIN (lo, hi);
@@ -1962,8 +1979,8 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
 
   /* look one or two words back for "a"/"an" (before a scale, fraction or ordinal) and
    * "minus"/"negative" */
-  Prev pv[2];
-  int np = prev_tokens (sc->lx, t, p, pv, 2);
+  Prev pv[1];
+  int np = prev_tokens (sc->lx, t, p, pv, 1);
   if (np > 0 && pv[0].word && pv[0].lex) {
     guint32 r = pv[0].lex->roles;
     gboolean scale_like = lex && (lex->roles & (NR_SCALE | NR_FRAC | NR_ORD)) &&
