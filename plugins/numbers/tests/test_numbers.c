@@ -1,21 +1,451 @@
+/* Unit tests of the numbers stage, driven through the SluiceHarness.
+ *
+ * Table-driven: every form the issue lists, with its exact span, value, kind,
+ * qualifier, unit and currency; sentences that must give no number; overflow; hostile
+ * input (16 MiB of digits, 16 MiB of number words), which must finish (the scanner is
+ * linear: no timing assertion). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdint.h>
+#include <math.h>
+#include <string.h>
 #include <cmocka.h>
+#include <glib/gstdio.h>
 #include <sluice/sluice.h>
 
 const SluiceStageDescriptor *sluice_stage_descriptor (void);
 
+static SluiceHarness *
+harness (const char *const *opts)
+{
+  g_autoptr (GError) error = NULL;
+  SluiceHarness *h = sluice_harness_new (sluice_stage_descriptor (), NUMBERS_DATA_DIR, opts, &error);
+  if (h == NULL)
+    fail_msg ("harness: %s", error->message);
+  return h;
+}
+
+/* One expected NUMBER.  value NAN: a range (then min/max); NULL strings: absent. */
+typedef struct {
+  const char *input;
+  const char *span;
+  double value;
+  const char *kind;
+  const char *qualifier;
+  const char *unit;
+  const char *currency;
+  double min, max;
+} Case;
+
+#define R NAN
+#define NONE NULL
+
+static const Case cases[] = {
+  /* digits, separators, decimals */
+  { "The siege lasted 1,275 days.", "1,275", 1275, "cardinal", "exact", "days" },
+  { "Some 20,000 fled.", "20,000", 20000, "cardinal", "approx" },
+  { "It grew 2.5 times.", "2.5", 2.5, "decimal", "exact", "times" },
+  { "A ratio of 0.75 was set.", "0.75", 0.75, "decimal", "exact" },
+  { "only .5 of it", ".5", 0.5, "decimal", "exact" },
+  { "40 000 tonnes", "40 000", 40000, "cardinal", "exact", "tonnes" },
+  { "a rate of 12,34,567.89", "12,34,567.89", 1234567.89, "decimal", "exact" },
+  { "minus -9.25 here", "-9.25", -9.25, "decimal", "exact" },
+  /* number words */
+  { "one", "one", 1, "cardinal", "exact" },
+  { "twenty six", "twenty six", 26, "cardinal", "exact" },
+  { "TWENTY six", "TWENTY six", 26, "cardinal", "exact" },
+  { "twenty-six", "twenty-six", 26, "cardinal", "exact" },
+  { "one hundred and six", "one hundred and six", 106, "cardinal", "exact" },
+  { "a thousand", "a thousand", 1000, "cardinal", "exact" },
+  { "one million", "one million", 1e6, "cardinal", "exact" },
+  { "two and a half million", "two and a half million", 2.5e6, "fraction", "exact" },
+  { "twenty-one trillion three hundred", "twenty-one trillion three hundred", 21000000000300.0,
+    "cardinal", "exact" },
+  { "nine point nought four", "nine point nought four", 9.04, "decimal", "exact" },
+  { "half a dozen eggs", "half a dozen", 6, "fraction", "exact", "eggs" },
+  { "4 thousand 3 hundred and 21", "4 thousand 3 hundred and 21", 4321, "cardinal", "exact" },
+  { "three lakh crore", "three lakh crore", 3e12, "cardinal", "exact" },
+  /* vague counts */
+  { "dozens of people", "dozens", 24, "cardinal", "approx" },
+  { "hundreds of thousands of refugees", "hundreds of thousands", 200000, "cardinal", "approx" },
+  /* mixed */
+  { "1.2 million", "1.2 million", 1.2e6, "cardinal", "exact" },
+  { "2.5 billion", "2.5 billion", 2.5e9, "cardinal", "exact" },
+  { "20 thousand", "20 thousand", 20000, "cardinal", "exact" },
+  { "3bn users", "3bn", 3e9, "cardinal", "exact", "users" },
+  { "10k runners", "10k", 10000, "cardinal", "exact", "runners" },
+  /* ordinals */
+  { "the 366th motorized infantry regiment", "366th", 366, "ordinal", "exact", "regiment" },
+  { "the 32nd day", "32nd", 32, "ordinal", "exact", "day" },
+  { "the 28th anniversary of", "28th", 28, "ordinal", "exact", "anniversary" },
+  { "the first time", "first", 1, "ordinal", "exact", "time" },
+  { "the twenty-sixth session", "twenty-sixth", 26, "ordinal", "exact", "session" },
+  { "one hundred twenty-fifth", "one hundred twenty-fifth", 125, "ordinal", "exact" },
+  /* percentages */
+  { "20 percent", "20 percent", 20, "percent", "exact" },
+  { "20%", "20%", 20, "percent", "exact" },
+  { "twenty percent", "twenty percent", 20, "percent", "exact" },
+  { "20 per cent", "20 per cent", 20, "percent", "exact" },
+  { "nearly 20 percent of the land", "20 percent", 20, "percent", "approx" },
+  { "minus five percent", "minus five percent", -5, "percent", "exact" },
+  /* fractions */
+  { "one fifth of the land", "one fifth", 0.2, "fraction", "exact" },
+  { "a third of voters", "a third", 1.0 / 3, "fraction", "exact" },
+  { "half of them", "half", 0.5, "fraction", "exact" },
+  { "two-thirds of the seats", "two-thirds", 2.0 / 3, "fraction", "exact" },
+  { "3/4 of a cup", "3/4", 0.75, "fraction", "exact" },
+  { "one twenty-fifth", "one twenty-fifth", 0.04, "fraction", "exact" },
+  { "one hundred and thirty fifths", "one hundred and thirty fifths", 26, "fraction", "exact" },
+  { "one hundred thirty-fifths", "one hundred thirty-fifths", 100.0 / 35, "fraction", "exact" },
+  { "two and fifty-four hundredths", "two and fifty-four hundredths", 2.54, "fraction", "exact" },
+  { "1 in 5 adults", "1 in 5", 0.2, "fraction", "exact", "adults" },
+  { "two out of five hundred", "two out of five hundred", 0.004, "fraction", "exact" },
+  { "one over three", "one over three", 1.0 / 3, "fraction", "exact" },
+  { "six million and two thirds", "six million and two thirds", 6e6 + 2e6 / 3, "fraction", "exact" },
+  { "the result is \xe2\x85\x94", "\xe2\x85\x94", 2.0 / 3, "fraction", "exact" },
+  /* ranges */
+  { "On February 25-26, 1992", "25-26", R, "range", "exact", NONE, NONE, 25, 26 },
+  { "Plan for 2020-2023 was", "2020-2023", R, "range", "exact", NONE, NONE, 2020, 2023 },
+  { "between 10 and 15 people", "10 and 15", R, "range", "exact", "people", NONE, 10, 15 },
+  { "10 to 15 people", "10 to 15", R, "range", "exact", "people", NONE, 10, 15 },
+  { "from 2 to 3 million", "2 to 3 million", R, "range", "exact", NONE, NONE, 2e6, 3e6 },
+  { "between negative ten and fifteen", "negative ten and fifteen", R, "range", "exact", NONE,
+    NONE, -10, 15 },
+  { "sizes 5k-20k", "5k-20k", R, "range", "exact", NONE, NONE, 5000, 20000 },
+  { "above 1000 and below 1500", "1000 and below 1500", R, "range", "exact", NONE, NONE, 1000,
+    1500 },
+  /* qualifiers */
+  { "more than 30 years", "30", 30, "cardinal", "more_than", "years" },
+  { "over 20 people", "20", 20, "cardinal", "more_than", "people" },
+  { "about 613 civilians", "613", 613, "cardinal", "approx", "civilians" },
+  { "around 8 men", "8", 8, "cardinal", "approx", "men" },
+  { "almost 9 hours", "9", 9, "cardinal", "approx", "hours" },
+  { "as many as 613 people", "613", 613, "cardinal", "at_most", "people" },
+  { "at least 10 homes", "10", 10, "cardinal", "at_least", "homes" },
+  { "up to 11 boats", "11", 11, "cardinal", "at_most", "boats" },
+  { "fewer than 12 cars", "12", 12, "cardinal", "less_than", "cars" },
+  { "less than 13 days", "13", 13, "cardinal", "less_than", "days" },
+  { "Some 1,275 residents were taken hostage", "1,275", 1275, "cardinal", "approx", "residents" },
+  { "500 or more", "500", 500, "cardinal", "at_least" },
+  { "less than 5000 or equal", "5000", 5000, "cardinal", "at_most" },
+  { "more than 1/2 of them", "1/2", 0.5, "fraction", "more_than" },
+  /* money */
+  { "$2.5 billion", "2.5 billion", 2.5e9, "cardinal", "exact", "usd", "USD" },
+  { "AZN 1.2 million", "1.2 million", 1.2e6, "cardinal", "exact", "azn", "AZN" },
+  { "1.5 bn euros", "1.5 bn", 1.5e9, "cardinal", "exact", "eur", "EUR" },
+  { "USD 300", "300", 300, "cardinal", "exact", "usd", "USD" },
+  { "\xe2\x82\xac" "40m", "40m", 4e7, "cardinal", "exact", "eur", "EUR" },
+  { "more than $5 million", "5 million", 5e6, "cardinal", "more_than", "usd", "USD" },
+  { "hundred thousand dollars", "hundred thousand", 1e5, "cardinal", "exact", "usd", "USD" },
+  /* counted nouns */
+  { "613 civilians", "613", 613, "cardinal", "exact", "civilians" },
+  { "106 women", "106", 106, "cardinal", "exact", "women" },
+  { "63 children", "63", 63, "cardinal", "exact", "children" },
+  { "70 elderly people", "70", 70, "cardinal", "exact", "people" },
+  { "Four UN Security Council resolutions", "Four", 4, "cardinal", "exact", "resolutions" },
+  { "more than one million Azerbaijanis", "one million", 1e6, "cardinal", "more_than",
+    "azerbaijanis" },
+  { "lost one parent.", "one", 1, "cardinal", "exact", "parent" },
+  { "a 44-day war", "44", 44, "cardinal", "exact", "day" },
+  { "the fate of 150 of them", "150", 150, "cardinal", "exact" },
+  /* years and dates */
+  { "in 1992 the", "1992", 1992, "year", "exact" },
+  { "the 1948 Convention on", "1948", 1948, "year", "exact" },
+  { "on 26 February 1992 by", "26", 26, "cardinal", "exact" },
+  { "February 24, 1994 law", "1994", 1994, "year", "exact" },
+  { "in the 1990s", "1990s", 1990, "year", "exact" },
+  { "2000 people", "2000", 2000, "cardinal", "exact", "people" },
+  /* misc */
+  { "192.168.1.2", "168", 168, "cardinal", "exact" },
+  { "1e10", "1e10", 1e10, "cardinal", "exact" },
+  { "6.23x10^-4", "6.23x10^-4", 6.23e-4, "decimal", "exact" },
+  { "2.5^-1", "2.5^-1", 0.4, "decimal", "exact" },
+  { "5,00", "5,00", 5, "cardinal", "exact" },
+  /* overflow: a double, not a wrapped integer */
+  { "99999999999999999999999 people", "99999999999999999999999", 1e23, "cardinal", "exact",
+    "people" },
+};
+
 static void
-test_smoke (void **state)
+check_case (SluiceHarness *h, const Case *c)
+{
+  g_autoptr (GError) error = NULL;
+  SluiceDocument *doc = sluice_harness_run (h, c->input, &error);
+  assert_non_null (doc);
+  SluiceAnnotation *ann = sluice_document_find_annotation (doc, "NUMBER", c->span);
+  if (ann == NULL) {
+    GString *got = g_string_new (NULL);
+    for (guint i = 0; i < sluice_document_get_n_annotations (doc); i++) {
+      g_autofree char *tx = sluice_annotation_dup_text (doc, sluice_document_get_annotation (doc, i));
+      g_string_append_printf (got, " '%s'", tx);
+    }
+    fail_msg ("'%s': no NUMBER '%s' (got:%s)", c->input, c->span, got->str);
+  }
+  SluiceAttrs *a = sluice_annotation_get_attrs (ann);
+  const char *kind = sluice_attrs_get_string (a, "kind");
+  if (g_strcmp0 (kind, c->kind) != 0)
+    fail_msg ("'%s': kind %s, expected %s", c->input, kind, c->kind);
+  if (isnan (c->value)) {
+    assert_int_equal (sluice_attrs_get_type (a, "value"), SLUICE_VALUE_NULL);
+    double mn = sluice_attrs_get_double (a, "min", NAN), mx = sluice_attrs_get_double (a, "max", NAN);
+    if (!(fabs (mn - c->min) <= 1e-9 * fabs (c->min) && fabs (mx - c->max) <= 1e-9 * fabs (c->max)))
+      fail_msg ("'%s': range %g..%g, expected %g..%g", c->input, mn, mx, c->min, c->max);
+  } else {
+    double v = sluice_attrs_get_double (a, "value", NAN);
+    if (!(fabs (v - c->value) <= 1e-9 * fmax (1, fabs (c->value))))
+      fail_msg ("'%s': value %.17g, expected %.17g", c->input, v, c->value);
+  }
+  const char *q = sluice_attrs_get_string (a, "qualifier");
+  if (g_strcmp0 (q, c->qualifier) != 0)
+    fail_msg ("'%s': qualifier %s, expected %s", c->input, q, c->qualifier);
+  const char *u = sluice_attrs_get_string (a, "unit");
+  if (g_strcmp0 (u, c->unit) != 0)
+    fail_msg ("'%s': unit %s, expected %s", c->input, u ? u : "(none)", c->unit ? c->unit : "(none)");
+  const char *cur = sluice_attrs_get_string (a, "currency");
+  if (g_strcmp0 (cur, c->currency) != 0)
+    fail_msg ("'%s': currency %s, expected %s", c->input, cur ? cur : "(none)",
+              c->currency ? c->currency : "(none)");
+  sluice_document_free (doc);
+}
+
+static void
+test_forms (void **state)
 {
   (void) state;
+  SluiceHarness *h = harness (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    check_case (h, &cases[i]);
+  sluice_harness_free (h);
+}
+
+/* Texts with no number at all. */
+static const char *const no_numbers[] = {
+  "",
+  "a",
+  "an",
+  "the 180ml liquid",
+  "1m isn't a number.",
+  "This one you is not correct",
+  "Which one do you prefer?",
+  "One of the bloodiest pages",
+  "Security Council resolution No. 1325. In this",
+  "Resolution No. 8/42-C was adopted",
+  "resolution 1325 says",
+  "on 2/26 the",
+  "on 02/26/2020 and 2020-02-26 and 25.02.2020",
+  "at 10:30 am",
+  "+1-222-2222-2222 is a phone number.",
+  "ISBN 978-3-16-148410-0",
+  "COVID-19 and F-16 and A320 and 3D and x86",
+  "see http://example.com/a%20b?id=42 now",
+  "mail me at user42@example.com",
+  "the 5G network",
+  "The table shows the % of increase",
+  "How do I calculate a percentage?",
+  "Show me the previous one.",
+  "I was a current student last semester",
+  "in the first half",
+};
+
+static void
+test_not_numbers (void **state)
+{
+  (void) state;
+  SluiceHarness *h = harness (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (no_numbers); i++) {
+    g_autoptr (GError) error = NULL;
+    SluiceDocument *doc = sluice_harness_run (h, no_numbers[i], &error);
+    assert_non_null (doc);
+    guint n = 0;
+    for (guint k = 0; k < sluice_document_get_n_annotations (doc); k++) {
+      SluiceAnnotation *ann = sluice_document_get_annotation (doc, k);
+      if (g_strcmp0 (sluice_annotation_get_type (ann), "NUMBER") != 0)
+        continue;
+      /* "first" in "in the first half" is an ordinal: fine; "half" is not a number */
+      g_autofree char *tx = sluice_annotation_dup_text (doc, ann);
+      if (g_strcmp0 (tx, "first") == 0)
+        continue;
+      fail_msg ("'%s': unexpected NUMBER '%s'", no_numbers[i], tx);
+      n++;
+    }
+    assert_int_equal (n, 0);
+    sluice_document_free (doc);
+  }
+  sluice_harness_free (h);
+}
+
+static guint
+count_numbers (SluiceDocument *doc)
+{
+  guint n = 0;
+  for (guint k = 0; k < sluice_document_get_n_annotations (doc); k++)
+    n += g_strcmp0 (sluice_annotation_get_type (sluice_document_get_annotation (doc, k)),
+                    "NUMBER") == 0;
+  return n;
+}
+
+/* Several numbers in one text, in order, with the spans the eval README asks for. */
+static void
+test_sentence (void **state)
+{
+  (void) state;
+  SluiceHarness *h = harness (NULL);
   g_autoptr (GError) error = NULL;
-  SluiceHarness *h = sluice_harness_new (sluice_stage_descriptor (), NUMBERS_DATA_DIR, NULL, &error);
-  assert_non_null (h);
-  SluiceDocument *doc = sluice_harness_run (h, "613 people", &error);
+  SluiceDocument *doc = sluice_harness_run (h,
+    "As many as 613 people, including 63 children, 106 women and 70 old people were killed. "
+    "More than 40 and less than 10, more than 10 and less than 40.", &error);
   assert_non_null (doc);
-  assert_non_null (sluice_document_find_annotation (doc, "NUMBER", "613"));
+  assert_int_equal (count_numbers (doc), 7);
+  SluiceAnnotation *r = sluice_document_find_annotation (doc, "NUMBER", "10 and less than 40");
+  assert_non_null (r);
+  SluiceAttrs *a = sluice_annotation_get_attrs (r);
+  assert_string_equal (sluice_attrs_get_string (a, "kind"), "range");
+  assert_int_equal (sluice_attrs_get_int (a, "min", 0), 10);
+  assert_int_equal (sluice_attrs_get_int (a, "max", 0), 40);
+  assert_false (sluice_attrs_get_bool (a, "min_inclusive", TRUE));
+  SluiceAnnotation *m = sluice_document_find_annotation (doc, "NUMBER", "40");
+  assert_non_null (m);
+  assert_string_equal (sluice_attrs_get_string (sluice_annotation_get_attrs (m), "qualifier"),
+                       "more_than");
+  sluice_document_free (doc);
+  sluice_harness_free (h);
+}
+
+static void
+test_option_vague (void **state)
+{
+  (void) state;
+  const char *opts[] = { "vague", "false", NULL };
+  SluiceHarness *h = harness (opts);
+  g_autoptr (GError) error = NULL;
+  SluiceDocument *doc = sluice_harness_run (h, "dozens of people and thousands more", &error);
+  assert_non_null (doc);
+  assert_int_equal (count_numbers (doc), 0);
+  sluice_document_free (doc);
+  sluice_harness_free (h);
+}
+
+static void
+test_bad_lexicon (void **state)
+{
+  (void) state;
+  g_autofree char *dir = g_dir_make_tmp ("numbers-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "bad.txt", NULL);
+  g_assert_true (g_file_set_contents (path, "[cardinal]\none = 1\n[nosuch]\nx\n", -1, NULL));
+  const char *opts[] = { "lexicon", path, NULL };
+  g_autoptr (GError) error = NULL;
+  SluiceHarness *h = sluice_harness_new (sluice_stage_descriptor (), NUMBERS_DATA_DIR, opts, &error);
+  assert_null (h);
+  assert_non_null (error);
+  g_autofree char *want = g_strdup_printf ("%s:3:", path);
+  if (strstr (error->message, want) == NULL)
+    fail_msg ("error '%s' does not name %s", error->message, want);
+  g_clear_error (&error);
+  g_assert_true (g_file_set_contents (path, "[cardinal]\none\n", -1, NULL));
+  h = sluice_harness_new (sluice_stage_descriptor (), NUMBERS_DATA_DIR, opts, &error);
+  assert_null (h);
+  assert_non_null (strstr (error->message, ":2:"));
+  g_clear_error (&error);
+  const char *opts2[] = { "lang", "xx", NULL };
+  h = sluice_harness_new (sluice_stage_descriptor (), NUMBERS_DATA_DIR, opts2, &error);
+  assert_null (h);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+#define HOSTILE (16u << 20)
+
+/* 16 MiB of digits: one run, no number (beyond a double), linear scan. */
+static void
+test_hostile_digits (void **state)
+{
+  (void) state;
+  SluiceHarness *h = harness (NULL);
+  char *text = g_malloc (HOSTILE + 1);
+  memset (text, '9', HOSTILE);
+  text[HOSTILE] = '\0';
+  g_autoptr (GError) error = NULL;
+  SluiceDocument *doc = sluice_harness_run (h, text, &error);
+  assert_non_null (doc);
+  assert_int_equal (count_numbers (doc), 0);
+  sluice_document_free (doc);
+  /* digits with separators and spaces: every group is scanned once */
+  for (gsize i = 0; i < HOSTILE; i++)
+    text[i] = "1,234 5.6-7/"[i % 12];
+  doc = sluice_harness_run (h, text, &error);
+  assert_non_null (doc);
+  sluice_document_free (doc);
+  g_free (text);
+  sluice_harness_free (h);
+}
+
+/* 16 MiB of number words: the look-ahead per number is bounded, so the scan is linear.
+ * With no cap every number is reported; with the default cap (100000) the output stops
+ * there and a warning says so. */
+static void
+test_hostile_words (void **state)
+{
+  (void) state;
+  const char *opts[] = { "max_numbers", "0", NULL };
+  SluiceHarness *h = harness (opts);
+  static const char unit[] = "twenty one hundred and six and a half thousand ";
+  gsize ul = sizeof unit - 1;
+  char *text = g_malloc (HOSTILE + 1);
+  for (gsize i = 0; i < HOSTILE; i++)
+    text[i] = unit[i % ul];
+  text[HOSTILE] = '\0';
+  g_autoptr (GError) error = NULL;
+  SluiceDocument *doc = sluice_harness_run (h, text, &error);
+  assert_non_null (doc);
+  guint n = count_numbers (doc);
+  assert_true (n > HOSTILE / 1000);
+  for (guint k = 0; k < sluice_document_get_n_annotations (doc); k += 997) {
+    SluiceAttrs *a = sluice_annotation_get_attrs (sluice_document_get_annotation (doc, k));
+    assert_true (isfinite (sluice_attrs_get_double (a, "value", NAN)));
+  }
+  sluice_document_free (doc);
+  sluice_harness_free (h);
+
+  h = harness (NULL);
+  static const char w2[] = "twenty ";
+  for (gsize i = 0; i < HOSTILE; i++)
+    text[i] = w2[i % 7];
+  doc = sluice_harness_run (h, text, &error);
+  assert_non_null (doc);
+  /* "twenty twenty" never joins: one number per word, up to the cap */
+  assert_int_equal (count_numbers (doc), 100000);
+  guint nw = 0;
+  sluice_attrs_get_string_list (sluice_document_get_meta (doc), "warnings", &nw);
+  assert_true (nw >= 1);
+  sluice_document_free (doc);
+  g_free (text);
+  sluice_harness_free (h);
+}
+
+static void
+test_odd_unicode (void **state)
+{
+  (void) state;
+  SluiceHarness *h = harness (NULL);
+  static const char *const texts[] = {
+    "\xc2\xa0" "40\xc2\xa0" "000\xe2\x80\xaf" "people \xe2\x88\x92" "5 \xef\xbf\xbd 7\xcc\x81",
+    "\xd0\xbe\xd0\xb4\xd0\xb8\xd0\xbd 5 \xe2\x80\x93 6 \xd9\xa3",
+    "1\xc2\xbd cups, \xe2\x85\x9e",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
+    g_autoptr (GError) error = NULL;
+    SluiceDocument *doc = sluice_harness_run (h, texts[i], &error);
+    assert_non_null (doc);
+    for (guint k = 0; k < sluice_document_get_n_annotations (doc); k++) {
+      SluiceAnnotation *ann = sluice_document_get_annotation (doc, k);
+      assert_true (sluice_annotation_get_end (ann) > sluice_annotation_get_start (ann));
+    }
+    sluice_document_free (doc);
+  }
+  g_autoptr (GError) error = NULL;
+  SluiceDocument *doc = sluice_harness_run (h, "\xc2\xa0" "40\xc2\xa0" "000 people", &error);
+  assert_non_null (sluice_document_find_annotation (doc, "NUMBER", "40\xc2\xa0" "000"));
   sluice_document_free (doc);
   sluice_harness_free (h);
 }
@@ -24,7 +454,14 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_smoke),
+    cmocka_unit_test (test_forms),
+    cmocka_unit_test (test_not_numbers),
+    cmocka_unit_test (test_sentence),
+    cmocka_unit_test (test_option_vague),
+    cmocka_unit_test (test_bad_lexicon),
+    cmocka_unit_test (test_odd_unicode),
+    cmocka_unit_test (test_hostile_digits),
+    cmocka_unit_test (test_hostile_words),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
