@@ -327,8 +327,42 @@ static gboolean
 title_candidate (Ctx *c, guint i)
 {
   Line *l = LINE (c, i);
-  if (l->words > c->st->max_title_words || l->list_item || !alone (c, i))
+  if (l->words > c->st->max_title_words || l->list_item)
     return FALSE;
+  /* alone in its block (a byline or dateline may follow right under it), or
+   * followed by a paragraph longer than a wrapped line (a text with a
+   * paragraph a line: counted over the following lines of the block, so that
+   * the answer is the same once they are joined) */
+  if (i > 0 && !is_gap (LINE (c, i - 1)))
+    return FALSE;
+  if (i + 1 < c->lines->len && !is_gap (LINE (c, i + 1)))
+    {
+      Line *nx = LINE (c, i + 1);
+      gboolean meta_next = FALSE;
+      if (nx->pat >= 0)
+        {
+          const CleanPattern *p = g_ptr_array_index (c->st->patterns->patterns, nx->pat);
+          meta_next = p->kind != CLEAN_PAT_JUNK;
+        }
+      if (!meta_next)
+        {
+          guint64 total = 0;
+          for (guint j = i + 1; j < c->lines->len && !is_gap (LINE (c, j)); j++)
+            total += LINE (c, j)->chars + 1;
+          if (total <= (guint64) c->st->wrap_max_width)
+            return FALSE;
+        }
+    }
+  /* a headline is not followed by the rest of its sentence */
+  for (guint j = i + 1; j < c->lines->len; j++)
+    {
+      Line *nx = LINE (c, j);
+      if (nx->kind == L_BLANK || nx->pat >= 0)
+        continue;
+      if (nx->starts_lower)
+        return FALSE;
+      break;
+    }
   gsize n = l->ce - l->cs;
   const char *s = c->text + l->cs;
   const char *last = g_utf8_find_prev_char (s, s + n);
@@ -678,13 +712,24 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
             && !b->list_item && a->chars + slack >= width)
           n_near++;
       }
-  if (width < st->wrap_min_width || n_near < 2 || n_near * 2 < n_cand)
+  /* a wrapped text has (almost) no line longer than its width */
+  guint32 n_body = 0, n_long = 0;
+  for (guint j = 0; j < n; j++)
+    {
+      Line *a = LINE (&c, j);
+      if (a->kind != L_BODY)
+        continue;
+      n_body++;
+      n_long += a->chars > width;
+    }
+  if (width < st->wrap_min_width || n_near < 2 || n_near * 2 < n_cand || n_long * 10 > n_body)
     width = 0;
 
   /* 6. separators: for each kept line, what goes between it and the kept
    *    line before it */
   GArray *keep = g_array_new (FALSE, FALSE, sizeof (guint));
   GArray *seps = g_array_new (FALSE, FALSE, sizeof (int));
+  guint64 logical = 0;   /* characters of the line being rebuilt (joins included) */
   for (guint j = 0; j < n; j++)
     {
       Line *b = LINE (&c, j);
@@ -707,20 +752,31 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
           else
             {
               sep = SEP_KEEP_NL;
-              if (st->join_wraps && !b->list_item && !a->heading
-                  && a->chars <= st->wrap_max_width)
+              if (!b->list_item && !a->heading)
                 {
-                  /* the next word would not have fitted on the line: a wrap */
+                  /* the next word would not have fitted on the line: a wrap
+                   * (no slack after a sentence end) */
                   guint32 need = a->chars + (a->end_class == END_HYPHEN ? 0 : 1)
                                  + first_word_chars (&c, b);
                   gboolean open = a->end_class == END_OPEN || a->end_class == END_HYPHEN;
                   guint32 min_open = width ? width / 2 : (guint32) st->wrap_min_width;
-                  if ((width > 0 && need > width - slack)
-                      || (open && b->starts_lower && a->chars >= min_open))
+                  guint32 limit = width - (a->end_class == END_TERMINAL ? 0 : slack);
+                  if (st->join_wraps && width > 0 && a->chars <= st->wrap_max_width
+                      && need > limit)
                     sep = join_sep (&c, a, b);
+                  else if (st->join_wraps && open && logical >= min_open
+                           && (b->starts_lower || a->end_class == END_HYPHEN))
+                    sep = join_sep (&c, a, b);
+                  else if (st->blank_lines && logical > (guint64) st->wrap_max_width
+                           && a->end_class == END_TERMINAL)
+                    sep = SEP_PARA;   /* one paragraph a line: make the break a blank line */
                 }
             }
         }
+      if (sep == SEP_SPACE || sep == SEP_NONE || sep == SEP_DEHYPHEN)
+        logical += b->chars + 1;
+      else
+        logical = b->chars;
       g_array_append_val (keep, j);
       g_array_append_val (seps, sep);
     }
@@ -804,10 +860,13 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
         {
           const char *t = c.text;
           gsize k = b->cs;
+          /* the next tab is looked up once and again only after it is passed */
+          const char *tab = memchr (t + k, '\t', ce - k);
           while (k < ce)
             {
+              if (tab != NULL && tab < t + k)
+                tab = memchr (t + k, '\t', ce - k);
               const char *spc = memchr (t + k, ' ', ce - k);
-              const char *tab = memchr (t + k, '\t', ce - k);
               const char *hit = spc && tab ? MIN (spc, tab) : (spc ? spc : tab);
               if (hit == NULL)
                 break;
