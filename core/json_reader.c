@@ -640,6 +640,49 @@ failed:
   return FALSE;
 }
 
+/* Clinger's fast path for "-?digits.digits" (no exponent) with at most 15
+ * significant digits: mantissa / 10^k with both exact is correctly rounded,
+ * so it equals what strtod returns.  FALSE: use strtod. */
+static gboolean
+decimal_fast (const char *s, gsize n, double *out)
+{
+  static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                1e11, 1e12, 1e13, 1e14, 1e15 };
+  const char *p = s, *end = s + n;
+  gboolean neg = FALSE;
+  guint64 mant = 0;
+  guint digits = 0, frac = 0;
+  gboolean in_frac = FALSE;
+
+  if (p < end && *p == '-')
+    {
+      neg = TRUE;
+      p++;
+    }
+  for (; p < end; p++)
+    {
+      if (*p == '.')
+        {
+          in_frac = TRUE;
+          continue;
+        }
+      if (*p < '0' || *p > '9')
+        return FALSE;           /* exponent */
+      if (mant != 0 || *p != '0')
+        digits++;
+      if (digits > 15)
+        return FALSE;
+      mant = mant * 10 + (guint64) (*p - '0');
+      if (in_frac)
+        frac++;
+    }
+  if (frac >= G_N_ELEMENTS (p10))
+    return FALSE;
+  double d = (double) mant / p10[frac];
+  *out = neg ? -d : d;
+  return TRUE;
+}
+
 static gboolean
 parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
 {
@@ -701,6 +744,7 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
           if (!scan_number (ps, &is_int))
             return FALSE;
           char buf[64];
+          double d_fast;
           gsize n = ps->p - start;
           if (n < sizeof buf)
             {
@@ -716,6 +760,11 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
                       sluice_attrs_set_int (meta, key, v);
                       return TRUE;
                     }
+                }
+              else if (decimal_fast (buf, n, &d_fast))
+                {
+                  sluice_attrs_set_double (meta, key, d_fast);
+                  return TRUE;
                 }
               else
                 {

@@ -193,6 +193,59 @@ append_cstring (GString *out, const char *s)
     sluice_json_append_string (out, s, strlen (s));
 }
 
+/* Fast path for the common doubles (scores, amounts): d == M / 10^k with
+ * an integer |M| < 2^53 and k <= 6.  The decimal M/10^k then reads back to d
+ * exactly (strtod and the IEEE division M / 10^k both round the same
+ * rational correctly) and, k being minimal, it is the shortest form — the
+ * same digits %.15g gives, without printf and strtod. */
+static gboolean
+append_double_fast (GString *out, double d)
+{
+  static const double p10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+  static const guint64 i10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+
+  if (d == 0)
+    {
+      if (signbit (d))
+        PUT_LIT (out, "-0.0");
+      else
+        PUT_LIT (out, "0.0");
+      return TRUE;
+    }
+  double a = fabs (d);
+  if (!(a >= 1e-4 && a < 1e15))
+    return FALSE;               /* %g would use an exponent */
+  for (guint k = 0; k < G_N_ELEMENTS (p10); k++)
+    {
+      double m = a * p10[k];
+      if (m >= 9007199254740992.0)
+        return FALSE;
+      if (m == floor (m) && m / p10[k] == a)
+        {
+          guint64 im = (guint64) m;
+          if (d < 0)
+            putc1 (out, '-');
+          put_uint (out, im / i10[k]);
+          putc1 (out, '.');
+          if (k == 0)
+            putc1 (out, '0');
+          else
+            {
+              char frac[8];
+              guint64 f = im % i10[k];
+              for (guint j = k; j > 0; j--)
+                {
+                  frac[j - 1] = (char) ('0' + f % 10);
+                  f /= 10;
+                }
+              put (out, frac, k);
+            }
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 append_double (GString *out, double d)
 {
@@ -203,6 +256,8 @@ append_double (GString *out, double d)
       PUT_LIT (out, "null");
       return;
     }
+  if (append_double_fast (out, d))
+    return;
   /* Shortest of %.15g, %.16g, %.17g that reads back to the same value. */
   static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
