@@ -889,8 +889,6 @@ forward_errors (Batch *b, const char *data, gsize len, FileFailure *ff, gboolean
     {
       if (*lines[i] == '\0')
         continue;
-      if (b->json_log)
-        fprintf (stderr, "{\"event\":\"document_error\",%s\n", lines[i] + 1);
       if (!json_parser_load_from_data (parser, lines[i], -1, NULL))
         continue;
       JsonObject *o = json_node_get_object (json_parser_get_root (parser));
@@ -898,7 +896,13 @@ forward_errors (Batch *b, const char *data, gsize len, FileFailure *ff, gboolean
       const char *src = json_object_get_string_member_with_default (o, "source", NULL);
       const char *stage = json_object_get_string_member_with_default (o, "stage", NULL);
       const char *msg = json_object_get_string_member_with_default (o, "message", "");
-      if (!b->json_log)
+      /* Input errors fail the whole file: the file_failed line reports the
+       * first one (and the count); stage errors are logged one by one. */
+      if (stage && strcmp (stage, "reader") == 0)
+        ;
+      else if (b->json_log)
+        fprintf (stderr, "{\"event\":\"document_error\",%s\n", lines[i] + 1);
+      else
         {
           if (id && stage)
             fprintf (stderr, "sluice: error: %s: document '%s': stage '%s': %s\n",
@@ -1002,9 +1006,13 @@ fail_file (Batch *b, Candidate *c, const FileFailure *ff)
                      "message", msg, NULL);
     }
   else
-    fprintf (stderr, "sluice: error: %s%s%s; moved to %s/%s (see %s)\n",
-             g_str_has_prefix (msg, c->path) ? "" : c->path,
-             g_str_has_prefix (msg, c->path) ? "" : ": ", msg, b->failed, target, rep);
+    {
+      g_autofree char *more = ff->n_errors > 1 ? g_strdup_printf (" (%u errors in all)", ff->n_errors)
+                                               : g_strdup ("");
+      fprintf (stderr, "sluice: error: %s%s%s%s; moved to %s/%s (see %s)\n",
+               g_str_has_prefix (msg, c->path) ? "" : c->path,
+               g_str_has_prefix (msg, c->path) ? "" : ": ", msg, more, b->failed, target, rep);
+    }
   return TRUE;
 }
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from xml.sax.saxutils import escape
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.realpath(__file__))
 SOURCE_ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 SLUICE = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else os.environ.get("SLUICE", "sluice")
 
