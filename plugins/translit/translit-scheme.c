@@ -7,12 +7,12 @@
 
 /* ------------------------------------------------------------- structures */
 
-enum { COND_INITIAL, COND_FINAL, COND_AFTER, COND_BEFORE };
+enum { COND_INITIAL, COND_FINAL, COND_AFTER, COND_BEFORE, COND_PREFIX };
 
 typedef struct {
   guint8 kind;
   guint8 negate;
-  guint16 cls;                 /* class index for AFTER/BEFORE */
+  guint16 cls;                 /* class index for AFTER/BEFORE, prefix set for PREFIX */
 } TlCond;
 
 typedef struct {
@@ -42,6 +42,14 @@ typedef struct {
   guint n;
 } TlClass;
 
+/* `prefix=A|B|...`: alternatives, each a lower-case NFC code point string
+ * (0-terminated in `s`). */
+typedef struct {
+  gunichar **alts;
+  guint *lens;
+  guint n;
+} TlPrefix;
+
 struct _TlScheme {
   char *name;
   char *lang;
@@ -63,9 +71,16 @@ struct _TlScheme {
   guint n_classes;
   char **class_names;
   TlClass detect;
+  TlPrefix *prefixes;
+  guint n_prefixes;
+  TlClass reorder;             /* @reorder-first: marks moved to the front of a mark cluster */
+  gboolean case_words;         /* @case words: capitalise each output word */
+  char **lowercase;            /* @lowercase: words kept lower case except first in a run */
 };
 
 /* ------------------------------------------------------------- small utils */
+
+static gboolean class_has (const TlClass *c, gunichar cp);
 
 static int
 cmp_unichar (const void *a, const void *b)
@@ -195,6 +210,7 @@ typedef struct {
   GArray *conds;               /* TlCond */
   GPtrArray *class_names;
   GArray *classes;             /* TlClass */
+  GArray *prefixes;            /* TlPrefix */
 } Builder;
 
 static guint32
@@ -243,6 +259,43 @@ parse_cond (Builder *b, const char *tok, TlCond *c, int line, GError **error)
     c->kind = COND_INITIAL;
   else if (strcmp (tok, "final") == 0)
     c->kind = COND_FINAL;
+  else if (g_str_has_prefix (tok, "prefix="))
+    {
+      c->kind = COND_PREFIX;
+      char **alts = g_strsplit (tok + 7, "|", -1);
+      TlPrefix px = { 0 };
+      px.n = g_strv_length (alts);
+      px.alts = g_new0 (gunichar *, px.n + 1);
+      px.lens = g_new0 (guint, px.n + 1);
+      gboolean bad = px.n == 0;
+      for (guint i = 0; i < px.n && !bad; i++)
+        {
+          char *u = unescape (alts[i], &bad);
+          if (bad || !*u)
+            {
+              bad = TRUE;
+              g_free (u);
+              break;
+            }
+          char *low = g_utf8_strdown (u, -1);
+          char *nfc = g_utf8_normalize (low, -1, G_NORMALIZE_NFC);
+          glong n = 0;
+          px.alts[i] = g_utf8_to_ucs4_fast (nfc ? nfc : low, -1, &n);
+          px.lens[i] = (guint) n;
+          g_free (u);
+          g_free (low);
+          g_free (nfc);
+        }
+      g_strfreev (alts);
+      g_array_append_val (b->prefixes, px);
+      c->cls = (guint16) (b->prefixes->len - 1);
+      if (bad)
+        {
+          g_set_error (error, b->domain, b->code, "%s:%d: bad prefix condition '%s' "
+                       "(prefix=LETTERS or prefix=A|B)", b->path, line, tok);
+          return FALSE;
+        }
+    }
   else if (g_str_has_prefix (tok, "after=") || g_str_has_prefix (tok, "before="))
     {
       c->kind = tok[0] == 'a' ? COND_AFTER : COND_BEFORE;
@@ -287,11 +340,20 @@ parse_cond (Builder *b, const char *tok, TlCond *c, int line, GError **error)
     {
       g_set_error (error, b->domain, b->code,
                    "%s:%d: unknown condition '%s' (expected initial, final, after=CLASS, "
-                   "before=CLASS, optionally prefixed with !)",
+                   "before=CLASS, prefix=LETTERS, optionally prefixed with !)",
                    b->path, line, tok);
       return FALSE;
     }
   return TRUE;
+}
+
+static void
+prefix_clear (TlPrefix *px)
+{
+  for (guint i = 0; px->alts && i < px->n; i++)
+    g_free (px->alts[i]);
+  g_free (px->alts);
+  g_free (px->lens);
 }
 
 static void
@@ -327,6 +389,12 @@ builder_clear (Builder *b)
       for (guint i = 0; i < b->classes->len; i++)
         g_free (g_array_index (b->classes, TlClass, i).cps);
       g_array_free (b->classes, TRUE);
+    }
+  if (b->prefixes)
+    {
+      for (guint i = 0; i < b->prefixes->len; i++)
+        prefix_clear (&g_array_index (b->prefixes, TlPrefix, i));
+      g_array_free (b->prefixes, TRUE);
     }
 }
 
@@ -382,6 +450,7 @@ tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
   b.conds = g_array_new (FALSE, FALSE, sizeof (TlCond));
   b.class_names = g_ptr_array_new_with_free_func (g_free);
   b.classes = g_array_new (FALSE, FALSE, sizeof (TlClass));
+  b.prefixes = g_array_new (FALSE, FALSE, sizeof (TlPrefix));
   builder_new_node (&b); /* node 0: unused sentinel ("no node") */
   builder_new_node (&b); /* node 1: the trie root */
 
@@ -489,6 +558,57 @@ tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
               g_free (s->detect.cps);
               class_from_string (&s->detect, val);
             }
+          else if (strcmp (key, "reorder-first") == 0)
+            {
+              gboolean bad;
+              char *u = unescape (val, &bad);
+              if (bad)
+                {
+                  g_set_error (error, domain, code, "%s:%d: bad escape in '@%s'", path, lineno, key);
+                  ok = FALSE;
+                }
+              else
+                {
+                  g_free (s->reorder.cps);
+                  class_from_string (&s->reorder, u);
+                  for (guint k = 0; k < s->reorder.n && ok; k++)
+                    if (!g_unichar_ismark (s->reorder.cps[k]))
+                      {
+                        g_set_error (error, domain, code, "%s:%d: @reorder-first takes combining "
+                                     "marks only (U+%04X is not one)", path, lineno,
+                                     s->reorder.cps[k]);
+                        ok = FALSE;
+                      }
+                }
+              g_free (u);
+            }
+          else if (strcmp (key, "case") == 0)
+            {
+              if (strcmp (tok[1], "words") == 0)
+                s->case_words = TRUE;
+              else if (strcmp (tok[1], "source") == 0)
+                s->case_words = FALSE;
+              else
+                {
+                  g_set_error (error, domain, code, "%s:%d: @case is 'source' or 'words', not '%s'",
+                               path, lineno, tok[1]);
+                  ok = FALSE;
+                }
+            }
+          else if (strcmp (key, "lowercase") == 0)
+            {
+              GPtrArray *words = g_ptr_array_new ();
+              for (guint k = 0; s->lowercase && s->lowercase[k]; k++)
+                g_ptr_array_add (words, s->lowercase[k]);
+              for (int k = 1; tok[k]; k++)
+                {
+                  char *nfc = g_utf8_normalize (tok[k], -1, G_NORMALIZE_NFC);
+                  g_ptr_array_add (words, nfc ? nfc : g_strdup (tok[k]));
+                }
+              g_ptr_array_add (words, NULL);
+              g_free (s->lowercase); /* the strings moved */
+              s->lowercase = (char **) g_ptr_array_free (words, FALSE);
+            }
           else if (strcmp (key, "standard") == 0 || strcmp (key, "edition") == 0
                    || strcmp (key, "source") == 0 || strcmp (key, "note") == 0
                    || strcmp (key, "name") == 0)
@@ -497,7 +617,8 @@ tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
             {
               g_set_error (error, domain, code,
                            "%s:%d: unknown directive '@%s' (expected @standard, @edition, @source, "
-                           "@script, @lang, @fallback, @detect, @class, @note)",
+                           "@script, @lang, @fallback, @detect, @class, @reorder-first, @case, "
+                           "@lowercase, @note)",
                            path, lineno, key);
               ok = FALSE;
             }
@@ -545,6 +666,20 @@ tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
       char *low = g_utf8_strdown (src, -1);
       char *key = g_utf8_normalize (low, -1, G_NORMALIZE_NFC);
       g_free (low);
+      if (s->reorder.n)
+        {
+          /* Sources go through the same mark reordering as the text. */
+          glong kn = 0;
+          gunichar *ku = g_utf8_to_ucs4_fast (key, -1, &kn);
+          guint8 *kup = g_new0 (guint8, kn + 1);
+          gunichar *kl = g_memdup2 (ku, (gsize) (kn + 1) * sizeof (gunichar));
+          tl_scheme_prepare (s, ku, kl, kup, (gsize) kn);
+          g_free (kl);
+          g_free (key);
+          key = g_ucs4_to_utf8 (ku, kn, NULL, NULL, NULL);
+          g_free (ku);
+          g_free (kup);
+        }
       r->out[0] = dst;
       r->out[1] = title_case (dst);
       r->out[2] = g_utf8_strup (dst, -1);
@@ -621,6 +756,9 @@ tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
       b.classes = NULL;
       s->conds = (TlCond *) g_array_free (b.conds, FALSE);
       b.conds = NULL;
+      s->n_prefixes = b.prefixes->len;
+      s->prefixes = (TlPrefix *) g_array_free (b.prefixes, FALSE);
+      b.prefixes = NULL;
       /* Root table over the range of first code points. */
       TlNode *root = &s->nodes[1];
       if (root->n_edges)
@@ -652,6 +790,11 @@ tl_scheme_free (TlScheme *s)
   for (guint i = 0; s->classes && i < s->n_classes; i++)
     g_free (s->classes[i].cps);
   g_free (s->classes);
+  for (guint i = 0; s->prefixes && i < s->n_prefixes; i++)
+    prefix_clear (&s->prefixes[i]);
+  g_free (s->prefixes);
+  g_free (s->reorder.cps);
+  g_strfreev (s->lowercase);
   g_free (s->rules);
   g_free (s->edges);
   g_free (s->nodes);
@@ -722,6 +865,19 @@ cond_ok (const TlScheme *s, const TlCond *c, const gunichar *lower, gsize n, gsi
     case COND_AFTER:
       r = i > 0 && class_has (&s->classes[c->cls], lower[i - 1]);
       break;
+    case COND_PREFIX:
+      {
+        /* The word holding position i starts with one of the alternatives. */
+        gsize w = i;
+        while (w > 0 && letter_at (lower, n, (gssize) w - 1))
+          w--;
+        const TlPrefix *px = &s->prefixes[c->cls];
+        r = FALSE;
+        for (guint a = 0; a < px->n && !r; a++)
+          r = w + px->lens[a] <= n
+              && memcmp (lower + w, px->alts[a], px->lens[a] * sizeof (gunichar)) == 0;
+      }
+      break;
     default:
       r = j < n && class_has (&s->classes[c->cls], lower[j]);
       break;
@@ -760,10 +916,118 @@ is_cased_letter (const gunichar *cps, const gunichar *lower, gsize n, gssize i)
                                      || g_unichar_islower (cps[i]));
 }
 
+gboolean
+tl_scheme_needs_prepare (const TlScheme *s)
+{
+  return s->reorder.n > 0;
+}
+
+/* @reorder-first: within each cluster of combining marks, the listed marks
+ * move to the front (stable), so that rules can be written "letter + shadda
+ * + vowel" whatever order the input (or NFC's canonical order) gives. */
+void
+tl_scheme_prepare (const TlScheme *s, gunichar *cps, gunichar *lower, guint8 *upper, gsize n)
+{
+  if (!s->reorder.n)
+    return;
+  for (gsize i = 1; i < n; i++)
+    {
+      if (!class_has (&s->reorder, lower[i]))
+        continue;
+      gsize j = i;
+      while (j > 0 && g_unichar_ismark (cps[j - 1]) && !class_has (&s->reorder, lower[j - 1]))
+        {
+          gunichar c = cps[j]; cps[j] = cps[j - 1]; cps[j - 1] = c;
+          c = lower[j]; lower[j] = lower[j - 1]; lower[j - 1] = c;
+          guint8 u = upper[j]; upper[j] = upper[j - 1]; upper[j - 1] = u;
+          j--;
+        }
+    }
+}
+
+/* Title case of one letter into buf; letters without a single-code-point
+ * title form (ẖ U+1E96) become their capitalised base + combining marks. */
+static gsize
+title_letter (gunichar c, char *buf)
+{
+  gunichar t = g_unichar_totitle (c);
+  if (t != c || !g_unichar_islower (c))
+    return (gsize) g_unichar_to_utf8 (t, buf);
+  gunichar d[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+  gsize nd = g_unichar_fully_decompose (c, FALSE, d, G_N_ELEMENTS (d));
+  if (nd < 2 || g_unichar_totitle (d[0]) == d[0])
+    return (gsize) g_unichar_to_utf8 (c, buf);
+  gsize len = (gsize) g_unichar_to_utf8 (g_unichar_totitle (d[0]), buf);
+  for (gsize k = 1; k < nd; k++)
+    len += (gsize) g_unichar_to_utf8 (d[k], buf + len);
+  return len;
+}
+
+/* @case words: the first letter of every space-separated word of the output
+ * (from byte `from`) in title case.  @lowercase words stay lower case after
+ * the first word; @lowercase entries ending in '-' (al-) are prefixes kept
+ * lower case in every position, the letter after them capitalised. */
+static void
+capitalise_words (const TlScheme *s, GString *out, gsize from)
+{
+  gsize p = from;
+  gboolean first = TRUE;
+  while (p < out->len)
+    {
+      while (p < out->len && g_ascii_isspace (out->str[p]))
+        p++;
+      if (p >= out->len)
+        break;
+      gsize e = p;
+      while (e < out->len && !g_ascii_isspace (out->str[e]))
+        e++;
+      gboolean keep = FALSE;
+      gsize q = p;
+      for (guint k = 0; s->lowercase && s->lowercase[k] && !keep; k++)
+        {
+          const char *w = s->lowercase[k];
+          gsize wl = strlen (w);
+          if (wl > 1 && w[wl - 1] == '-')
+            {
+              if (wl < e - p && memcmp (w, out->str + p, wl) == 0)
+                q = p + wl;
+            }
+          else if (!first)
+            keep = wl == e - p && memcmp (w, out->str + p, wl) == 0;
+        }
+      first = FALSE;
+      while (!keep && q < e)
+        {
+          gsize cl;
+          gunichar c = tl_utf8_get (out->str + q, &cl);
+          if (g_unichar_isdigit (c))
+            break;
+          if (!g_unichar_isalpha (c))
+            {
+              q += cl;
+              continue;
+            }
+          char buf[32];
+          gsize tl = title_letter (c, buf);
+          if (tl == cl)
+            memcpy (out->str + q, buf, tl);
+          else
+            {
+              g_string_erase (out, (gssize) q, (gssize) cl);
+              g_string_insert_len (out, (gssize) q, buf, (gssize) tl);
+              e = e + tl - cl;
+            }
+          break;
+        }
+      p = e;
+    }
+}
+
 void
 tl_scheme_apply (const TlScheme *s, const gunichar *cps, const gunichar *lower,
                  const guint8 *upper, gsize n, GString *out)
 {
+  gsize out_start = out->len;
   gsize i = 0;
   while (i < n)
     {
@@ -849,4 +1113,6 @@ tl_scheme_apply (const TlScheme *s, const gunichar *cps, const gunichar *lower,
       tl_string_append (out, rule->out[form], rule->out_len[form]);
       i += len;
     }
+  if (s->case_words)
+    capitalise_words (s, out, out_start);
 }

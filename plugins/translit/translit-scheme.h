@@ -35,6 +35,13 @@ gboolean tl_scheme_is_fallback (const TlScheme *scheme);
 /* How many code points of `cps` are in the scheme's @detect set. */
 guint tl_scheme_detect_score (const TlScheme *scheme, const gunichar *lower, gsize n);
 
+/* Whether tl_scheme_prepare() has work to do (an @reorder-first list). */
+gboolean tl_scheme_needs_prepare (const TlScheme *scheme);
+/* Reorders combining marks in place as the scheme's @reorder-first asks;
+ * call on the decoded run before tl_scheme_apply(). */
+void tl_scheme_prepare (const TlScheme *scheme, gunichar *cps, gunichar *lower, guint8 *upper,
+                        gsize n);
+
 /* Transliterates the code points `cps[0..n)` (`lower` holds their lower-case
  * forms, `upper` flags upper-case letters) and appends UTF-8 to `out`.  Code
  * points without a rule are copied unchanged. */

@@ -591,6 +591,8 @@ convert_run (const Translit *t, Scratch *s, const char *text, gsize rs, gsize re
       scheme = pick_scheme (t, sc, (const gunichar *) s->lower->data, s->cps->len);
       if (!scheme)
         return NULL;
+      tl_scheme_prepare (scheme, (gunichar *) s->cps->data, (gunichar *) s->lower->data,
+                         s->upper->data, s->cps->len);
       tl_scheme_apply (scheme, (const gunichar *) s->cps->data, (const gunichar *) s->lower->data,
                        s->upper->data, s->cps->len, s->out);
       if (!t->ascii)

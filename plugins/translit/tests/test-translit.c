@@ -100,7 +100,34 @@ static const Pair el_elot[] = {
   { "Ναύπακτος", "Náfpaktos" }, { "Μπάλος", "Bálos" }, { "Χανιά", "Chaniá" }, { NULL, NULL } };
 static const Pair el_iso843[] = { { "Ηλεία", "Īleía" }, { "Ωρωπός", "Ōrōpós" }, { NULL, NULL } };
 
+/* Arabic script: vowelled input (harakat), shaddah in either order around the
+ * vowel, the article, tā’ marbūṭah, hamza seats; our own words. */
+static const Pair ar_alalc[] = {
+  { "كِتَاب", "kitāb" }, { "المَدرَسَة", "al-madrasah" },
+  { "وِزَارَة الصِّحَّة", "wizārat al-ṣiḥḥah" },          /* construct t; sun letter not assimilated */
+  { "قَاضٍ", "qāḍin" }, { "عَدُوّ", "‘adūw" }, { "المِصرِيّ", "al-miṣrī" },
+  { "المِصرِيَّة", "al-miṣrīyah" }, { "ذَلِكَ", "dhālika" }, { "مَلَأ", "mala’a" },
+  { "سَمَاء", "samā’" }, { "شَمس", "shams" }, { "بَيرُوت", "bayrūt" },
+  { "\u0645\u064f\u062d\u064e\u0645\u0651\u064e\u062f", "muḥammad" }, /* shaddah, fatha */
+  { "\u0645\u064f\u062d\u064e\u0645\u064e\u0651\u062f", "muḥammad" }, /* fatha, shaddah */
+  { "اللّٰه أَكبَر", "Allāh akbar" }, { "إِسلَام", "islām" }, { "آثَار", "āthār" },
+  { "مُؤتَمَر", "mu’tamar" }, { "رِسَالَة، كِتَاب", "risālah, kitāb" },
+  { NULL, NULL } };
+static const Pair ar_bgn[] = {
+  { "الشَّارِقَة", "Ash Shāriqah" }, { "تَلّ اللَّحْم", "Tall al Laḩm" }, { "حَلَب", "Ḩalab" },
+  { "مَدِينَة الكُوَيْت", "Madīnat al Kuwayt" }, { "عَبْد الرَّحْمٰن", "‘Abd ar Raḩmān" },
+  { "غَرْبِيّ", "Gharbī" }, { "صَنْعَاء", "Şan‘ā’" }, { "حَمَاة", "Ḩamāh" },
+  { "الظَّهْرَان", "Az̧ Z̧ahrān" }, { NULL, NULL } };
+static const Pair ar_un2017[] = {
+  { "الشَّارِقَة", "Ash Shāriqah" }, { "طَرَابُلُس", "Ṯarābulus" }, { "حِمْص", "H̱ims̱" },
+  { "وَادِي الرَّمْلَة", "Wādī Ar Ramlah" }, { "الضِّنِّيَّة", "Aḏ Ḏinniyyah" }, { NULL, NULL } };
+static const Pair fa_alalc[] = {
+  { "تِهْرَان", "Tihrān" }, { "شِیرَاز", "Shīrāz" }, { "گُل", "Gul" }, { "خَانَهٔ مَن", "Khānah-’i Man" },
+  { "ثَروَت", "S̄arvat" }, { "ذِکر", "Z̄ikr" }, { "الشَّمس", "al-Shams" }, { NULL, NULL } };
+
 static const Table tables[] = {
+  { "ala-lc", "ar", ar_alalc }, { "bgn-pcgn", "ar", ar_bgn }, { "ungegn-2017", "ar", ar_un2017 },
+  { "ala-lc", "fa", fa_alalc },
   { "bgn-pcgn", "ru", ru_bgn }, { "iso9", "ru", ru_iso9 }, { "gost-7.79-b", "ru", ru_gost_b },
   { "ala-lc", "ru", ru_ala }, { "icao", "ru", ru_icao }, { "scientific", "ru", ru_scientific },
   { "wikipedia", "ru", ru_wiki }, { "mosmetro", "ru", ru_mosmetro },
@@ -198,6 +225,29 @@ test_auto_lang (void **state)
       assert_string_equal (sluice_attrs_get_string (at, "script"), want[i].script);
       assert_string_equal (sluice_attrs_get_string (at, "scheme"), "bgn-pcgn");
     }
+  sluice_document_free (doc);
+  sluice_harness_free (h);
+}
+
+/* ala-lc has Arabic and Persian files: Persian letters (پ ی ...) pick fa,
+ * the rest falls back to ar. */
+static void
+test_auto_lang_arabic (void **state)
+{
+  SluiceHarness *h = make ("ala-lc", "auto", "annotate");
+  GError *error = NULL;
+  SluiceDocument *doc = sluice_harness_run (h, "Book: كِتَاب; father: پِدَر.", &error);
+  assert_non_null (doc);
+  assert_int_equal (sluice_document_get_n_annotations (doc), 2);
+  SluiceAnnotation *a = sluice_document_find_annotation (doc, "TRANSLIT", "كِتَاب");
+  assert_non_null (a);
+  assert_string_equal (sluice_attrs_get_string (sluice_annotation_get_attrs (a), "lang"), "ar");
+  assert_string_equal (sluice_attrs_get_string (sluice_annotation_get_attrs (a), "script"), "Arab");
+  assert_string_equal (sluice_attrs_get_string (sluice_annotation_get_attrs (a), "latin"), "kitāb");
+  a = sluice_document_find_annotation (doc, "TRANSLIT", "پِدَر");
+  assert_non_null (a);
+  assert_string_equal (sluice_attrs_get_string (sluice_annotation_get_attrs (a), "lang"), "fa");
+  assert_string_equal (sluice_attrs_get_string (sluice_annotation_get_attrs (a), "latin"), "Pidar");
   sluice_document_free (doc);
   sluice_harness_free (h);
 }
@@ -335,6 +385,9 @@ test_broken_files (void **state)
     { "@standard x\n@edition 1\n@source me\n@script Cyrl\nа \\uZZZZ\n", ":5:", "bad rule" },
     { "@standard x\n@edition 1\n@source me\n@script Cyrl\n# only comments\n", ":1:", "no rules" },
     { "@standard x\n@edition 1\n@source me\n@script Cyrl\n\xff\n", ":1:", "not valid UTF-8" },
+    { "@standard x\n@edition 1\n@source me\n@script Cyrl\n@case upside\nа a\n", ":5:", "@case" },
+    { "@standard x\n@edition 1\n@source me\n@script Cyrl\n@reorder-first а\nа a\n", ":5:", "combining marks" },
+    { "@standard x\n@edition 1\n@source me\n@script Cyrl\nа a prefix=\n", ":5:", "bad prefix" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -403,6 +456,7 @@ main (void)
     cmocka_unit_test (test_mixed_script),
     cmocka_unit_test (test_nfd_input),
     cmocka_unit_test (test_auto_lang),
+    cmocka_unit_test (test_auto_lang_arabic),
     cmocka_unit_test (test_annotate_runs),
     cmocka_unit_test (test_replace_keeps_annotations),
     cmocka_unit_test (test_entities_mode),
