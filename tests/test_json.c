@@ -252,7 +252,7 @@ set_random_attr (GRand *r, SluiceAttrs *attrs, const char *key)
       }
     case 2:
       {
-        gint64 v = ((gint64) g_rand_int (r) << 32) | g_rand_int (r);
+        gint64 v = (gint64) (((guint64) g_rand_int (r) << 32) | g_rand_int (r));
         sluice_attrs_set_int (attrs, key, g_rand_boolean (r) ? v : g_rand_int_range (r, -9, 100));
         break;
       }
