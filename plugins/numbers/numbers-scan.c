@@ -2003,17 +2003,29 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
   return r;
 }
 
+/* Byte classes of the main loop: 0 skip, 1 ASCII letter, 2 digit, 3 may start a
+ * numeral (. - +), 4 non-ASCII. */
+static const guint8 byte_class[256] = {
+  ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 2, ['.'] = 3, ['-'] = 3, ['+'] = 3,
+  [0x80 ... 0xFF] = 4,
+};
+
 gboolean
 num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gsize len,
           NumEmitFunc emit, gpointer user_data)
 {
   Scan sc = { lx, opts, text, len, emit, user_data, 0, FALSE, { 0 }, FALSE };
   gsize p = 0;
+  const guchar *u = (const guchar *) text;
   while (p < len && !sc.full) {
-    guchar c = (guchar) text[p];
-    if (is_alpha_ascii (c)) {
+    while (p < len && byte_class[u[p]] == 0)
+      p++;
+    if (p >= len)
+      break;
+    guchar c = u[p];
+    if (byte_class[c] == 1) {
       gsize q = p + 1;
-      while (q < len && is_alpha_ascii ((guchar) text[q]))
+      while (q < len && byte_class[u[q]] == 1)
         q++;
       if (q < len && (guchar) text[q] >= 0x80)
         q = word_end (text, len, q);
