@@ -23,6 +23,7 @@ typedef struct {
   guint8 kind;
   guint8 end_class;
   guint8 starts_lower, starts_upper, list_item, heading;
+  guint8 has_runs;      /* two blanks in a row or a tab inside the content */
 } Line;
 
 typedef struct {
@@ -149,13 +150,21 @@ measure_line (Ctx *c, Line *l)
   /* characters (capped) */
   guint32 cap = (guint32) st->wrap_max_width + 1;
   if (n > 4 * (gsize) cap)
-    l->chars = cap;
+    {
+      l->chars = cap;
+      l->has_runs = memchr (s, '\t', n) != NULL || memmem (s, n, "  ", 2) != NULL;
+    }
   else
     {
-      guint32 chars = 0;
+      guint32 chars = 0, runs = 0;
       for (gsize i = 0; i < n; i++)
-        chars += (t[cs + i] & 0xC0) != 0x80;
+        {
+          guchar ch = t[cs + i];
+          chars += (ch & 0xC0) != 0x80;
+          runs |= (ch == '\t') | ((ch == ' ') & (t[cs + i + 1] == ' '));
+        }
       l->chars = MIN (chars, cap);
+      l->has_runs = runs != 0;
     }
 
   gunichar first = t[cs] < 0x80 ? t[cs] : g_utf8_get_char (s);
@@ -379,6 +388,11 @@ title_candidate (Ctx *c, guint i)
 static gboolean
 same_text (Ctx *c, const Line *a, const Line *b)
 {
+  gsize la = a->ce - a->cs, lb = b->ce - b->cs;
+  /* cheap rejection before casefolding: lengths differ beyond what case
+   * and blank runs can explain */
+  if (la > 2 * lb + 8 || lb > 2 * la + 8)
+    return FALSE;
   g_autofree char *ka = clean_outlet_key (c->text + a->cs, a->ce - a->cs);
   g_autofree char *kb = clean_outlet_key (c->text + b->cs, b->ce - b->cs);
   return strcmp (ka, kb) == 0;
@@ -856,21 +870,26 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
       if (q + 1 < keep->len && g_array_index (seps, int, q + 1) == SEP_DEHYPHEN)
         ce = b->ce - 1;
       sluice_rewriter_keep (rw, b->cs);
-      if (st->collapse_spaces)
+      if (st->collapse_spaces && b->has_runs)
         {
           const char *t = c.text;
           gsize k = b->cs;
-          /* the next tab is looked up once and again only after it is passed */
+          /* runs to collapse start with two blanks or contain a tab; the next
+           * of each is looked up again only once it has been passed */
           const char *tab = memchr (t + k, '\t', ce - k);
+          const char *dbl = memmem (t + k, ce - k, "  ", 2);
           while (k < ce)
             {
               if (tab != NULL && tab < t + k)
                 tab = memchr (t + k, '\t', ce - k);
-              const char *spc = memchr (t + k, ' ', ce - k);
-              const char *hit = spc && tab ? MIN (spc, tab) : (spc ? spc : tab);
+              if (dbl != NULL && dbl < t + k)
+                dbl = memmem (t + k, ce - k, "  ", 2);
+              const char *hit = dbl && tab ? MIN (dbl, tab) : (dbl ? dbl : tab);
               if (hit == NULL)
                 break;
               gsize h = hit - t, e = h;
+              while (h > k && t[h - 1] == ' ')
+                h--;
               while (e < ce && (t[e] == ' ' || t[e] == '\t'))
                 e++;
               if (e - h > 1 || t[h] == '\t')
