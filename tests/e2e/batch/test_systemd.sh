@@ -4,7 +4,7 @@
 # that the command exists.  Exit 77 (skipped) without systemd-analyze.
 # Usage: test_systemd.sh SLUICE_BINARY UNITS_DIR
 set -eu
-sluice=$1
+sluice=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")   # absolute: ExecStart needs one
 units=$2
 if ! command -v systemd-analyze >/dev/null 2>&1; then
   echo "systemd-analyze not installed: skipped"
