@@ -4,6 +4,28 @@
 #include "internal.h"
 #include <string.h>
 
+#define INTERN_CACHE 64
+
+typedef struct {
+  const char *src;
+  const char *interned;
+} InternSlot;
+
+static __thread InternSlot intern_cache[INTERN_CACHE];
+
+const char *
+sluice_intern (const char *s)
+{
+  guint i = (guint) (((guintptr) s >> 3) ^ ((guintptr) s >> 9)) % INTERN_CACHE;
+  InternSlot *slot = &intern_cache[i];
+  /* Same address and same content: the caller's buffer may have been reused. */
+  if (slot->src == s && strcmp (slot->interned, s) == 0)
+    return slot->interned;
+  slot->src = s;
+  slot->interned = g_intern_string (s);
+  return slot->interned;
+}
+
 void
 sluice_attrs_init (SluiceAttrs *attrs)
 {
@@ -71,7 +93,7 @@ attrs_slot (SluiceAttrs *attrs, const char *key)
       attrs->items = g_renew (SluiceAttr, attrs->items, attrs->alloc);
     }
   a = &attrs->items[attrs->n++];
-  a->key = g_intern_string (key);
+  a->key = sluice_intern (key);
   a->type = SLUICE_VALUE_NULL;
   return a;
 }

@@ -126,7 +126,7 @@ sluice_document_add_annotation (SluiceDocument *doc, const char *type, gsize sta
       return NULL;
     }
   SluiceAnnotation *a = g_new (SluiceAnnotation, 1);
-  a->type = g_intern_string (type);
+  a->type = sluice_intern (type);
   a->stage = doc->current_stage;
   a->start = start;
   a->end = end;

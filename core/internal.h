@@ -32,6 +32,11 @@ struct _SluiceAttrs {
   guint alloc;
 };
 
+/* g_intern_string() with a small per-thread cache in front: keys and types
+ * are nearly always the same string literals, and g_intern_string takes a
+ * global lock that worker threads would fight over. */
+SLUICE_INTERNAL const char *sluice_intern (const char *s);
+
 SLUICE_INTERNAL void sluice_attrs_init (SluiceAttrs *attrs);
 SLUICE_INTERNAL void sluice_attrs_clear (SluiceAttrs *attrs);
 SLUICE_INTERNAL void sluice_attrs_copy (SluiceAttrs *dest, const SluiceAttrs *src);

@@ -47,7 +47,7 @@ static const char usage[] =
   "\n"
   "Exit codes: 0 all documents processed; 1 some documents failed; 2 configuration,\n"
   "plugin or usage error before any document; 3 output I/O failure; 4 run aborted by\n"
-  "a stage (fatal error or on_error = \"abort\").\n";
+  "a stage (fatal error or on_error = \"abort\"); 5 sluice batch: another run holds the lock.\n";
 
 int
 main (int argc, char **argv)

@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential pkg-config meson ninja-build python3
   libglib2.0-dev libjson-glib-dev libconfig-dev libcmocka-dev
-  libxml2-dev libsqlite3-dev
+  libpcre2-dev libxml2-dev libsqlite3-dev
 )
 # Only for the full test suite (sanitizers need nothing extra with gcc).
 if [ "${1:-}" = "--test" ]; then
