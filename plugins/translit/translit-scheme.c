@@ -40,7 +40,17 @@ typedef struct {
 typedef struct {
   gunichar *cps;               /* sorted */
   guint n;
+  gunichar lo, hi;             /* bitmap range (built by class_freeze) */
+  guint64 *bits;
 } TlClass;
+
+/* A letter whose only rule is unconditional and which starts no longer
+ * sequence: its lower-case output, padded so 8 bytes can always be copied.
+ * len < 0: not such a letter. */
+typedef struct {
+  char s[8];
+  gint32 len;
+} TlFast;
 
 /* `prefix=A|B|...`: alternatives, each a lower-case NFC code point string
  * (0-terminated in `s`). */
@@ -60,6 +70,8 @@ struct _TlScheme {
 
   gunichar lo, hi;             /* root table range */
   guint32 *root;               /* hi - lo + 1 entries: node index, 0 = none */
+  TlFast *fast;                /* hi - lo + 1 entries: context-free letters */
+  guint max_ratio;             /* bytes of output per source code point, at most */
 
   TlNode *nodes;
   guint n_nodes;
@@ -80,7 +92,7 @@ struct _TlScheme {
 
 /* ------------------------------------------------------------- small utils */
 
-static gboolean class_has (const TlClass *c, gunichar cp);
+static inline gboolean class_has (const TlClass *c, gunichar cp);
 
 static int
 cmp_unichar (const void *a, const void *b)
@@ -95,9 +107,27 @@ cmp_edge (const void *a, const void *b)
   return cmp_unichar (&((const TlEdge *) a)->cp, &((const TlEdge *) b)->cp);
 }
 
-static gboolean
+/* Builds the membership bitmap over [first, last] of a class. */
+static void
+class_freeze (TlClass *c)
+{
+  g_free (c->bits);
+  c->bits = NULL;
+  if (!c->n)
+    return;
+  c->lo = c->cps[0];
+  c->hi = c->cps[c->n - 1];
+  c->bits = g_new0 (guint64, (c->hi - c->lo) / 64 + 1);
+  for (guint i = 0; i < c->n; i++)
+    c->bits[(c->cps[i] - c->lo) >> 6] |= G_GUINT64_CONSTANT (1) << ((c->cps[i] - c->lo) & 63);
+}
+
+static inline gboolean
 class_has (const TlClass *c, gunichar cp)
 {
+  if (c->bits)
+    return cp >= c->lo && cp <= c->hi
+           && ((c->bits[(cp - c->lo) >> 6] >> ((cp - c->lo) & 63)) & 1);
   guint lo = 0, hi = c->n;
   while (lo < hi)
     {
@@ -128,6 +158,8 @@ class_from_string (TlClass *c, const char *s)
       u[k++] = u[i];
   c->cps = u;
   c->n = (guint) k;
+  c->lo = c->hi = 0;
+  c->bits = NULL;
 }
 
 /* Decodes the escapes \uXXXX (\u{X...}), \s (space), \\ and the token ""
@@ -387,7 +419,10 @@ builder_clear (Builder *b)
   if (b->classes)
     {
       for (guint i = 0; i < b->classes->len; i++)
-        g_free (g_array_index (b->classes, TlClass, i).cps);
+        {
+          g_free (g_array_index (b->classes, TlClass, i).cps);
+          g_free (g_array_index (b->classes, TlClass, i).bits);
+        }
       g_array_free (b->classes, TRUE);
     }
   if (b->prefixes)
@@ -685,10 +720,21 @@ tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
       r->out[2] = g_utf8_strup (dst, -1);
       for (int i = 0; i < 3; i++)
         {
-          if (strlen (r->out[i]) > G_MAXUINT16)
+          gsize ol = strlen (r->out[i]);
+          if (ol > G_MAXUINT16)
             ok = FALSE;
-          r->out_len[i] = (guint16) strlen (r->out[i]);
+          r->out_len[i] = (guint16) ol;
+          /* Padded with zeros so that short outputs are copied 8 bytes at a time. */
+          char *padded = g_malloc0 (ol + 9);
+          memcpy (padded, r->out[i], ol);
+          g_free (r->out[i]);
+          r->out[i] = padded;
         }
+      {
+        glong src_cps = MAX (g_utf8_strlen (key, -1), 1);
+        for (int k = 0; k < 3; k++)
+          s->max_ratio = MAX (s->max_ratio, (r->out_len[k] + src_cps - 1) / src_cps);
+      }
       g_ptr_array_add (b.rules, r);
       guint32 ridx = b.rules->len - 1;
       guint32 node = 1;
@@ -754,6 +800,10 @@ tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
       s->n_classes = b.classes->len;
       s->classes = (TlClass *) g_array_free (b.classes, FALSE);
       b.classes = NULL;
+      for (guint i = 0; i < s->n_classes; i++)
+        class_freeze (&s->classes[i]);
+      class_freeze (&s->detect);
+      class_freeze (&s->reorder);
       s->conds = (TlCond *) g_array_free (b.conds, FALSE);
       b.conds = NULL;
       s->n_prefixes = b.prefixes->len;
@@ -766,9 +816,25 @@ tl_scheme_load (const char *path, const char *scheme_name, const char *lang,
           s->lo = s->edges[root->first_edge].cp;
           s->hi = s->edges[root->first_edge + root->n_edges - 1].cp;
           s->root = g_new0 (guint32, s->hi - s->lo + 1);
+          s->fast = g_new0 (TlFast, s->hi - s->lo + 1);
+          for (gunichar c = s->lo; c <= s->hi; c++)
+            s->fast[c - s->lo].len = -1;
           for (guint k = 0; k < root->n_edges; k++)
-            s->root[s->edges[root->first_edge + k].cp - s->lo] = s->edges[root->first_edge + k].node;
+            {
+              guint32 node = s->edges[root->first_edge + k].node;
+              gunichar c = s->edges[root->first_edge + k].cp;
+              s->root[c - s->lo] = node;
+              const TlNode *nd = &s->nodes[node];
+              if (nd->n_edges == 0 && nd->n_rules == 1 && s->rules[nd->first_rule].n_cond == 0
+                  && s->rules[nd->first_rule].out_len[0] <= 8)
+                {
+                  const TlRule *r = &s->rules[nd->first_rule];
+                  memcpy (s->fast[c - s->lo].s, r->out[0], r->out_len[0]);
+                  s->fast[c - s->lo].len = r->out_len[0];
+                }
+            }
         }
+      s->max_ratio = MAX (s->max_ratio, 4u);
     }
   builder_clear (&b);
   if (!ok)
@@ -788,7 +854,12 @@ tl_scheme_free (TlScheme *s)
     for (int k = 0; k < 3; k++)
       g_free (s->rules[i].out[k]);
   for (guint i = 0; s->classes && i < s->n_classes; i++)
-    g_free (s->classes[i].cps);
+    {
+      g_free (s->classes[i].cps);
+      g_free (s->classes[i].bits);
+    }
+  g_free (s->detect.bits);
+  g_free (s->reorder.bits);
   g_free (s->classes);
   for (guint i = 0; s->prefixes && i < s->n_prefixes; i++)
     prefix_clear (&s->prefixes[i]);
@@ -800,6 +871,7 @@ tl_scheme_free (TlScheme *s)
   g_free (s->nodes);
   g_free (s->conds);
   g_free (s->root);
+  g_free (s->fast);
   g_free (s->detect.cps);
   g_free (s->name);
   g_free (s->lang);
@@ -828,39 +900,31 @@ tl_scheme_detect_score (const TlScheme *s, const gunichar *lower, gsize n)
 
 /* ---------------------------------------------------------------- applying */
 
+/* Is position i (exclusive bound n) inside a word, i.e. a letter or mark,
+ * or an apostrophe between two? */
 static inline gboolean
-is_wordchar (gunichar c)
-{
-  if (c < 0x80)
-    return g_ascii_isalpha (c);
-  return g_unichar_isalpha (c) || g_unichar_ismark (c);
-}
-
-/* Is position i (exclusive bound n) inside a word, i.e. a letter, or an
- * apostrophe between letters? */
-static gboolean
-letter_at (const gunichar *lower, gsize n, gssize i)
+letter_at (const gunichar *lower, const guint8 *flags, gsize n, gssize i)
 {
   if (i < 0 || (gsize) i >= n)
     return FALSE;
-  gunichar c = lower[i];
-  if (is_wordchar (c))
+  if (flags[i] & TL_WORD)
     return TRUE;
-  return tl_is_apostrophe (c) && i > 0 && (gsize) i + 1 < n && is_wordchar (lower[i - 1])
-         && is_wordchar (lower[i + 1]);
+  return tl_is_apostrophe (lower[i]) && i > 0 && (gsize) i + 1 < n && (flags[i - 1] & TL_WORD)
+         && (flags[i + 1] & TL_WORD);
 }
 
-static gboolean
-cond_ok (const TlScheme *s, const TlCond *c, const gunichar *lower, gsize n, gsize i, gsize j)
+static inline gboolean
+cond_ok (const TlScheme *s, const TlCond *c, const gunichar *lower, const guint8 *flags,
+         gsize n, gsize i, gsize j)
 {
   gboolean r;
   switch (c->kind)
     {
     case COND_INITIAL:
-      r = !letter_at (lower, n, (gssize) i - 1);
+      r = !letter_at (lower, flags, n, (gssize) i - 1);
       break;
     case COND_FINAL:
-      r = !letter_at (lower, n, (gssize) j);
+      r = !letter_at (lower, flags, n, (gssize) j);
       break;
     case COND_AFTER:
       r = i > 0 && class_has (&s->classes[c->cls], lower[i - 1]);
@@ -869,7 +933,7 @@ cond_ok (const TlScheme *s, const TlCond *c, const gunichar *lower, gsize n, gsi
       {
         /* The word holding position i starts with one of the alternatives. */
         gsize w = i;
-        while (w > 0 && letter_at (lower, n, (gssize) w - 1))
+        while (w > 0 && letter_at (lower, flags, n, (gssize) w - 1))
           w--;
         const TlPrefix *px = &s->prefixes[c->cls];
         r = FALSE;
@@ -904,16 +968,15 @@ child_of (const TlScheme *s, guint32 node, gunichar cp)
 }
 
 static inline gboolean
-is_cased_upper (const guint8 *upper, const gunichar *cps, const gunichar *lower, gsize n, gssize i)
+is_cased_upper (const guint8 *flags, gsize n, gssize i)
 {
-  return i >= 0 && (gsize) i < n && upper[i];
+  return i >= 0 && (gsize) i < n && (flags[i] & TL_UPPER);
 }
 
 static inline gboolean
-is_cased_letter (const gunichar *cps, const gunichar *lower, gsize n, gssize i)
+is_cased_letter (const guint8 *flags, gsize n, gssize i)
 {
-  return i >= 0 && (gsize) i < n && (cps[i] != lower[i] || g_unichar_isupper (cps[i])
-                                     || g_unichar_islower (cps[i]));
+  return i >= 0 && (gsize) i < n && (flags[i] & TL_CASED);
 }
 
 gboolean
@@ -1028,25 +1091,47 @@ tl_scheme_apply (const TlScheme *s, const gunichar *cps, const gunichar *lower,
                  const guint8 *upper, gsize n, GString *out)
 {
   gsize out_start = out->len;
+  /* Reserve the most this run can produce (+8 for the fixed-size copies), so
+   * the loop writes through a plain pointer. */
+  gsize need = out->len + n * s->max_ratio + 16;
+  if (need >= out->allocated_len)
+    {
+      gsize keep = out->len;
+      g_string_set_size (out, need);
+      out->len = keep;
+    }
+  char *o = out->str + out->len;
+  /* Locals: stores through `o` (char) may alias anything, so fields read
+   * through `s` would be reloaded on every iteration. */
+  const guint32 *const root = s->root;
+  const TlFast *const fast = s->fast;
+  const gunichar lo = root ? s->lo : G_MAXUINT32, span = root ? s->hi - s->lo : 0;
   gsize i = 0;
   while (i < n)
     {
-      gunichar c = lower[i];
-      guint32 node = (s->root && c >= s->lo && c <= s->hi) ? s->root[c - s->lo] : 0;
+      const gunichar c = lower[i];
+      const guint8 fl = upper[i];
+      guint32 node = 0;
+      if (c - lo <= span)
+        {
+          /* Fast path: a lower-case letter with one unconditional rule and
+           * no longer sequences. */
+          const TlFast *f = &fast[c - lo];
+          if (f->len >= 0 && !(fl & TL_UPPER))
+            {
+              memcpy (o, f->s, 8);
+              o += f->len;
+              i++;
+              continue;
+            }
+          node = root[c - lo];
+        }
       if (!node)
         {
-          tl_string_append_unichar (out, cps[i]);
-          i++;
-          continue;
-        }
-      /* Fast path: a lower-case letter with one unconditional rule and no
-       * longer sequences. */
-      const TlNode *first = &s->nodes[node];
-      if (!upper[i] && first->n_edges == 0 && first->n_rules == 1
-          && s->rules[first->first_rule].n_cond == 0)
-        {
-          const TlRule *r = &s->rules[first->first_rule];
-          tl_string_append (out, r->out[0], r->out_len[0]);
+          if (cps[i] < 0x80)
+            *o++ = (char) cps[i];
+          else
+            o += g_unichar_to_utf8 (cps[i], o);
           i++;
           continue;
         }
@@ -1073,7 +1158,7 @@ tl_scheme_apply (const TlScheme *s, const gunichar *cps, const gunichar *lower,
               const TlRule *r = &s->rules[nd->first_rule + k];
               gboolean ok = TRUE;
               for (guint q = 0; q < r->n_cond && ok; q++)
-                ok = cond_ok (s, &s->conds[r->first_cond + q], lower, n, i, i + d);
+                ok = cond_ok (s, &s->conds[r->first_cond + q], lower, upper, n, i, i + d);
               if (ok)
                 {
                   rule = r;
@@ -1084,35 +1169,42 @@ tl_scheme_apply (const TlScheme *s, const gunichar *cps, const gunichar *lower,
         }
       if (!rule)
         {
-          tl_string_append_unichar (out, cps[i]);
+          o += g_unichar_to_utf8 (cps[i], o);
           i++;
           continue;
         }
       /* Case: see README.md ("Case"). */
       int form = 0;
-      if (upper[i])
+      if (upper[i] & TL_UPPER)
         {
           gsize n_up = 0, n_cased = 0;
           for (gsize k = i; k < i + len; k++)
-            if (is_cased_letter (cps, lower, n, (gssize) k))
+            if (is_cased_letter (upper, n, (gssize) k))
               {
                 n_cased++;
-                n_up += upper[k];
+                n_up += (upper[k] & TL_UPPER) != 0;
               }
           if (n_cased >= 2 && n_up == n_cased)
             form = 2;
           else if (n_cased >= 2)
             form = 1;
-          else if (is_cased_letter (cps, lower, n, (gssize) (i + len)))
-            form = is_cased_upper (upper, cps, lower, n, (gssize) (i + len)) ? 2 : 1;
-          else if (is_cased_letter (cps, lower, n, (gssize) i - 1))
-            form = is_cased_upper (upper, cps, lower, n, (gssize) i - 1) ? 2 : 1;
+          else if (is_cased_letter (upper, n, (gssize) (i + len)))
+            form = is_cased_upper (upper, n, (gssize) (i + len)) ? 2 : 1;
+          else if (is_cased_letter (upper, n, (gssize) i - 1))
+            form = is_cased_upper (upper, n, (gssize) i - 1) ? 2 : 1;
           else
             form = 1;
         }
-      tl_string_append (out, rule->out[form], rule->out_len[form]);
+      gsize ol = rule->out_len[form];
+      if (ol <= 8)
+        memcpy (o, rule->out[form], 8);
+      else
+        memcpy (o, rule->out[form], ol);
+      o += ol;
       i += len;
     }
+  out->len = (gsize) (o - out->str);
+  out->str[out->len] = 0;
   if (s->case_words)
     capitalise_words (s, out, out_start);
 }

@@ -42,9 +42,14 @@ gboolean tl_scheme_needs_prepare (const TlScheme *scheme);
 void tl_scheme_prepare (const TlScheme *scheme, gunichar *cps, gunichar *lower, guint8 *upper,
                         gsize n);
 
+/* Per-code-point flag bits passed to tl_scheme_apply() (`flags`). */
+#define TL_UPPER 1u   /* an upper-case or title-case letter */
+#define TL_WORD 2u    /* a letter or combining mark: part of a word */
+#define TL_CASED 4u   /* a letter with case (upper, lower or title) */
+
 /* Transliterates the code points `cps[0..n)` (`lower` holds their lower-case
- * forms, `upper` flags upper-case letters) and appends UTF-8 to `out`.  Code
- * points without a rule are copied unchanged. */
+ * forms, `flags` their TL_* bits) and appends UTF-8 to `out`.  Code points
+ * without a rule are copied unchanged. */
 void tl_scheme_apply (const TlScheme *scheme, const gunichar *cps, const gunichar *lower,
                       const guint8 *upper, gsize n, GString *out);
 

@@ -23,6 +23,7 @@ typedef struct {
   /* Per-BMP-code-point tables built in create(), so the hot loops make no
    * GLib Unicode calls: flags (CP_*) and the simple lower-case mapping. */
   guint8 *cp_flags;
+  guint8 *cp_tl;               /* TL_* bits for the scheme engine */
   gunichar2 *cp_lower;
 } Translit;
 
@@ -30,12 +31,17 @@ typedef struct {
 #define CP_MARK 2u     /* a combining mark */
 #define CP_ALPHA 4u    /* a letter of any script */
 #define CP_UPPER 8u    /* an upper-case (or title-case) letter */
-#define CP_SCRIPT_SHIFT 4 /* index into scripts[] in the high nibble */
+#define CP_SCRIPT_SHIFT 4 /* index into scripts[] in bits 4-6 */
+#define CP_SCRIPT_MASK 7u
+#define CP_CASED 0x80u /* a letter with case */
 
-/* Per-call scratch: code points of a run and their case data. */
+/* Per-call scratch: code points of a run and their case data (plain arrays
+ * grown on demand, filled by next_run() while it scans), output buffers. */
 typedef struct {
-  GArray *cps, *lower;
-  GByteArray *upper;
+  gunichar *cps, *lower;
+  guint8 *upper;
+  gsize n, cap;
+  gboolean decoded;            /* cps/lower/upper hold the run [rs, re) */
   GString *out, *tmp;
 } Scratch;
 
@@ -71,6 +77,7 @@ translit_destroy (gpointer data)
   tl_scheme_free (t->ascii);
   g_free (t->scheme_name);
   g_free (t->cp_flags);
+  g_free (t->cp_tl);
   g_free (t->cp_lower);
   g_free (t);
 }
@@ -155,6 +162,7 @@ static void
 build_tables (Translit *t)
 {
   t->cp_flags = g_new0 (guint8, 0x10000);
+  t->cp_tl = g_new0 (guint8, 0x10000);
   t->cp_lower = g_new (gunichar2, 0x10000);
   for (gunichar c = 0; c < 0x10000; c++)
     {
@@ -178,7 +186,11 @@ build_tables (Translit *t)
         f |= CP_MARK;
       if (l != c || g_unichar_isupper (c) || g_unichar_istitle (c))
         f |= CP_UPPER;
+      if ((f & CP_UPPER) || g_unichar_islower (c))
+        f |= CP_CASED;
       t->cp_flags[c] = f;
+      t->cp_tl[c] = ((f & CP_UPPER) ? TL_UPPER : 0) | ((f & CP_CASED) ? TL_CASED : 0)
+                    | ((f & (CP_ALPHA | CP_MARK)) || (c < 0x80 && g_ascii_isalpha (c)) ? TL_WORD : 0);
     }
 }
 
@@ -350,7 +362,7 @@ is_run_letter (const Translit *t, gunichar c, GUnicodeScript *sc)
       guint8 f = t->cp_flags[c];
       if (!(f & CP_RUN))
         return FALSE;
-      *sc = t->scripts[f >> CP_SCRIPT_SHIFT];
+      *sc = t->scripts[(f >> CP_SCRIPT_SHIFT) & CP_SCRIPT_MASK];
       return TRUE;
     }
   if (c < 0x80)
@@ -384,13 +396,49 @@ skip_ascii (const char *text, gsize pos, gsize len)
   return pos;
 }
 
+static void
+scratch_grow (Scratch *s, gsize need)
+{
+  gsize cap = MAX (MAX (need, s->cap * 2), 256);
+  s->cps = g_renew (gunichar, s->cps, cap);
+  s->lower = g_renew (gunichar, s->lower, cap);
+  s->upper = g_renew (guint8, s->upper, cap);
+  s->cap = cap;
+}
+
+/* Appends one code point with its lower-case form and case flag. */
+static inline void
+scratch_push (const Translit *t, Scratch *s, gunichar c)
+{
+  if (G_UNLIKELY (s->n >= s->cap))
+    scratch_grow (s, s->n + 1);
+  s->cps[s->n] = c;
+  if (c < 0x10000)
+    {
+      s->lower[s->n] = t->cp_lower[c];
+      s->upper[s->n] = t->cp_tl[c];
+    }
+  else
+    {
+      gunichar l = g_unichar_tolower (c);
+      gboolean up = l != c || g_unichar_isupper (c) || g_unichar_istitle (c);
+      s->lower[s->n] = l;
+      s->upper[s->n] = (up ? TL_UPPER : 0) | (up || g_unichar_islower (c) ? TL_CASED : 0)
+                       | (g_unichar_isalpha (c) || g_unichar_ismark (c) ? TL_WORD : 0);
+    }
+  s->n++;
+}
+
 /* Finds the next run at or after `from`: [*rs, *re), its script, and whether
  * it holds combining marks (then it is normalised to NFC first).  Runs are
  * words of one script with the spaces and punctuation between them (never a
- * newline); for Latin, only words with a non-ASCII letter. */
+ * newline); for Latin, only words with a non-ASCII letter.  The one decoding
+ * pass also fills the scratch arrays with the run's code points
+ * (s->decoded), except for Latin runs and runs with marks, which
+ * convert_run() decodes again after normalising. */
 static gboolean
-next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs, gsize *re,
-          GUnicodeScript *script, gboolean *marks)
+next_run (const Translit *t, Scratch *s, const char *text, gsize len, gsize from, gsize *rs,
+          gsize *re, GUnicodeScript *script, gboolean *marks)
 {
   gsize pos = from;
   while (pos < len)
@@ -408,6 +456,9 @@ next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs,
         }
       gsize start = pos, end = pos + clen;
       *marks = FALSE;
+      s->n = 0;
+      scratch_push (t, s, c);
+      gsize n_end = 1;
       if (sc == G_UNICODE_SCRIPT_LATIN)
         {
           /* Back up to the start of the word (ASCII letters too). */
@@ -426,21 +477,69 @@ next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs,
             }
         }
       gsize q = end;
+      /* The scan loop keeps the scratch arrays and tables in locals: the
+       * guint8 stores would otherwise force reloads through `s` and `t`. */
+      const guint8 *const flags = t->cp_flags, *const tlf = t->cp_tl;
+      const gunichar2 *const lowtab = t->cp_lower;
+      gunichar *cps = s->cps, *low = s->lower;
+      guint8 *up = s->upper;
+      gsize n = s->n, cap = s->cap;
+#define PUSH(ch)                                                                \
+  do                                                                            \
+    {                                                                           \
+      gunichar ch_ = (ch);                                                      \
+      if (G_UNLIKELY (n >= cap || ch_ >= 0x10000))                              \
+        {                                                                       \
+          s->n = n;                                                             \
+          scratch_push (t, s, ch_);                                             \
+          n = s->n;                                                             \
+          cap = s->cap;                                                         \
+          cps = s->cps;                                                         \
+          low = s->lower;                                                       \
+          up = s->upper;                                                        \
+        }                                                                       \
+      else                                                                      \
+        {                                                                       \
+          cps[n] = ch_;                                                         \
+          low[n] = lowtab[ch_];                                                 \
+          up[n] = tlf[ch_];                                                     \
+          n++;                                                                  \
+        }                                                                       \
+    }                                                                           \
+  while (0)
       while (q < len)
         {
           gsize dlen;
-          gunichar d = tl_utf8_get (text + q, &dlen);
+          gunichar d = (guchar) text[q];
+          if (d < 0x80)
+            dlen = 1;
+          else
+            d = tl_utf8_get (text + q, &dlen);
+          guint8 f = d < 0x10000 ? flags[d] : 0;
           GUnicodeScript ds;
-          if (is_run_letter (t, d, &ds))
+          if (f & CP_RUN)
             {
-              if (ds != sc)
+              if (t->scripts[(f >> CP_SCRIPT_SHIFT) & CP_SCRIPT_MASK] != sc)
                 break;
+              PUSH (d);
+              n_end = n;
               q += dlen;
               end = q;
             }
-          else if (d >= 0x300 && (d < 0x10000 ? (t->cp_flags[d] & CP_MARK) != 0 : g_unichar_ismark (d)))
+          else if (d >= 0x10000 && is_run_letter (t, d, &ds))
+            {
+              if (ds != sc)
+                break;
+              PUSH (d);
+              n_end = n;
+              q += dlen;
+              end = q;
+            }
+          else if (d >= 0x300 && (d < 0x10000 ? (f & CP_MARK) != 0 : g_unichar_ismark (d)))
             {
               *marks = TRUE;
+              PUSH (d);
+              n_end = n;
               q += dlen;
               end = q;
             }
@@ -449,17 +548,24 @@ next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs,
               /* Latin runs are single words (plus word-internal apostrophes). */
               if (tl_is_apostrophe (d))
                 {
+                  PUSH (d);
                   q += dlen;
                   continue;
                 }
               break;
             }
           else if (d == '\n' || d == '\r' || d == 0x2028 || d == 0x2029
-                   || (d < 0x10000 ? (t->cp_flags[d] & CP_ALPHA) != 0 : g_unichar_isalpha (d)))
+                   || (d < 0x10000 ? (f & CP_ALPHA) != 0 : g_unichar_isalpha (d)))
             break;
           else
-            q += dlen;
+            {
+              PUSH (d);
+              q += dlen;
+            }
         }
+#undef PUSH
+      s->n = n_end;
+      s->decoded = !*marks && sc != G_UNICODE_SCRIPT_LATIN;
       if (sc == G_UNICODE_SCRIPT_LATIN)
         {
           /* Only words with a letter outside ASCII change. */
@@ -482,58 +588,41 @@ next_run (const Translit *t, const char *text, gsize len, gsize from, gsize *rs,
 
 /* ------------------------------------------------------------ conversion */
 
+/* Nothing is allocated until a run is found: text without one costs no
+ * allocation at all. */
 static void
 scratch_init (Scratch *s)
 {
-  s->cps = g_array_new (FALSE, FALSE, sizeof (gunichar));
-  s->lower = g_array_new (FALSE, FALSE, sizeof (gunichar));
-  s->upper = g_byte_array_new ();
-  s->out = g_string_sized_new (256);
-  s->tmp = g_string_sized_new (256);
+  memset (s, 0, sizeof *s);
 }
 
 static void
 scratch_clear (Scratch *s)
 {
-  g_array_free (s->cps, TRUE);
-  g_array_free (s->lower, TRUE);
-  g_byte_array_free (s->upper, TRUE);
-  g_string_free (s->out, TRUE);
-  g_string_free (s->tmp, TRUE);
+  g_free (s->cps);
+  g_free (s->lower);
+  g_free (s->upper);
+  if (s->out)
+    g_string_free (s->out, TRUE);
+  if (s->tmp)
+    g_string_free (s->tmp, TRUE);
 }
 
 /* Decodes UTF-8 into the scratch arrays. */
 static void
 decode (const Translit *t, Scratch *s, const char *p, gsize len)
 {
-  g_array_set_size (s->cps, len + 1);
-  g_array_set_size (s->lower, len + 1);
-  g_byte_array_set_size (s->upper, len + 1);
-  gunichar *cps = (gunichar *) s->cps->data, *low = (gunichar *) s->lower->data;
-  guint8 *up = s->upper->data;
-  gsize n = 0;
+  s->n = 0;
+  if (len + 1 > s->cap)
+    scratch_grow (s, len + 1);
   const char *end = p + len;
   while (p < end)
     {
       gsize cl;
       gunichar c = tl_utf8_get (p, &cl);
       p += cl;
-      cps[n] = c;
-      if (c < 0x10000)
-        {
-          low[n] = t->cp_lower[c];
-          up[n] = (t->cp_flags[c] & CP_UPPER) != 0;
-        }
-      else
-        {
-          low[n] = g_unichar_tolower (c);
-          up[n] = low[n] != c || g_unichar_isupper (c);
-        }
-      n++;
+      scratch_push (t, s, c);
     }
-  g_array_set_size (s->cps, n);
-  g_array_set_size (s->lower, n);
-  g_byte_array_set_size (s->upper, n);
 }
 
 static const TlScheme *
@@ -581,20 +670,26 @@ convert_run (const Translit *t, Scratch *s, const char *text, gsize rs, gsize re
           len = strlen (nfc);
         }
     }
+  if (!s->out)
+    {
+      s->out = g_string_sized_new (256);
+      s->tmp = g_string_sized_new (256);
+    }
   g_string_truncate (s->out, 0);
   const TlScheme *scheme;
   if (t->ascii_only)
     scheme = t->ascii;
   else
     {
-      decode (t, s, p, len);
-      scheme = pick_scheme (t, sc, (const gunichar *) s->lower->data, s->cps->len);
+      if (!s->decoded)
+        decode (t, s, p, len);
+      s->decoded = FALSE;
+      scheme = pick_scheme (t, sc, s->lower, s->n);
       if (!scheme)
         return NULL;
-      tl_scheme_prepare (scheme, (gunichar *) s->cps->data, (gunichar *) s->lower->data,
-                         s->upper->data, s->cps->len);
-      tl_scheme_apply (scheme, (const gunichar *) s->cps->data, (const gunichar *) s->lower->data,
-                       s->upper->data, s->cps->len, s->out);
+      if (tl_scheme_needs_prepare (scheme))
+        tl_scheme_prepare (scheme, s->cps, s->lower, s->upper, s->n);
+      tl_scheme_apply (scheme, s->cps, s->lower, s->upper, s->n, s->out);
       if (!t->ascii)
         return scheme;
       /* Fold the scheme's output. */
@@ -605,8 +700,8 @@ convert_run (const Translit *t, Scratch *s, const char *text, gsize rs, gsize re
       g_string_truncate (s->out, 0);
     }
   decode (t, s, p, len);
-  tl_scheme_apply (t->ascii, (const gunichar *) s->cps->data, (const gunichar *) s->lower->data,
-                   s->upper->data, s->cps->len, s->out);
+  s->decoded = FALSE;
+  tl_scheme_apply (t->ascii, s->cps, s->lower, s->upper, s->n, s->out);
   return scheme;
 }
 
@@ -627,7 +722,7 @@ convert_string (const Translit *t, Scratch *s, const char *text, gsize len, GStr
   GUnicodeScript sc;
   gboolean marks;
   guint runs = 0;
-  while (next_run (t, text, len, pos, &rs, &re, &sc, &marks))
+  while (next_run (t, s, text, len, pos, &rs, &re, &sc, &marks))
     {
       g_string_append_len (dst, text + pos, rs - pos);
       if (convert_run (t, s, text, rs, re, sc, marks))
@@ -685,9 +780,12 @@ translit_process (gpointer data, SluiceDocument *doc, GError **error)
   gsize pos = 0, rs, re;
   GUnicodeScript sc;
   gboolean marks;
-  if (!next_run (t, text, len, 0, &rs, &re, &sc, &marks))
-    return SLUICE_OK;
   scratch_init (&s);
+  if (!next_run (t, &s, text, len, 0, &rs, &re, &sc, &marks))
+    {
+      scratch_clear (&s);
+      return SLUICE_OK;
+    }
   SluiceRewriter *rw = t->mode == MODE_REPLACE ? sluice_rewriter_new (doc) : NULL;
   gboolean changed = FALSE;
   do
@@ -719,7 +817,7 @@ translit_process (gpointer data, SluiceDocument *doc, GError **error)
         }
       pos = re;
     }
-  while (next_run (t, text, len, pos, &rs, &re, &sc, &marks));
+  while (next_run (t, &s, text, len, pos, &rs, &re, &sc, &marks));
 
   if (rw)
     {
