@@ -59,6 +59,7 @@ num_lexicon_free (NumLexicon *lx)
   g_clear_pointer (&lx->denominators, g_hash_table_unref);
   g_free (lx->filter);
   g_free (lx->filter_all);
+  g_free (lx->slots);
   g_free (lx);
 }
 
@@ -133,6 +134,32 @@ mark_word (NumLexicon *lx, const char *phrase, gboolean last, guint32 role)
     get_word (lx, w)->roles |= role;
 }
 
+/* Gives the last token of `phrase` a role, tokenised as the scanner's look-behind
+ * does: a run of letters, or else one character ("US$" -> "$", "no ." -> "."). */
+static void
+mark_last_token (NumLexicon *lx, const char *phrase, guint32 role)
+{
+  const char *end = phrase + strlen (phrase);
+  const char *p = g_utf8_find_prev_char (phrase, end);
+  if (p == NULL)
+    return;
+  if (g_unichar_isalpha (g_utf8_get_char (p))) {
+    const char *b = p;
+    while (b > phrase) {
+      const char *q = g_utf8_find_prev_char (phrase, b);
+      if (q == NULL || !g_unichar_isalpha (g_utf8_get_char (q)))
+        break;
+      b = q;
+    }
+    p = b;
+  } else if (g_unichar_isdigit (g_utf8_get_char (p))) {
+    lx->digit_last = TRUE;    /* the look-behind cannot gate on this one */
+    return;
+  }
+  g_autofree char *w = g_strndup (p, (gsize) (end - p));
+  get_word (lx, w)->roles |= role;
+}
+
 static guint
 count_words (const char *phrase)
 {
@@ -167,6 +194,136 @@ static void
 filter_add (NumLexicon *lx, const char *w)
 {
   filter_set (lx->filter, &lx->has_non_ascii, w);
+}
+
+/* ------------------------------------------------------- the fast word table */
+
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME 16777619u
+
+/* Lower case of a 2-byte Cyrillic letter D0/D1 xx (U+0400-U+047F), same length. */
+static inline void
+cyr_lower (guchar a, guchar b, guchar *oa, guchar *ob)
+{
+  if (a == 0xD0 && b >= 0x80 && b <= 0x8F) {         /* Ѐ-Џ -> ѐ-џ */
+    *oa = 0xD1;
+    *ob = (guchar) (b + 0x10);
+  } else if (a == 0xD0 && b >= 0x90 && b <= 0x9F) {  /* А-П -> а-п */
+    *oa = 0xD0;
+    *ob = (guchar) (b + 0x20);
+  } else if (a == 0xD0 && b >= 0xA0 && b <= 0xAF) {  /* Р-Я -> р-я */
+    *oa = 0xD1;
+    *ob = (guchar) (b - 0x20);
+  } else if (a == 0xD1 && b >= 0xA0 && !(b & 1)) {   /* Ѡ Ѣ ... (U+0460-047F, even = upper) */
+    *oa = a;
+    *ob = (guchar) (b + 1);
+  } else {
+    *oa = a;
+    *ob = b;
+  }
+}
+
+gssize
+num_word_lower (const char *w, gsize len, char *out, guint32 *hash)
+{
+  const guchar *s = (const guchar *) w;
+  guint32 h = FNV_OFFSET;
+  gsize n = 0, i = 0;
+  if (len >= NUM_WORDBUF)
+    return -1;
+  while (i < len) {
+    guchar c = s[i];
+    if (c < 0x80) {
+      c = (guchar) (c + (((guint) (c - 'A') < 26u) << 5));
+      out[n++] = (char) c;
+      h = (h ^ c) * FNV_PRIME;
+      i++;
+    } else if ((c == 0xD0 || c == 0xD1) && i + 1 < len) {
+      guchar a, b;
+      cyr_lower (c, s[i + 1], &a, &b);
+      out[n++] = (char) a;
+      out[n++] = (char) b;
+      h = (h ^ a) * FNV_PRIME;
+      h = (h ^ b) * FNV_PRIME;
+      i += 2;
+    } else {
+      const char *next = g_utf8_find_next_char (w + i, w + len);
+      gsize cl = next ? (gsize) (next - (w + i)) : len - i;
+      gunichar u = g_unichar_tolower (g_utf8_get_char_validated (w + i, (gssize) cl));
+      char tmp[8];
+      gsize ol = u < 0x110000 ? (gsize) g_unichar_to_utf8 (u, tmp) : 0;
+      if (ol == 0) {            /* invalid: keep the bytes */
+        memcpy (tmp, w + i, cl);
+        ol = cl;
+      }
+      if (n + ol >= NUM_WORDBUF)
+        return -1;
+      for (gsize k = 0; k < ol; k++) {
+        out[n++] = tmp[k];
+        h = (h ^ (guchar) tmp[k]) * FNV_PRIME;
+      }
+      i += cl;
+    }
+    if (n + 2 >= NUM_WORDBUF)
+      return -1;
+  }
+  out[n] = '\0';
+  *hash = h;
+  return (gssize) n;
+}
+
+static guint32
+key_hash (const char *key)
+{
+  guint32 h = FNV_OFFSET;
+  for (const guchar *p = (const guchar *) key; *p; p++)
+    h = (h ^ *p) * FNV_PRIME;
+  return h;
+}
+
+static void
+build_slots (NumLexicon *lx)
+{
+  guint n = g_hash_table_size (lx->words);
+  guint size = 16;
+  while (size < 2 * n + 2)
+    size *= 2;
+  lx->slots = g_new0 (NumSlot, size);
+  lx->slot_mask = size - 1;
+  GHashTableIter it;
+  gpointer key, val;
+  g_hash_table_iter_init (&it, lx->words);
+  while (g_hash_table_iter_next (&it, &key, &val)) {
+    guint32 h = key_hash (key);
+    guint32 i = h & lx->slot_mask;
+    while (lx->slots[i].key)
+      i = (i + 1) & lx->slot_mask;
+    lx->slots[i] = (NumSlot) { h, (guint32) strlen (key), key, val };
+  }
+}
+
+const NumLex *
+num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low)
+{
+  char buf[NUM_WORDBUF];
+  char *out = low ? low : buf;
+  guint32 h;
+  gssize n = num_word_lower (w, len, out, &h);
+  if (n < 0) {
+    out[0] = '\0';
+    return NULL;
+  }
+  for (guint32 i = h & lx->slot_mask;; i = (i + 1) & lx->slot_mask) {
+    const NumSlot *sl = &lx->slots[i];
+    if (sl->key == NULL)
+      return NULL;
+    if (sl->hash == h && sl->len == (guint32) n && memcmp (sl->key, out, (gsize) n) == 0) {
+      const NumLex *l = sl->lex;
+      if (l->cased && (strlen (l->cased) != len || memcmp (l->cased, w, len) != 0))
+        return NULL;
+      return l;
+    }
+  }
 }
 
 #define FAIL(...) G_STMT_START {                                                  \
@@ -395,7 +552,10 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
       guint n = count_words (p);
       if (n > 6)
         FAIL ("'%s': qualifier phrases have at most 6 words", key);
-      mark_word (lx, p, sec == S_PREFIX_QUAL, sec == S_PREFIX_QUAL ? NR_QLAST : NR_PFIRST);
+      if (sec == S_PREFIX_QUAL)
+        mark_last_token (lx, p, NR_QLAST);
+      else
+        mark_word (lx, p, FALSE, NR_PFIRST);
       if (sec == S_PREFIX_QUAL) {
         lx->max_prefix_words = MAX (lx->max_prefix_words, n);
         g_hash_table_replace (lx->prefix_qual, p, GINT_TO_POINTER (q));
@@ -411,7 +571,9 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
         FAIL ("'%s': '%s' is no ISO 4217 code", key, fields[0]);
       char *iso = g_ascii_strup (fields[0], -1);
       if (sec == S_CURRENCY_PREFIX) {
-        g_hash_table_replace (lx->currency_pre, norm_phrase_full (key, FALSE), iso);
+        char *cp = norm_phrase_full (key, FALSE);
+        mark_last_token (lx, cp, NR_CURPRE);
+        g_hash_table_replace (lx->currency_pre, cp, iso);
       } else {
         if (multi) {
           g_free (iso);
@@ -437,7 +599,7 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
     }
     case S_ID_CUE: {
       char *p = norm_phrase (key);
-      mark_word (lx, p, TRUE, NR_IDCUE);
+      mark_last_token (lx, p, NR_IDCUE);
       g_hash_table_replace (lx->id_cue, p, GINT_TO_POINTER (1));
       }
       break;
@@ -458,6 +620,7 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
     while (g_hash_table_iter_next (&it, &key, NULL))
       filter_set (lx->filter_all, &dummy, key);
   }
+  build_slots (lx);
   if (g_hash_table_size (lx->words) == 0) {
     lineno = 1;
     msg = NULL;

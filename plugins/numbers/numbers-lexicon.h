@@ -31,14 +31,15 @@ enum {
   NR_CURRENCY = 1u << 15, /* currency word or code: dollars, usd */
   NR_YEARCUE = 1u << 16,  /* a 4-digit number after it is a year: in, since */
   NR_ONEDET = 1u << 17,   /* makes a lone "one"/"half" a pronoun: this one, which one */
-  NR_IDCUE = 1u << 18,    /* the number after it is an identifier: resolution */
+  NR_IDCUE = 1u << 18,    /* last token of an identifier cue: resolution, "." of "no ." */
   NR_PLURAL = 1u << 19,   /* irregular plural noun: people, children */
   NR_OUT = 1u << 20,      /* first word of "out of" */
   NR_OF = 1u << 21,       /* of */
   NR_OR = 1u << 22,       /* or */
-  NR_QLAST = 1u << 23,    /* last word of a prefix qualifier phrase ("than", "about") */
+  NR_QLAST = 1u << 23,    /* last token of a prefix qualifier phrase ("than", "about", "~") */
   NR_PFIRST = 1u << 24,   /* first word of a postfix qualifier phrase ("or") */
   NR_PCT1 = 1u << 25,     /* first word of a multi-word percent phrase ("per") */
+  NR_CURPRE = 1u << 26,   /* last token of a currency prefix ("$", "usd"; any case) */
 };
 
 /* Cardinal subtypes, for the compound grammar. */
@@ -65,6 +66,15 @@ typedef struct {
   char *cased;            /* non-NULL: the word matches only in exactly this case */
   char *currency;         /* NR_CURRENCY: ISO 4217 code, upper case */
 } NumLex;
+
+typedef struct {
+  guint32 hash;           /* num_word_hash of the lower-case key; slot empty when key NULL */
+  guint32 len;
+  const char *key;        /* lower-case UTF-8 (owned by NumLexicon.words) */
+  const NumLex *lex;
+} NumSlot;
+
+#define NUM_WORDBUF 64    /* longest word (bytes, lower case) looked up */
 
 /* Qualifier codes. */
 typedef enum {
@@ -95,6 +105,11 @@ typedef struct {
   guint8 *filter;
   guint8 *filter_all;       /* the same for every ASCII word of the lexicon */
   gboolean has_non_ascii;   /* some trigger word starts with a non-ASCII letter */
+  /* The words of `words` again in an open-addressing table (built once by load):
+   * one probe of a hash computed while lower-casing, no strlen/strcmp/str_hash. */
+  NumSlot *slots;
+  guint32 slot_mask;
+  gboolean digit_last;      /* some cue phrase ends with a digit (no look-behind gating) */
   guint max_prefix_words;   /* longest prefix-qualifier phrase, in tokens */
   guint max_postfix_words;
 } NumLexicon;
@@ -103,9 +118,19 @@ NumLexicon *num_lexicon_load (const char *path, const char *lang, GError **error
 void num_lexicon_free (NumLexicon *lx);
 
 /* `word` lower-case ASCII or UTF-8, `len` bytes; `orig` the word as written (for
- * case-sensitive entries). */
+ * case-sensitive entries).  The GHashTable path: the oracle of num_lexicon_find(). */
 const NumLex *num_lexicon_lookup (const NumLexicon *lx, const char *lower, const char *orig,
                                   gsize len);
+
+/* Lower-cases the UTF-8 word [w, w+len) into `out` (NUL-terminated, NUM_WORDBUF bytes)
+ * and returns its length, or -1 when it does not fit.  ASCII and Cyrillic by table,
+ * other letters by g_unichar_tolower().  `*hash` gets num_word_hash of the result. */
+gssize num_word_lower (const char *w, gsize len, char *out, guint32 *hash);
+
+/* The entry of the word as written in the text ([w, w+len), any case), or NULL; with
+ * `low` non-NULL the lower-case word is left there (NUM_WORDBUF bytes; "" when too
+ * long).  Allocation-free; safe on many threads. */
+const NumLex *num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low);
 
 /* TRUE when an ASCII word (letters only, any case) may be in `bits`. */
 static inline gboolean

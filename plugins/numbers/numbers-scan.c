@@ -14,7 +14,7 @@
 
 #define MAXT 48               /* tokens one phrase may look at */
 #define MAX_LOOSE_AND 3       /* "twenty and three and three fifths" */
-#define WORDBUF 64            /* longest word looked up */
+#define WORDBUF NUM_WORDBUF   /* longest word looked up */
 #define MAX_DIGITS 320        /* longer digit runs are no numbers (beyond double) */
 
 /* ------------------------------------------------------------ characters */
@@ -101,48 +101,22 @@ run_end (const char *t, gsize len, gsize p)
   return p > len ? len : p;
 }
 
-/* Lower-cases [p, q) into buf (NUL-terminated); FALSE when too long. */
-static gboolean
+/* Lower-cases [p, q) into buf (NUL-terminated, WORDBUF bytes); FALSE when too long. */
+static inline gboolean
 lower_word (const char *t, gsize p, gsize q, char *buf)
 {
-  if (q - p >= WORDBUF)
-    return FALSE;
-  gsize n = 0;
-  gboolean ascii = TRUE;
-  for (gsize i = p; i < q; i++) {
-    guchar c = (guchar) t[i];
-    if (c >= 0x80)
-      ascii = FALSE;
-    buf[n++] = (char) ((c >= 'A' && c <= 'Z') ? c + 32 : c);
-  }
-  buf[n] = '\0';
-  if (!ascii) {
-    /* Unicode lower case, char by char, into the same buffer size. */
-    char tmp[WORDBUF];
-    gsize m = 0;
-    for (const char *s = t + p; s < t + q; s = g_utf8_next_char (s)) {
-      gunichar u = g_unichar_tolower (g_utf8_get_char (s));
-      if (m + 6 >= WORDBUF)
-        return FALSE;
-      m += (gsize) g_unichar_to_utf8 (u, tmp + m);
-    }
-    memcpy (buf, tmp, m);
-    buf[m] = '\0';
-  }
-  return TRUE;
+  guint32 h;
+  return num_word_lower (t + p, q - p, buf, &h) >= 0;
 }
 
 static const NumLex *
 lookup_word (const NumLexicon *lx, const char *t, gsize p, gsize q)
 {
-  char buf[WORDBUF];
   /* ASCII words: the (first, second, last letter, length) filter answers most */
   if ((guchar) t[p] < 0x80 && (guchar) t[q - 1] < 0x80 && q - p >= 2 && (q - p > 2 || (guchar) t[p + 1] < 0x80) &&
       !num_lexicon_filter_bits (lx->filter_all, t + p, q - p))
     return NULL;
-  if (!lower_word (t, p, q, buf))
-    return NULL;
-  return num_lexicon_lookup (lx, buf, t + p, q - p);
+  return num_lexicon_find (lx, t + p, q - p, NULL);
 }
 
 /* ---------------------------------------------------------- digit numerals */
@@ -192,10 +166,37 @@ digits_end (const char *t, gsize len, gsize p)
 }
 
 /* Value of a numeral written with digits and separators in [p, q): separators
- * (',' and spaces) are dropped, `point` is the offset of the decimal mark or 0. */
+ * (',' and spaces) are dropped, `point` is the offset of the decimal mark or 0.
+ * Exact without strtod when the digits fit in 2^53 and at most 22 follow the point
+ * (an exact integer divided by an exact power of ten is correctly rounded, as strtod
+ * is); otherwise g_ascii_strtod. */
 static double
 digits_value (const char *t, gsize p, gsize q, gsize point)
 {
+  static const double p10[23] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+                                  1e22 };
+  guint64 m = 0;
+  guint nfrac = 0;
+  gboolean after = FALSE, exact = TRUE;
+  for (gsize i = p; i < q; i++) {
+    guchar c = (guchar) t[i];
+    if (point && i == point) {
+      after = TRUE;
+      continue;
+    }
+    if (!is_digit (c))
+      continue;
+    if (m > ((G_GUINT64_CONSTANT (1) << 53) - 1 - (c - '0')) / 10) {
+      exact = FALSE;
+      break;
+    }
+    m = m * 10 + (c - '0');
+    nfrac += after;
+  }
+  if (exact && nfrac <= 22)
+    return nfrac ? (double) m / p10[nfrac] : (double) m;
+
   char buf[80];
   gsize n = 0;
   double acc = 0;
@@ -1224,16 +1225,17 @@ typedef struct {
   gsize start, end;
   gboolean word;      /* letters */
   gboolean num;       /* digits */
-  char low[24];       /* lower case (words), the char (punct), "#" (digits) */
-  const NumLex *lex;
+  const NumLex *lex;  /* words; punctuation that ends a cue ("$", "." of "no .") */
 } Prev;
 
-/* The up to `max` tokens before `pos` (nearest first), not across a blank line. */
+/* The up to `max` tokens before `pos` (nearest first), not across a blank line;
+ * the first `have` of `out` are already filled (by an earlier call with the same pos).
+ * Words are looked up only when the lexicon's filter lets them through. */
 static int
-prev_tokens (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int max)
+prev_tokens_more (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int have, int max)
 {
-  int n = 0;
-  gsize p = pos;
+  int n = have;
+  gsize p = have > 0 ? out[have - 1].start : pos;
   while (n < max && p > 0) {
     /* skip whitespace backwards */
     guint nl = 0;
@@ -1260,7 +1262,8 @@ prev_tokens (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int max)
     if (p == 0 || nl >= 2)
       break;
     Prev *k = &out[n];
-    memset (k, 0, sizeof *k);
+    k->word = k->num = FALSE;
+    k->lex = NULL;
     k->end = p;
     guchar c = (guchar) t[p - 1];
     if (is_digit (c)) {
@@ -1268,14 +1271,26 @@ prev_tokens (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int max)
                                                         is_digit ((guchar) t[p - 2]))))
         p--;
       k->num = TRUE;
-      strcpy (k->low, "#");
+    } else if (is_alpha_ascii (c)) {
+      gsize b = p - 1;
+      while (b > 0 && is_alpha_ascii ((guchar) t[b - 1]) && p - b <= 60)
+        b--;
+      if (b > 0 && (guchar) t[b - 1] >= 0x80)
+        goto unicode_word;   /* ASCII letters after other letters */
+      p = b;
+      k->word = TRUE;
+      if (p < k->end - 1 && !num_lexicon_filter_bits (lx->filter_all, t + p, k->end - p))
+        k->lex = NULL;
+      else
+        k->lex = num_lexicon_find (lx, t + p, k->end - p, NULL);
     } else {
+    unicode_word:;
       gsize s = p - 1;
       while (s > 0 && ((guchar) t[s] & 0xC0) == 0x80)
         s--;
       if (is_alpha_at (t, pos, s)) {
         gsize b = s;
-        while (b > 0 && p - b <= 40) {
+        while (b > 0 && p - b <= 60) {
           guchar cb = (guchar) t[b - 1];
           if (cb < 0x80) {
             if (!is_alpha_ascii (cb))
@@ -1289,22 +1304,15 @@ prev_tokens (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int max)
           if (!is_alpha_at (t, pos, s2))
             break;
           b = s2;
-          if (p - b > 40)
+          if (p - b > 60)
             break;
         }
         p = b;
         k->word = TRUE;
-        char big[WORDBUF];
-        if (lower_word (t, p, k->end, big)) {
-          k->lex = num_lexicon_lookup (lx, big, t + p, k->end - p);
-          if (strlen (big) < sizeof k->low)
-            strcpy (k->low, big);
-        }
+        k->lex = num_lexicon_find (lx, t + p, k->end - p, NULL);
       } else {
         p = s;
-        gsize l = k->end - p;
-        memcpy (k->low, t + p, l);
-        k->low[l] = '\0';
+        k->lex = num_lexicon_find (lx, t + p, k->end - p, NULL);
       }
     }
     k->start = p;
@@ -1313,24 +1321,47 @@ prev_tokens (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int max)
   return n;
 }
 
-/* Joins prev[from+k-1] ... prev[from] with spaces (original text when `orig`). */
+static inline int
+prev_tokens (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int max)
+{
+  return prev_tokens_more (lx, t, pos, out, 0, max);
+}
+
+/* Is the look-behind token the word `w` (lower-case ASCII), in any case? */
+static inline gboolean
+prev_is (const char *t, const Prev *k, const char *w)
+{
+  gsize l = strlen (w);
+  return k->end - k->start == l && g_ascii_strncasecmp (t + k->start, w, l) == 0;
+}
+
+/* Joins prev[from+k-1] ... prev[from] with spaces, lower-cased (as written when
+ * `orig`); digit runs are "#". */
 static gboolean
 join_prev (const char *t, const Prev *pv, int from, int k, gboolean orig, char *buf, gsize size)
 {
   gsize n = 0;
   for (int x = from + k - 1; x >= from; x--) {
-    const char *w = pv[x].low;
-    gsize l = strlen (w);
-    if (orig) {
-      w = t + pv[x].start;
-      l = pv[x].end - pv[x].start;
+    const char *w = t + pv[x].start;
+    gsize l = pv[x].end - pv[x].start;
+    if (pv[x].num) {
+      w = "#";
+      l = 1;
     }
-    if (l == 0 || n + l + 2 >= size)
+    if (l == 0 || n + l + 2 >= size || l >= NUM_WORDBUF)
       return FALSE;
     if (n)
       buf[n++] = ' ';
-    memcpy (buf + n, w, l);
-    n += l;
+    if (orig || !pv[x].word) {
+      memcpy (buf + n, w, l);
+      n += l;
+    } else {
+      guint32 h;
+      gssize m = num_word_lower (w, l, buf + n, &h);
+      if (m < 0 || n + (gsize) m + 2 >= size)
+        return FALSE;
+      n += (gsize) m;
+    }
   }
   buf[n] = '\0';
   return TRUE;
@@ -1499,11 +1530,12 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   int np = prev_tokens (lx, t, it->start, pv, 2);
   if (np > 0) {
     /* more context only where a qualifier, currency or identifier cue may end */
-    gboolean more = !pv[0].word || g_unichar_isupper (g_utf8_get_char (t + pv[0].start)) ||
-                    (pv[0].lex && (pv[0].lex->roles & (NR_QLAST | NR_IDCUE | NR_BETWEEN))) ||
-                    strcmp (pv[0].low, "the") == 0;
+    gboolean more = lx->digit_last ||
+                    (pv[0].lex && (pv[0].lex->roles & (NR_QLAST | NR_IDCUE | NR_BETWEEN | NR_CURPRE))) ||
+                    (pv[0].word && prev_is (t, &pv[0], "the")) ||
+                    (a->year_plain && !pv[0].word && !pv[0].num && prev_is (t, &pv[0], ","));
     if (more)
-      np = prev_tokens (lx, t, it->start, pv, 7);
+      np = prev_tokens_more (lx, t, it->start, pv, np, 7);
   }
   int o = 0;
   it->qual_start = it->start;
@@ -1517,7 +1549,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
 
   /* identifiers: "No. 1325", "resolution 1325", "#5" */
   if (!is_range && np > o && !a->is_words && a->has_numlit &&
-      ((pv[o].lex && (pv[o].lex->roles & NR_IDCUE)) || (!pv[o].word && !pv[o].num))) {
+      ((pv[o].lex && (pv[o].lex->roles & NR_IDCUE)) || lx->digit_last)) {
     char buf[64];
     for (int k = MIN (3, np - o); k >= 1; k--) {
       if (join_prev (t, pv, o, k, FALSE, buf, sizeof buf) &&
@@ -1527,7 +1559,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   }
 
   /* currency before: "$", "US $", "AZN", "€" (a symbol or a word in capitals) */
-  gboolean cur_cand = np > o && (!pv[o].word || g_unichar_isupper (g_utf8_get_char (t + pv[o].start)));
+  gboolean cur_cand = np > o && ((pv[o].lex && (pv[o].lex->roles & NR_CURPRE)) || lx->digit_last);
   for (int k = cur_cand ? MIN (2, np - o) : 0; k >= 1; k--) {
     char buf[64];
     if (!join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
@@ -1546,12 +1578,11 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   for (int skip_the = 0; skip_the <= 1 && q == NQ_NONE; skip_the++) {
     int oo = o;
     if (skip_the) {
-      if (!(np > o && pv[o].word && strcmp (pv[o].low, "the") == 0))
+      if (!(np > o && pv[o].word && prev_is (t, &pv[o], "the")))
         break;
       oo = o + 1;
     }
-    gboolean qcand = np > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) ||
-                                 (!pv[oo].word && !pv[oo].num));
+    gboolean qcand = np > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) || lx->digit_last);
     for (int k = qcand ? MIN (maxw, np - oo) : 0; k >= 1; k--) {
       char buf[128];
       if (!join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
@@ -1596,7 +1627,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     gboolean year = FALSE;
     if (np > 0 && pv[0].lex && (pv[0].lex->roles & (NR_MONTH | NR_YEARCUE)))
       year = TRUE;
-    else if (np > 2 && strcmp (pv[0].low, ",") == 0 && pv[1].num && pv[2].lex &&
+    else if (np > 2 && !pv[0].word && prev_is (t, &pv[0], ",") && pv[1].num && pv[2].lex &&
              (pv[2].lex->roles & NR_MONTH))
       year = TRUE;
     else {
