@@ -980,6 +980,19 @@ is_cased_letter (const guint8 *flags, gsize n, gssize i)
 }
 
 gboolean
+tl_scheme_maps (const TlScheme *s, gunichar cp)
+{
+  return s->root && cp >= s->lo && cp <= s->hi && s->root[cp - s->lo] != 0;
+}
+
+void
+tl_scheme_get_range (const TlScheme *s, gunichar *lo, gunichar *hi)
+{
+  *lo = s->root ? s->lo : 1;
+  *hi = s->root ? s->hi : 0;
+}
+
+gboolean
 tl_scheme_needs_prepare (const TlScheme *s)
 {
   return s->reorder.n > 0;

@@ -35,6 +35,11 @@ gboolean tl_scheme_is_fallback (const TlScheme *scheme);
 /* How many code points of `cps` are in the scheme's @detect set. */
 guint tl_scheme_detect_score (const TlScheme *scheme, const gunichar *lower, gsize n);
 
+/* Whether the scheme has a rule whose source starts with `cp`. */
+gboolean tl_scheme_maps (const TlScheme *scheme, gunichar cp);
+/* The range of code points that start a rule. */
+void tl_scheme_get_range (const TlScheme *scheme, gunichar *lo, gunichar *hi);
+
 /* Whether tl_scheme_prepare() has work to do (an @reorder-first list). */
 gboolean tl_scheme_needs_prepare (const TlScheme *scheme);
 /* Reorders combining marks in place as the scheme's @reorder-first asks;

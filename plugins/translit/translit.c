@@ -22,6 +22,11 @@ typedef struct {
   gboolean latin;              /* one of the scripts is Latin */
   /* Per-BMP-code-point tables built in create(), so the hot loops make no
    * GLib Unicode calls: flags (CP_*) and the simple lower-case mapping. */
+  /* Per script: punctuation and other non-letters a scheme of that script
+   * maps (Armenian « » ։, Arabic ، ؟, Greek ;), which a run takes in when
+   * they touch its first or last letter. */
+  gunichar *edge[MAX_SCRIPTS];
+  guint n_edge[MAX_SCRIPTS];
   guint8 *cp_flags;
   guint8 *cp_tl;               /* TL_* bits for the scheme engine */
   gunichar2 *cp_lower;
@@ -76,6 +81,8 @@ translit_destroy (gpointer data)
     g_ptr_array_free (t->schemes, TRUE);
   tl_scheme_free (t->ascii);
   g_free (t->scheme_name);
+  for (guint i = 0; i < MAX_SCRIPTS; i++)
+    g_free (t->edge[i]);
   g_free (t->cp_flags);
   g_free (t->cp_tl);
   g_free (t->cp_lower);
@@ -191,6 +198,41 @@ build_tables (Translit *t)
       t->cp_flags[c] = f;
       t->cp_tl[c] = ((f & CP_UPPER) ? TL_UPPER : 0) | ((f & CP_CASED) ? TL_CASED : 0)
                     | ((f & (CP_ALPHA | CP_MARK)) || (c < 0x80 && g_ascii_isalpha (c)) ? TL_WORD : 0);
+    }
+}
+
+static gboolean
+is_edge_char (gunichar c)
+{
+  return !g_unichar_isalpha (c) && !g_unichar_ismark (c) && !g_unichar_isspace (c)
+         && !tl_is_apostrophe (c) && c != 0x2028 && c != 0x2029 && c >= 0x20;
+}
+
+static void
+collect_edges (Translit *t)
+{
+  for (guint k = 0; k < t->schemes->len; k++)
+    {
+      const TlScheme *sch = g_ptr_array_index (t->schemes, k);
+      guint si = 0;
+      while (si < t->n_scripts && t->scripts[si] != tl_scheme_get_script (sch))
+        si++;
+      if (si == t->n_scripts || t->scripts[si] == G_UNICODE_SCRIPT_LATIN)
+        continue;
+      gunichar lo, hi;
+      tl_scheme_get_range (sch, &lo, &hi);
+      for (gunichar c = lo; c <= hi && c >= lo; c++)
+        {
+          if (!tl_scheme_maps (sch, c) || !is_edge_char (c))
+            continue;
+          gboolean seen = FALSE;
+          for (guint e = 0; e < t->n_edge[si] && !seen; e++)
+            seen = t->edge[si][e] == c;
+          if (seen)
+            continue;
+          t->edge[si] = g_renew (gunichar, t->edge[si], t->n_edge[si] + 1);
+          t->edge[si][t->n_edge[si]++] = c;
+        }
     }
 }
 
@@ -334,6 +376,7 @@ translit_create (const SluiceOptions *opts, GError **error)
       goto fail;
     }
   build_tables (t);
+  collect_edges (t);
   return t;
 
 fail:
@@ -394,6 +437,15 @@ skip_ascii (const char *text, gsize pos, gsize len)
   while (pos < len && (guchar) text[pos] < 0x80)
     pos++;
   return pos;
+}
+
+static inline gboolean
+edge_has (const Translit *t, guint si, gunichar c)
+{
+  for (guint k = 0; k < t->n_edge[si]; k++)
+    if (t->edge[si][k] == c)
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -566,6 +618,40 @@ next_run (const Translit *t, Scratch *s, const char *text, gsize len, gsize from
 #undef PUSH
       s->n = n_end;
       s->decoded = !*marks && sc != G_UNICODE_SCRIPT_LATIN;
+      if (sc != G_UNICODE_SCRIPT_LATIN)
+        {
+          /* Punctuation the script's schemes map, touching the first or last
+           * letter, belongs to the run (re-decoded in convert_run). */
+          guint si = (t->cp_flags[c < 0x10000 ? c : 0] >> CP_SCRIPT_SHIFT) & CP_SCRIPT_MASK;
+          if (c >= 0x10000)
+            for (si = 0; si < t->n_scripts && t->scripts[si] != sc; si++)
+              ;
+          if (si < MAX_SCRIPTS && t->n_edge[si])
+            {
+              gsize b = start, e = end;
+              while (b > from)
+                {
+                  const char *pp = g_utf8_find_prev_char (text + from, text + b);
+                  if (!pp || !edge_has (t, si, g_utf8_get_char (pp)))
+                    break;
+                  b = (gsize) (pp - text);
+                }
+              while (e < len)
+                {
+                  gsize el;
+                  gunichar ec = tl_utf8_get (text + e, &el);
+                  if (!edge_has (t, si, ec))
+                    break;
+                  e += el;
+                }
+              if (b != start || e != end)
+                {
+                  start = b;
+                  end = e;
+                  s->decoded = FALSE;
+                }
+            }
+        }
       if (sc == G_UNICODE_SCRIPT_LATIN)
         {
           /* Only words with a letter outside ASCII change. */

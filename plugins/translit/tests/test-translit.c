@@ -125,7 +125,17 @@ static const Pair fa_alalc[] = {
   { "تِهْرَان", "Tihrān" }, { "شِیرَاز", "Shīrāz" }, { "گُل", "Gul" }, { "خَانَهٔ مَن", "Khānah-’i Man" },
   { "ثَروَت", "S̄arvat" }, { "ذِکر", "Z̄ikr" }, { "الشَّمس", "al-Shams" }, { NULL, NULL } };
 
+/* Punctuation a scheme maps joins a run when it touches the run's first or
+ * last letter (Armenian « » ։); punctuation no scheme of the script maps
+ * stays byte for byte. */
+static const Pair hy_ala_punct[] = {
+  { "«Մասիս» և «Արարատ»։", "\"Masis\" ev \"Ararat\"." }, { "Գյումրի։", "Gyumri." },
+  { "(Մասիս)", "(Masis)" }, { NULL, NULL } };
+static const Pair ru_bgn_punct[] = {
+  { "«Москва» — \"Тверь\"", "«Moskva» — \"Tver’\"" }, { NULL, NULL } };
+
 static const Table tables[] = {
+  { "ala-lc", "hy", hy_ala_punct }, { "bgn-pcgn", "ru", ru_bgn_punct },
   { "ala-lc", "ar", ar_alalc }, { "bgn-pcgn", "ar", ar_bgn }, { "ungegn-2017", "ar", ar_un2017 },
   { "ala-lc", "fa", fa_alalc },
   { "bgn-pcgn", "ru", ru_bgn }, { "iso9", "ru", ru_iso9 }, { "gost-7.79-b", "ru", ru_gost_b },
@@ -443,6 +453,33 @@ test_odd_input (void **state)
   got = run_replace (h, "\xcc\x86 \xf3\xa0\x80\x81 \xee\x80\x80 д\xcc\x86\xcc\x88");
   assert_non_null (got);
   g_free (got);
+  /* Arabic edge cases: a lone article, lone ة, marks with no letter, a long
+   * cluster of marks, tatweel, a mark-only tail, huge line of vowelled text. */
+  static const char *const arabic[] = {
+    "ال", "ة", "\u0651\u064e\u0650", "ب\u0651\u0651\u0651\u064e\u064e\u064e\u0652\u0670",
+    "كـتـاب", "ة ة ة", "الله الله", "آ", "ء", "ىٰ", "\u064b", NULL };
+  const char *schemes[][2] = { { "ala-lc", "ar" }, { "bgn-pcgn", "ar" }, { "ungegn-2017", "ar" },
+                               { "ala-lc", "fa" } };
+  for (gsize k = 0; k < G_N_ELEMENTS (schemes); k++)
+    {
+      SluiceHarness *ha = make (schemes[k][0], schemes[k][1], "replace");
+      for (gsize i = 0; arabic[i]; i++)
+        {
+          got = run_replace (ha, arabic[i]);
+          assert_true (g_utf8_validate (got, -1, NULL));
+          g_free (got);
+        }
+      GString *line = g_string_new (NULL);
+      while (line->len < (1u << 20))
+        g_string_append (line, "مَدِينَة الشَّمس ");
+      got = run_replace (ha, line->str);
+      assert_null (strchr (got, '\n'));
+      assert_true (g_utf8_strlen (got, -1) > 0);
+      assert_null (strstr (got, "\u0645")); /* no Arabic letter left */
+      g_free (got);
+      g_string_free (line, TRUE);
+      sluice_harness_free (ha);
+    }
   sluice_harness_free (h);
 }
 
