@@ -400,11 +400,12 @@ sluice_pipeline_load (const char *file, const char *const *only,
           g_free (v);
         }
     }
+  /* The pipeline's own plugin_path first, then the command line's. */
   GPtrArray *extra = g_ptr_array_new ();
-  for (guint i = 0; extra_plugin_path && extra_plugin_path[i]; i++)
-    g_ptr_array_add (extra, (gpointer) extra_plugin_path[i]);
   for (guint i = 0; i < pp->len; i++)
     g_ptr_array_add (extra, pp->pdata[i]);
+  for (guint i = 0; extra_plugin_path && extra_plugin_path[i]; i++)
+    g_ptr_array_add (extra, (gpointer) extra_plugin_path[i]);
   g_ptr_array_add (extra, NULL);
   p->plugin_path = sluice_plugin_search_path ((const char *const *) extra->pdata);
   g_ptr_array_free (extra, TRUE);
