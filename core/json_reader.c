@@ -19,6 +19,7 @@
  * that everything the writer copies out is valid UTF-8.
  */
 #include "internal.h"
+#include "bytescan.h"
 
 #include <errno.h>
 #include <math.h>
@@ -30,8 +31,6 @@
 
 #define MAX_DEPTH 512
 
-#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
-#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
 
 typedef struct {
   const char *base;
@@ -42,52 +41,6 @@ typedef struct {
   GError **error;
   gboolean failed;
 } Parser;
-
-static inline guint64
-load64 (const char *p)
-{
-  guint64 x;
-  memcpy (&x, p, sizeof x);
-  return x;
-}
-
-/* Non-zero when x holds a byte < 0x20, '"' or '\\'. */
-static inline guint64
-string_special (guint64 x)
-{
-  guint64 q = x ^ (ONES * '"');
-  guint64 b = x ^ (ONES * '\\');
-  guint64 ctl = (x - ONES * 0x20) & ~x;
-  guint64 zq = (q - ONES) & ~q;
-  guint64 zb = (b - ONES) & ~b;
-  return (ctl | zq | zb) & HIGHS;
-}
-
-/* The first byte in [p, end) that is '"', '\\' or < 0x20, or end. */
-static inline const char *
-find_special (const char *p, const char *end)
-{
-#ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8 ('"');
-  const __m128i bslash = _mm_set1_epi8 ('\\');
-  const __m128i ctl = _mm_set1_epi8 (0x1F);
-  while (end - p >= 16)
-    {
-      __m128i x = _mm_loadu_si128 ((const __m128i *) p);
-      __m128i m = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote), _mm_cmpeq_epi8 (x, bslash)),
-                                _mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x));
-      int mask = _mm_movemask_epi8 (m);
-      if (mask != 0)
-        return p + __builtin_ctz (mask);
-      p += 16;
-    }
-#endif
-  while (end - p >= 8 && !string_special (load64 (p)))
-    p += 8;
-  while (p < end && (guchar) *p >= 0x20 && *p != '"' && *p != '\\')
-    p++;
-  return p;
-}
 
 static gboolean fail (Parser *ps, const char *at, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
@@ -168,7 +121,7 @@ scan_string (Parser *ps, const char **raw, gsize *raw_len, gboolean *escaped)
   *raw = p;
   for (;;)
     {
-      p = find_special (p, end);
+      p = sluice_json_find_special (p, end);
       if (p >= end)
         return fail (ps, ps->p, "unterminated string");
       guchar c = (guchar) *p;

@@ -21,6 +21,7 @@
  * - a NULL id or source is written as null.
  */
 #include "internal.h"
+#include "bytescan.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,54 +30,7 @@
 #include <emmintrin.h>
 #endif
 
-#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
-#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
 
-static inline guint64
-load64 (const char *p)
-{
-  guint64 x;
-  memcpy (&x, p, sizeof x);
-  return x;
-}
-
-/* Non-zero when x holds a byte < 0x20, '"' or '\\'. */
-static inline guint64
-needs_escape (guint64 x)
-{
-  guint64 q = x ^ (ONES * '"');
-  guint64 b = x ^ (ONES * '\\');
-  guint64 ctl = (x - ONES * 0x20) & ~x;
-  guint64 zq = (q - ONES) & ~q;
-  guint64 zb = (b - ONES) & ~b;
-  return (ctl | zq | zb) & HIGHS;
-}
-
-/* The first byte in [p, end) that must be escaped, or end. */
-static inline const char *
-find_escape (const char *p, const char *end)
-{
-#ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8 ('"');
-  const __m128i bslash = _mm_set1_epi8 ('\\');
-  const __m128i ctl = _mm_set1_epi8 (0x1F);
-  while (end - p >= 16)
-    {
-      __m128i x = _mm_loadu_si128 ((const __m128i *) p);
-      __m128i m = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote), _mm_cmpeq_epi8 (x, bslash)),
-                                _mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x));
-      int mask = _mm_movemask_epi8 (m);
-      if (mask != 0)
-        return p + __builtin_ctz (mask);
-      p += 16;
-    }
-#endif
-  while (end - p >= 8 && !needs_escape (load64 (p)))
-    p += 8;
-  while (p < end && (guchar) *p >= 0x20 && *p != '"' && *p != '\\')
-    p++;
-  return p;
-}
 
 /* g_string_append_len without the overlap checks of g_string_insert_len. */
 static inline void
@@ -151,7 +105,7 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
   putc1 (out, '"');
   for (;;)
     {
-      const char *q = find_escape (p, end);
+      const char *q = sluice_json_find_special (p, end);
       if (q > p)
         put (out, p, q - p);
       if (q == end)

@@ -9,6 +9,7 @@
 typedef struct {
   const SluiceOptionSpec *spec;
   gboolean set;
+  gboolean given;             /* named in the pipeline, even with a bad value */
   char *location;
   char *s;
   gint64 i;
@@ -50,7 +51,9 @@ edit_distance (const char *a, const char *b)
   gsize la = strlen (a), lb = strlen (b);
   if (la > 64 || lb > 64)
     return G_MAXUINT;
-  guint prev[65], cur[65];
+  /* Damerau-Levenshtein (optimal string alignment): a swap of two adjacent
+   * letters ("cuont") counts as one edit. */
+  guint pprev[65], prev[65], cur[65];
   for (gsize j = 0; j <= lb; j++)
     prev[j] = (guint) j;
   for (gsize i = 1; i <= la; i++)
@@ -58,10 +61,15 @@ edit_distance (const char *a, const char *b)
       cur[0] = (guint) i;
       for (gsize j = 1; j <= lb; j++)
         {
-          guint cost = g_ascii_tolower (a[i - 1]) == g_ascii_tolower (b[j - 1]) ? 0 : 1;
+          char ai = g_ascii_tolower (a[i - 1]), bj = g_ascii_tolower (b[j - 1]);
+          guint cost = ai == bj ? 0 : 1;
           guint v = MIN (prev[j] + 1, cur[j - 1] + 1);
-          cur[j] = MIN (v, prev[j - 1] + cost);
+          v = MIN (v, prev[j - 1] + cost);
+          if (i > 1 && j > 1 && ai == g_ascii_tolower (b[j - 2]) && g_ascii_tolower (a[i - 2]) == bj)
+            v = MIN (v, pprev[j - 2] + 1);
+          cur[j] = v;
         }
+      memcpy (pprev, prev, sizeof (guint) * (lb + 1));
       memcpy (prev, cur, sizeof (guint) * (lb + 1));
     }
   return prev[lb];
@@ -307,6 +315,7 @@ sluice_options_set_from_string (SluiceOptions *opts, const char *name, const cha
   OptValue *v = find_value (opts, name);
   if (v == NULL)
     return unknown_option (opts, name, prefix, error);
+  v->given = TRUE;
   if (!value_parse_text (v, value, prefix, error))
     return FALSE;
   v->set = TRUE;
@@ -344,6 +353,7 @@ sluice_options_set_from_setting (SluiceOptions *opts, const config_setting_t *se
   OptValue *v = find_value (opts, name);
   if (v == NULL)
     return unknown_option (opts, name, prefix, error);
+  v->given = TRUE;
   const SluiceOptionSpec *spec = v->spec;
   int t = config_setting_type (s);
   gboolean ok = FALSE;
@@ -446,7 +456,7 @@ gboolean
 sluice_options_check_required (SluiceOptions *opts, const char *where, GError **error)
 {
   for (guint i = 0; i < opts->n; i++)
-    if (opts->values[i].spec->required && !opts->values[i].set)
+    if (opts->values[i].spec->required && !opts->values[i].given)
       {
         g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
                      "%s%sstage '%s': required option '%s' (%s) is missing",

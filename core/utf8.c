@@ -6,22 +6,16 @@
  * 8 bytes at a time with word tricks elsewhere) and does per-byte work only
  * around non-ASCII characters. */
 #include "internal.h"
+#include "bytescan.h"
 
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
-#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
-#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+#define ONES  SLUICE_ONES
+#define HIGHS SLUICE_HIGHS
 
-static inline guint64
-load64 (const char *p)
-{
-  guint64 x;
-  memcpy (&x, p, sizeof x);
-  return x;
-}
 
 /* Non-zero when some byte of x is 0x00 or >= 0x80. */
 static inline guint64
@@ -45,7 +39,7 @@ skip_ascii (const guchar *p, const guchar *end)
       p += 16;
     }
 #endif
-  while (end - p >= 8 && !zero_or_high (load64 ((const char *) p)))
+  while (end - p >= 8 && !zero_or_high (sluice_load64 ((const char *) p)))
     p += 8;
   while (p < end && *p != 0 && *p < 0x80)
     p++;
@@ -203,7 +197,7 @@ sluice_utf8_count_chars (const char *text, gsize len)
 #endif
   while (end - p >= 8)
     {
-      guint64 x = load64 (p);
+      guint64 x = sluice_load64 (p);
       if (x & HIGHS)
         conts += __builtin_popcountll ((x >> 7) & (~x >> 6) & ONES);
       p += 8;

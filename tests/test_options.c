@@ -184,6 +184,9 @@ test_suggest (void **state)
   assert_string_equal (sluice_suggest ("nubmers", c, 4), "numbers");
   assert_string_equal (sluice_suggest ("Clean", c, 4), "clean");
   assert_null (sluice_suggest ("zzzzzz", c, 4));
+  const char *d[] = { "count", "opts" };
+  assert_string_equal (sluice_suggest ("cuont", d, 2), "count");
+  assert_string_equal (sluice_suggest ("opst", d, 2), "opts");
 }
 
 int

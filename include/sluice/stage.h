@@ -154,10 +154,13 @@ typedef const SluiceStageDescriptor *(*SluiceStageDescriptorFunc) (void);
 
 #define SLUICE_STAGE_SYMBOL "sluice_stage_descriptor"
 
+/* What SLUICE_STAGE_DEFINE defines; declared here so that a test program
+ * that links a stage's sources in can call it. */
+G_MODULE_EXPORT const SluiceStageDescriptor *sluice_stage_descriptor (void);
+
 /* Declares the stage's descriptor and the exported symbol.  Pass designated
  * initializers (.name = ..., .process = ..., ...). */
 #define SLUICE_STAGE_DEFINE(...)                                                   \
-  G_MODULE_EXPORT const SluiceStageDescriptor *sluice_stage_descriptor (void);    \
   G_MODULE_EXPORT const SluiceStageDescriptor *sluice_stage_descriptor (void)     \
   {                                                                                \
     static const SluiceStageDescriptor descriptor_ = {                             \
