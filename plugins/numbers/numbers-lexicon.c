@@ -59,6 +59,8 @@ num_lexicon_free (NumLexicon *lx)
   g_clear_pointer (&lx->denominators, g_hash_table_unref);
   g_free (lx->filter);
   g_free (lx->filter_all);
+  g_free (lx->filter_behind);
+  g_free (lx->filter_artneg);
   g_free (lx->slots);
   g_free (lx);
 }
@@ -136,9 +138,12 @@ mark_word (NumLexicon *lx, const char *phrase, gboolean last, guint32 role)
 
 /* Gives the last token of `phrase` a role, tokenised as the scanner's look-behind
  * does: a run of letters, or else one character ("US$" -> "$", "no ." -> "."). */
+static guint count_words (const char *phrase);
+
 static void
 mark_last_token (NumLexicon *lx, const char *phrase, guint32 role)
 {
+  guint nw = MIN (count_words (phrase), 7);
   const char *end = phrase + strlen (phrase);
   const char *p = g_utf8_find_prev_char (phrase, end);
   if (p == NULL)
@@ -157,7 +162,14 @@ mark_last_token (NumLexicon *lx, const char *phrase, guint32 role)
     return;
   }
   g_autofree char *w = g_strndup (p, (gsize) (end - p));
-  get_word (lx, w)->roles |= role;
+  NumLex *l = get_word (lx, w);
+  l->roles |= role;
+  if (role == NR_QLAST)
+    l->qual_lens |= (guint8) (1u << nw);
+  else if (role == NR_IDCUE)
+    l->id_lens |= (guint8) (1u << nw);
+  else if (role == NR_CURPRE)
+    l->cur_lens |= (guint8) (1u << nw);
 }
 
 static guint
@@ -223,6 +235,16 @@ cyr_lower (guchar a, guchar b, guchar *oa, guchar *ob)
   }
 }
 
+static const guchar ascii_lower[128] = {
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49,
+  50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64,
+  'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's',
+  't', 'u', 'v', 'w', 'x', 'y', 'z',
+  91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
+  112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127,
+};
+
 gssize
 num_word_lower (const char *w, gsize len, char *out, guint32 *hash)
 {
@@ -231,6 +253,16 @@ num_word_lower (const char *w, gsize len, char *out, guint32 *hash)
   gsize n = 0, i = 0;
   if (len >= NUM_WORDBUF)
     return -1;
+  /* ASCII run: one byte in, one byte out */
+  for (; i < len; i++) {
+    guchar c = s[i];
+    if (c & 0x80)
+      break;
+    c = ascii_lower[c];
+    out[i] = (char) c;
+    h = (h ^ c) * FNV_PRIME;
+  }
+  n = i;
   while (i < len) {
     guchar c = s[i];
     if (c < 0x80) {
@@ -303,6 +335,21 @@ build_slots (NumLexicon *lx)
 }
 
 const NumLex *
+num_lexicon_find_exact (const NumLexicon *lx, const char *w, gsize len)
+{
+  guint32 h = FNV_OFFSET;
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guchar) w[i]) * FNV_PRIME;
+  for (guint32 i = h & lx->slot_mask;; i = (i + 1) & lx->slot_mask) {
+    const NumSlot *sl = &lx->slots[i];
+    if (sl->key == NULL)
+      return NULL;
+    if (sl->hash == h && sl->len == (guint32) len && memcmp (sl->key, w, len) == 0)
+      return sl->lex;
+  }
+}
+
+const NumLex *
 num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low)
 {
   char buf[NUM_WORDBUF];
@@ -362,6 +409,8 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
   lx->denominators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   lx->filter = g_malloc0 (26 * 26 * 26 * 32 / 8);
   lx->filter_all = g_malloc0 (26 * 26 * 26 * 32 / 8);
+  lx->filter_behind = g_malloc0 (26 * 26 * 26 * 32 / 8);
+  lx->filter_artneg = g_malloc0 (26 * 26 * 26 * 32 / 8);
 
   Section sec = S_NONE;
   guint lineno = 0;
@@ -614,11 +663,17 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
   }
   {
     GHashTableIter it;
-    gpointer key;
+    gpointer key, val;
     gboolean dummy = FALSE;
     g_hash_table_iter_init (&it, lx->words);
-    while (g_hash_table_iter_next (&it, &key, NULL))
+    while (g_hash_table_iter_next (&it, &key, &val)) {
+      const NumLex *l = val;
       filter_set (lx->filter_all, &dummy, key);
+      if (l->roles & NUM_BEHIND_ROLES)
+        filter_set (lx->filter_behind, &dummy, key);
+      if (l->roles & (NR_ART | NR_NEG))
+        filter_set (lx->filter_artneg, &dummy, key);
+    }
   }
   build_slots (lx);
   if (g_hash_table_size (lx->words) == 0) {

@@ -58,6 +58,9 @@ typedef struct {
   guint8 frac_plural;     /* "quarters", "halves" */
   guint8 frac_needs_num;  /* "quarter": needs "a"/a numerator or a scale after it */
   guint8 is_dozen;
+  guint8 qual_lens;       /* bit k: a prefix qualifier of k tokens ends with this token */
+  guint8 id_lens;         /* the same for identifier cues */
+  guint8 cur_lens;        /* the same for currency prefixes */
   double card;
   double ord;
   double scale;
@@ -104,6 +107,8 @@ typedef struct {
    * words that can start a number. */
   guint8 *filter;
   guint8 *filter_all;       /* the same for every ASCII word of the lexicon */
+  guint8 *filter_behind;    /* words with a role the look-behind asks about (NUM_BEHIND_ROLES) */
+  guint8 *filter_artneg;    /* words with NR_ART or NR_NEG */
   gboolean has_non_ascii;   /* some trigger word starts with a non-ASCII letter */
   /* The words of `words` again in an open-addressing table (built once by load):
    * one probe of a hash computed while lower-casing, no strlen/strcmp/str_hash. */
@@ -132,6 +137,9 @@ gssize num_word_lower (const char *w, gsize len, char *out, guint32 *hash);
  * long).  Allocation-free; safe on many threads. */
 const NumLex *num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low);
 
+/* The entry of [w, w+len) exactly as written (punctuation: no case to fold). */
+const NumLex *num_lexicon_find_exact (const NumLexicon *lx, const char *w, gsize len);
+
 /* TRUE when an ASCII word (letters only, any case) may be in `bits`. */
 static inline gboolean
 num_lexicon_filter_bits (const guint8 *bits, const char *w, gsize len)
@@ -153,6 +161,10 @@ num_lexicon_filter (const NumLexicon *lx, const char *w, gsize len)
 {
   return num_lexicon_filter_bits (lx->filter, w, len);
 }
+
+/* Roles the look-behind of a finished number asks about. */
+#define NUM_BEHIND_ROLES (NR_ART | NR_NEG | NR_ONEDET | NR_ORD | NR_BETWEEN | NR_IDCUE | \
+                          NR_CURPRE | NR_QLAST | NR_MONTH | NR_YEARCUE)
 
 #define NUM_TRIGGER_ROLES (NR_CARD | NR_ORD | NR_SCALE | NR_FRAC | NR_VAGUE | NR_PCT)
 

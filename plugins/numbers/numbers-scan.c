@@ -620,8 +620,8 @@ numlit_start (const char *t, gsize len, gsize p)
   return FALSE;
 }
 
-static const Tok *
-tok (Stream *s, int i)
+static G_GNUC_NO_INLINE const Tok *
+tok_fill (Stream *s, int i)
 {
   static const Tok end_tok = { .type = TK_END };
   while (s->n <= i) {
@@ -656,6 +656,15 @@ tok (Stream *s, int i)
     s->n++;
   }
   return &s->t[i];
+}
+
+/* Token i of the phrase window, lexed on first use. */
+static inline const Tok *
+tok (Stream *s, int i)
+{
+  if (G_LIKELY (i < s->n))
+    return &s->t[i];
+  return tok_fill (s, i);
 }
 
 static inline guint32
@@ -1232,7 +1241,8 @@ typedef struct {
  * the first `have` of `out` are already filled (by an earlier call with the same pos).
  * Words are looked up only when the lexicon's filter lets them through. */
 static int
-prev_tokens_more (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int have, int max)
+prev_tokens_more (const NumLexicon *lx, const guint8 *filter, const char *t, gsize pos, Prev *out,
+                  int have, int max)
 {
   int n = have;
   gsize p = have > 0 ? out[have - 1].start : pos;
@@ -1279,7 +1289,7 @@ prev_tokens_more (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int
         goto unicode_word;   /* ASCII letters after other letters */
       p = b;
       k->word = TRUE;
-      if (p < k->end - 1 && !num_lexicon_filter_bits (lx->filter_all, t + p, k->end - p))
+      if (p < k->end - 1 && !num_lexicon_filter_bits (filter, t + p, k->end - p))
         k->lex = NULL;
       else
         k->lex = num_lexicon_find (lx, t + p, k->end - p, NULL);
@@ -1312,7 +1322,7 @@ prev_tokens_more (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int
         k->lex = num_lexicon_find (lx, t + p, k->end - p, NULL);
       } else {
         p = s;
-        k->lex = num_lexicon_find (lx, t + p, k->end - p, NULL);
+        k->lex = num_lexicon_find_exact (lx, t + p, k->end - p);
       }
     }
     k->start = p;
@@ -1321,10 +1331,11 @@ prev_tokens_more (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int
   return n;
 }
 
+/* With every word looked up. */
 static inline int
 prev_tokens (const NumLexicon *lx, const char *t, gsize pos, Prev *out, int max)
 {
-  return prev_tokens_more (lx, t, pos, out, 0, max);
+  return prev_tokens_more (lx, lx->filter_all, t, pos, out, 0, max);
 }
 
 /* Is the look-behind token the word `w` (lower-case ASCII), in any case? */
@@ -1441,13 +1452,13 @@ push_item (Scan *sc, const NumItem *it)
   sc->have_pending = TRUE;
 }
 
+/* `w`, `l` bytes as written (any case). */
 static gboolean
-looks_plural (const char *w)
+looks_plural (const char *w, gsize l)
 {
-  gsize l = strlen (w);
-  if (l < 3 || w[l - 1] != 's')
+  if (l < 3 || (w[l - 1] | 0x20) != 's')
     return FALSE;
-  char a = w[l - 2];
+  char a = w[l - 2] == '\'' ? '\'' : (char) (w[l - 2] | 0x20);
   if (a == 's' || a == 'u' || a == 'i' || a == '\'')
     return FALSE;
   return TRUE;
@@ -1487,26 +1498,32 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *
     if (r & (NR_STOP | NR_MONTH | NR_CARD | NR_ORD | NR_SCALE | NR_PCT | NR_CURRENCY | NR_AND |
              NR_OF | NR_OR | NR_TO | NR_ART | NR_VAGUE | NR_FRAC | NR_NEG | NR_IDCUE | NR_YEARCUE))
       break;
-    char buf[WORDBUF];
-    if (!lower_word (sc->text, w->start, w->end, buf))
+    if (w->end - w->start >= WORDBUF)
       break;
     if (plural) {
       /* "-is" is singular ("crisis") except in capitalised demonyms ("Azerbaijanis") */
-      gsize bl = strlen (buf);
-      gboolean demonym = bl > 4 && buf[bl - 2] == 'i' && buf[bl - 1] == 's' &&
-                         g_unichar_isupper (g_utf8_get_char (sc->text + w->start));
-      if ((r & NR_PLURAL) || looks_plural (buf) || demonym) {
-        g_strlcpy (unit, buf, usize);
+      const char *x = sc->text + w->start;
+      gsize bl = w->end - w->start;
+      gboolean demonym = bl > 4 && (x[bl - 2] | 0x20) == 'i' && (x[bl - 1] | 0x20) == 's' &&
+                         g_unichar_isupper (g_utf8_get_char (x));
+      if ((r & NR_PLURAL) || looks_plural (x, bl) || demonym) {
+        char buf[WORDBUF];
+        if (lower_word (sc->text, w->start, w->end, buf))
+          g_strlcpy (unit, buf, usize);
         return k + n + 1;
       }
     } else {
       cand = k + n;
-      g_strlcpy (unit, buf, usize);
       /* a following hyphen or punctuation ends the noun phrase */
     }
   }
-  if (!plural && cand >= 0)
+  if (!plural && cand >= 0) {
+    char buf[WORDBUF];
+    const Tok *w = tok (s, cand);
+    if (lower_word (sc->text, w->start, w->end, buf))
+      g_strlcpy (unit, buf, usize);
     return cand + 1;
+  }
   unit[0] = '\0';
   return k;
 }
@@ -1527,7 +1544,8 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   const NumLexicon *lx = sc->lx;
   const char *t = sc->text;
   Prev pv[7];
-  int np = prev_tokens (lx, t, it->start, pv, 2);
+  /* only words with a role in NUM_BEHIND_ROLES are looked up */
+  int np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 2);
   if (np > 0) {
     /* more context only where a qualifier, currency or identifier cue may end */
     gboolean more = lx->digit_last ||
@@ -1535,7 +1553,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
                     (pv[0].word && prev_is (t, &pv[0], "the")) ||
                     (a->year_plain && !pv[0].word && !pv[0].num && prev_is (t, &pv[0], ","));
     if (more)
-      np = prev_tokens_more (lx, t, it->start, pv, np, 7);
+      np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, np, 7);
   }
   int o = 0;
   it->qual_start = it->start;
@@ -1551,8 +1569,9 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   if (!is_range && np > o && !a->is_words && a->has_numlit &&
       ((pv[o].lex && (pv[o].lex->roles & NR_IDCUE)) || lx->digit_last)) {
     char buf[64];
+    guint lens = lx->digit_last ? 0xFF : pv[o].lex->id_lens;
     for (int k = MIN (3, np - o); k >= 1; k--) {
-      if (join_prev (t, pv, o, k, FALSE, buf, sizeof buf) &&
+      if ((lens & (1u << k)) && join_prev (t, pv, o, k, FALSE, buf, sizeof buf) &&
           g_hash_table_contains (lx->id_cue, buf))
         return -1;
     }
@@ -1560,9 +1579,10 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
 
   /* currency before: "$", "US $", "AZN", "€" (a symbol or a word in capitals) */
   gboolean cur_cand = np > o && ((pv[o].lex && (pv[o].lex->roles & NR_CURPRE)) || lx->digit_last);
+  guint cur_lens = !cur_cand ? 0 : lx->digit_last ? 0xFF : pv[o].lex->cur_lens;
   for (int k = cur_cand ? MIN (2, np - o) : 0; k >= 1; k--) {
     char buf[64];
-    if (!join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
+    if (!(cur_lens & (1u << k)) || !join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
       continue;
     const char *iso = g_hash_table_lookup (lx->currency_pre, buf);
     if (iso && pv[o].end + 1 >= it->start) {
@@ -1583,9 +1603,10 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
       oo = o + 1;
     }
     gboolean qcand = np > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) || lx->digit_last);
+    guint qlens = !qcand ? 0 : lx->digit_last ? 0xFF : pv[oo].lex->qual_lens;
     for (int k = qcand ? MIN (maxw, np - oo) : 0; k >= 1; k--) {
       char buf[128];
-      if (!join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
+      if (!(qlens & (1u << k)) || !join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
         continue;
       NumQual x = qual_lookup (lx->prefix_qual, buf);
       if (x == NQ_NONE)
@@ -2011,7 +2032,7 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
   /* look one or two words back for "a"/"an" (before a scale, fraction or ordinal) and
    * "minus"/"negative" */
   Prev pv[1];
-  int np = prev_tokens (sc->lx, t, p, pv, 1);
+  int np = prev_tokens_more (sc->lx, sc->lx->filter_artneg, t, p, pv, 0, 1);
   if (np > 0 && pv[0].word && pv[0].lex) {
     guint32 r = pv[0].lex->roles;
     gboolean scale_like = lex && (lex->roles & (NR_SCALE | NR_FRAC | NR_ORD)) &&
