@@ -24,6 +24,43 @@ add_list (JsonBuilder *b, const char *name, const char *const *list)
   json_builder_end_array (b);
 }
 
+/* The default as a JSON value of the option's type (the table holds text). */
+static void
+add_typed_default (JsonBuilder *b, const SluiceOptionSpec *o)
+{
+  const char *v = o->default_value;
+  if (v == NULL)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  switch (o->type)
+    {
+    case SLUICE_OPTION_INT:
+      json_builder_add_int_value (b, g_ascii_strtoll (v, NULL, 10));
+      break;
+    case SLUICE_OPTION_DOUBLE:
+      json_builder_add_double_value (b, g_ascii_strtod (v, NULL));
+      break;
+    case SLUICE_OPTION_BOOL:
+      json_builder_add_boolean_value (b, g_ascii_strcasecmp (v, "true") == 0
+                                         || g_ascii_strcasecmp (v, "yes") == 0
+                                         || strcmp (v, "1") == 0);
+      break;
+    case SLUICE_OPTION_STRING_LIST:
+      {
+        json_builder_begin_array (b);
+        g_auto (GStrv) parts = *v ? g_strsplit (v, ",", -1) : g_new0 (char *, 1);
+        for (guint i = 0; parts[i]; i++)
+          json_builder_add_string_value (b, g_strstrip (parts[i]));
+        json_builder_end_array (b);
+        break;
+      }
+    default:
+      json_builder_add_string_value (b, v);
+    }
+}
+
 static void
 describe_json (const SluicePlugin *pl)
 {
@@ -58,10 +95,7 @@ describe_json (const SluicePlugin *pl)
       json_builder_set_member_name (b, "type");
       json_builder_add_string_value (b, sluice_option_type_name (o->type));
       json_builder_set_member_name (b, "default");
-      if (o->default_value)
-        json_builder_add_string_value (b, o->default_value);
-      else
-        json_builder_add_null_value (b);
+      add_typed_default (b, o);
       json_builder_set_member_name (b, "required");
       json_builder_add_boolean_value (b, o->required);
       if (o->min < o->max)
