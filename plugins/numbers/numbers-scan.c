@@ -2056,10 +2056,10 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
 }
 
 /* Byte classes of the main loop: 0 skip, 1 ASCII letter, 2 digit, 3 may start a
- * numeral (. - +), 4 non-ASCII. */
+ * numeral (. - +), 4 non-ASCII, 5 NUL (the end of the text, or an embedded NUL). */
 static const guint8 byte_class[256] = {
-  ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 2, ['.'] = 3, ['-'] = 3, ['+'] = 3,
-  [0x80 ... 0xFF] = 4,
+  [0] = 5, ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 2, ['.'] = 3, ['-'] = 3,
+  ['+'] = 3, [0x80 ... 0xFF] = 4,
 };
 
 gboolean
@@ -2069,15 +2069,21 @@ num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gs
   Scan sc = { lx, opts, text, len, emit, user_data, 0, FALSE, { 0 }, FALSE };
   gsize p = 0;
   const guchar *u = (const guchar *) text;
+  /* text[len] is NUL (sluice_document_get_text): the inner loops stop at it */
+  g_return_val_if_fail (text[len] == '\0', TRUE);
   while (p < len && !sc.full) {
-    while (p < len && byte_class[u[p]] == 0)
+    while (byte_class[u[p]] == 0)
       p++;
     if (p >= len)
       break;
     guchar c = u[p];
+    if (byte_class[c] == 5) {   /* an embedded NUL */
+      p++;
+      continue;
+    }
     if (byte_class[c] == 1) {
       gsize q = p + 1;
-      while (q < len && byte_class[u[q]] == 1)
+      while (byte_class[u[q]] == 1)
         q++;
       if (q < len && (guchar) text[q] >= 0x80)
         q = word_end (text, len, q);
