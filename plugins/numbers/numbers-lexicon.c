@@ -11,7 +11,8 @@ typedef enum {
   S_NONE, S_CARDINAL, S_ORDINAL, S_SCALE, S_FRACTION, S_ARTICLE, S_AND, S_POINT, S_NEGATIVE,
   S_PERCENT, S_VAGUE, S_OVER, S_OUT, S_OF, S_OR, S_TO, S_BETWEEN, S_PREFIX_QUAL, S_POSTFIX_QUAL,
   S_CURRENCY_PREFIX, S_CURRENCY_WORD, S_SUFFIX, S_ID_CUE, S_MONTH, S_STOP, S_YEAR_CUE,
-  S_ONE_DET, S_PLURAL_NOUN, S_DENOMINATOR,
+  S_ONE_DET, S_PLURAL_NOUN, S_DENOMINATOR, S_ORD_SUFFIX, S_DECADE_SUFFIX, S_ADJ_SUFFIX,
+  S_SETTING,
 } Section;
 
 static const struct { const char *name; Section s; } sections[] = {
@@ -25,6 +26,8 @@ static const struct { const char *name; Section s; } sections[] = {
   { "suffix", S_SUFFIX }, { "identifier_cue", S_ID_CUE }, { "month", S_MONTH },
   { "stop", S_STOP }, { "year_cue", S_YEAR_CUE }, { "pronoun_cue", S_ONE_DET },
   { "plural_noun", S_PLURAL_NOUN }, { "denominator", S_DENOMINATOR },
+  { "ordinal_suffix", S_ORD_SUFFIX }, { "decade_suffix", S_DECADE_SUFFIX },
+  { "adjective_suffix", S_ADJ_SUFFIX }, { "setting", S_SETTING },
 };
 
 static const struct { const char *name; NumQual q; } qualifiers[] = {
@@ -57,6 +60,9 @@ num_lexicon_free (NumLexicon *lx)
   g_clear_pointer (&lx->suffix, g_hash_table_unref);
   g_clear_pointer (&lx->id_cue, g_hash_table_unref);
   g_clear_pointer (&lx->denominators, g_hash_table_unref);
+  g_clear_pointer (&lx->ord_suffix, g_hash_table_unref);
+  g_clear_pointer (&lx->decade_suffix, g_hash_table_unref);
+  g_clear_pointer (&lx->adj_suffix, g_ptr_array_unref);
   g_free (lx->filter);
   g_free (lx->filter_all);
   g_free (lx->filter_behind);
@@ -407,6 +413,9 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
   lx->suffix = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, lex_free);
   lx->id_cue = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   lx->denominators = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  lx->ord_suffix = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  lx->decade_suffix = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  lx->adj_suffix = g_ptr_array_new_with_free_func (g_free);
   lx->filter = g_malloc0 (26 * 26 * 26 * 32 / 8);
   lx->filter_all = g_malloc0 (26 * 26 * 26 * 32 / 8);
   lx->filter_behind = g_malloc0 (26 * 26 * 26 * 32 / 8);
@@ -469,7 +478,7 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
     }
     fields[nf] = NULL;
     gboolean flag_plural = FALSE, flag_nodenom = FALSE, flag_abbr = FALSE, flag_case = FALSE,
-             flag_dozen = FALSE, flag_needsnum = FALSE, flag_money = FALSE;
+             flag_dozen = FALSE, flag_needsnum = FALSE, flag_money = FALSE, flag_dot = FALSE;
     for (guint i = 1; i < nf; i++) {
       const char *f = fields[i];
       if (strcmp (f, "plural") == 0) flag_plural = TRUE;
@@ -479,186 +488,222 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
       else if (strcmp (f, "dozen") == 0) flag_dozen = TRUE;
       else if (strcmp (f, "needsnum") == 0) flag_needsnum = TRUE;
       else if (strcmp (f, "money") == 0) flag_money = TRUE;
+      else if (strcmp (f, "dot") == 0) flag_dot = TRUE;
       else
         FAIL ("unknown flag '%s'", f);
     }
     gboolean needs_value = sec == S_CARDINAL || sec == S_ORDINAL || sec == S_SCALE ||
                            sec == S_FRACTION || sec == S_VAGUE || sec == S_PREFIX_QUAL ||
                            sec == S_POSTFIX_QUAL || sec == S_CURRENCY_PREFIX ||
-                           sec == S_CURRENCY_WORD || sec == S_SUFFIX;
+                           sec == S_CURRENCY_WORD || sec == S_SUFFIX || sec == S_SETTING;
     if (needs_value && nf == 0)
       FAIL ("'%s' needs a value (\"%s = VALUE\")", key, key);
     if (!needs_value && nf > 0)
       FAIL ("'%s': this section takes no value", key);
-    gboolean multi = strchr (key, ' ') != NULL;
-    gboolean word_section = sec == S_CARDINAL || sec == S_ORDINAL || sec == S_SCALE ||
-                            sec == S_FRACTION || sec == S_ARTICLE || sec == S_AND ||
-                            sec == S_POINT || sec == S_NEGATIVE || sec == S_VAGUE ||
-                            sec == S_OVER || sec == S_OUT || sec == S_OF || sec == S_OR ||
-                            sec == S_TO || sec == S_BETWEEN || sec == S_MONTH ||
-                            sec == S_STOP || sec == S_YEAR_CUE || sec == S_ONE_DET ||
-                            sec == S_PLURAL_NOUN || sec == S_SUFFIX;
-    if (word_section && multi)
-      FAIL ("'%s': one word expected in this section", key);
+    /* "FORM | FORM | ... = VALUE": inflected forms sharing a value and flags */
+    g_auto (GStrv) alts = g_strsplit (key, " | ", -1);
+    for (guint ai = 0; alts[ai]; ai++) {
+      key = g_strstrip (alts[ai]);
+      if (key[0] == '\0' || strchr (key, '|'))
+        FAIL ("empty form in '%s'", line);
+      gboolean multi = strchr (key, ' ') != NULL;
+      gboolean word_section = sec == S_CARDINAL || sec == S_ORDINAL || sec == S_SCALE ||
+                              sec == S_FRACTION || sec == S_ARTICLE || sec == S_AND ||
+                              sec == S_POINT || sec == S_NEGATIVE || sec == S_VAGUE ||
+                              sec == S_OVER || sec == S_OUT || sec == S_OF || sec == S_OR ||
+                              sec == S_TO || sec == S_BETWEEN || sec == S_MONTH ||
+                              sec == S_STOP || sec == S_YEAR_CUE || sec == S_ONE_DET ||
+                              sec == S_PLURAL_NOUN || sec == S_SUFFIX;
+      if (word_section && multi)
+        FAIL ("'%s': one word expected in this section", key);
 
-    double v = 0;
-    if (needs_value && sec != S_PREFIX_QUAL && sec != S_POSTFIX_QUAL &&
-        sec != S_CURRENCY_PREFIX && sec != S_CURRENCY_WORD && !parse_number (fields[0], &v))
-      FAIL ("'%s': bad number '%s'", key, fields[0]);
+      double v = 0;
+      if (needs_value && sec != S_PREFIX_QUAL && sec != S_POSTFIX_QUAL &&
+          sec != S_CURRENCY_PREFIX && sec != S_CURRENCY_WORD && sec != S_SETTING &&
+          !parse_number (fields[0], &v))
+        FAIL ("'%s': bad number '%s'", key, fields[0]);
 
-    switch (sec) {
-    case S_CARDINAL: {
-      NumLex *l = get_word (lx, key);
-      l->roles |= NR_CARD;
-      l->card = v;
-      if (v == 0) l->ctype = NC_ZERO;
-      else if (v < 10 && v == floor (v)) l->ctype = NC_UNIT;
-      else if (v < 20 && v == floor (v)) l->ctype = NC_TEEN;
-      else if (v < 100 && fmod (v, 10) == 0) l->ctype = NC_TENS;
-      else FAIL ("'%s': cardinals are 0-19 and the tens (use [scale] for %g)", key, v);
-      filter_add (lx, key);
-      break;
-    }
-    case S_ORDINAL: {
-      NumLex *l = get_word (lx, key);
-      l->roles |= NR_ORD;
-      l->ord = v;
-      l->ord_plural = flag_plural;
-      l->nodenom = flag_nodenom;
-      if (v >= 1 && v < 10) l->otype = NO_UNIT;
-      else if (v >= 10 && v < 20) l->otype = NO_TEEN;
-      else if (v >= 20 && v < 100 && fmod (v, 10) == 0) l->otype = NO_TENS;
-      else if (v >= 100) l->otype = NO_SCALE;
-      else FAIL ("'%s': bad ordinal value %g", key, v);
-      filter_add (lx, key);
-      break;
-    }
-    case S_SCALE: {
-      NumLex *l = get_word (lx, key);
-      l->roles |= NR_SCALE;
-      l->scale = v;
-      l->scale_abbr = flag_abbr;
-      l->is_dozen = flag_dozen;
-      if (flag_case)
-        l->cased = g_strdup (key);
-      if (!flag_abbr)
-        filter_add (lx, key);
-      break;
-    }
-    case S_FRACTION: {
-      NumLex *l = get_word (lx, key);
-      l->roles |= NR_FRAC;
-      l->denom = v;
-      l->frac_plural = flag_plural;
-      l->frac_needs_num = flag_needsnum;
-      if (v < 2)
-        FAIL ("'%s': a denominator is at least 2", key);
-      filter_add (lx, key);
-      break;
-    }
-    case S_VAGUE: {
-      NumLex *l = get_word (lx, key);
-      l->roles |= NR_VAGUE;
-      l->vague = v;
-      filter_add (lx, key);
-      break;
-    }
-    case S_ARTICLE: get_word (lx, key)->roles |= NR_ART; break;
-    case S_AND: get_word (lx, key)->roles |= NR_AND; break;
-    case S_POINT: get_word (lx, key)->roles |= NR_POINT; break;
-    case S_NEGATIVE: get_word (lx, key)->roles |= NR_NEG; break;
-    case S_OVER: get_word (lx, key)->roles |= NR_OVER; break;
-    case S_OUT: get_word (lx, key)->roles |= NR_OUT; break;
-    case S_OF: get_word (lx, key)->roles |= NR_OF; break;
-    case S_OR: get_word (lx, key)->roles |= NR_OR; break;
-    case S_TO: get_word (lx, key)->roles |= NR_TO; break;
-    case S_BETWEEN: get_word (lx, key)->roles |= NR_BETWEEN; break;
-    case S_MONTH: get_word (lx, key)->roles |= NR_MONTH; break;
-    case S_STOP: get_word (lx, key)->roles |= NR_STOP; break;
-    case S_YEAR_CUE: get_word (lx, key)->roles |= NR_YEARCUE; break;
-    case S_ONE_DET: get_word (lx, key)->roles |= NR_ONEDET; break;
-    case S_PLURAL_NOUN: get_word (lx, key)->roles |= NR_PLURAL; break;
-    case S_PERCENT: {
-      char *p = norm_phrase (key);
-      if (!multi && g_unichar_isalpha (g_utf8_get_char (p))) {
-        get_word (lx, p)->roles |= NR_PCT;
-        filter_add (lx, p);
-      }
-      if (multi)
-        mark_word (lx, p, FALSE, NR_PCT1);
-      g_hash_table_replace (lx->percent, p, GINT_TO_POINTER (1));
-      break;
-    }
-    case S_PREFIX_QUAL:
-    case S_POSTFIX_QUAL: {
-      NumQual q = NQ_NONE;
-      for (guint i = 0; i < G_N_ELEMENTS (qualifiers); i++)
-        if (strcmp (fields[0], qualifiers[i].name) == 0)
-          q = qualifiers[i].q;
-      if (q == NQ_NONE)
-        FAIL ("'%s': unknown qualifier '%s'", key, fields[0]);
-      char *p = norm_phrase (key);
-      guint n = count_words (p);
-      if (n > 6)
-        FAIL ("'%s': qualifier phrases have at most 6 words", key);
-      if (sec == S_PREFIX_QUAL)
-        mark_last_token (lx, p, NR_QLAST);
-      else
-        mark_word (lx, p, FALSE, NR_PFIRST);
-      if (sec == S_PREFIX_QUAL) {
-        lx->max_prefix_words = MAX (lx->max_prefix_words, n);
-        g_hash_table_replace (lx->prefix_qual, p, GINT_TO_POINTER (q));
-      } else {
-        lx->max_postfix_words = MAX (lx->max_postfix_words, n);
-        g_hash_table_replace (lx->postfix_qual, p, GINT_TO_POINTER (q));
-      }
-      break;
-    }
-    case S_CURRENCY_PREFIX:
-    case S_CURRENCY_WORD: {
-      if (strlen (fields[0]) != 3)
-        FAIL ("'%s': '%s' is no ISO 4217 code", key, fields[0]);
-      char *iso = g_ascii_strup (fields[0], -1);
-      if (sec == S_CURRENCY_PREFIX) {
-        char *cp = norm_phrase_full (key, FALSE);
-        mark_last_token (lx, cp, NR_CURPRE);
-        g_hash_table_replace (lx->currency_pre, cp, iso);
-      } else {
-        if (multi) {
-          g_free (iso);
-          FAIL ("'%s': one word expected in this section", key);
-        }
+      switch (sec) {
+      case S_CARDINAL: {
         NumLex *l = get_word (lx, key);
-        l->roles |= NR_CURRENCY;
-        g_free (l->currency);
-        l->currency = g_strdup (iso);
-        g_hash_table_replace (lx->currency_post, norm_phrase (key), iso);
+        l->roles |= NR_CARD;
+        l->card = v;
+        if (v == 0) l->ctype = NC_ZERO;
+        else if (v > 0 && v < 10) l->ctype = NC_UNIT;   /* 1-9, and 1.5 ("полтора") */
+        else if (v < 20 && v == floor (v)) l->ctype = NC_TEEN;
+        else if (v < 100 && fmod (v, 10) == 0) l->ctype = NC_TENS;
+        else if (v < 1000 && fmod (v, 100) == 0) l->ctype = NC_HUND;  /* "двести" */
+        else FAIL ("'%s': cardinals are 0-19, the tens and the hundreds (use [scale] for %g)",
+                   key, v);
+        filter_add (lx, key);
+        break;
       }
-      break;
-    }
-    case S_SUFFIX: {
-      NumLex *l = g_new0 (NumLex, 1);
-      l->roles = NR_SCALE;
-      l->scale = v;
-      l->scale_abbr = flag_money;   /* money-only suffix */
-      if (flag_case)
-        l->cased = g_strdup (key);
-      g_hash_table_replace (lx->suffix, flag_case ? g_strdup (key) : lower_dup (key), l);
-      break;
-    }
-    case S_ID_CUE: {
-      char *p = norm_phrase (key);
-      mark_last_token (lx, p, NR_IDCUE);
-      g_hash_table_replace (lx->id_cue, p, GINT_TO_POINTER (1));
+      case S_ORDINAL: {
+        NumLex *l = get_word (lx, key);
+        l->roles |= NR_ORD;
+        l->ord = v;
+        l->ord_plural = flag_plural;
+        l->nodenom = flag_nodenom;
+        if (v >= 1 && v < 10) l->otype = NO_UNIT;
+        else if (v >= 10 && v < 20) l->otype = NO_TEEN;
+        else if (v >= 20 && v < 100 && fmod (v, 10) == 0) l->otype = NO_TENS;
+        else if (v >= 200 && v < 1000 && fmod (v, 100) == 0) l->otype = NO_HUND;  /* "двухсотый" */
+        else if (v >= 100) l->otype = NO_SCALE;
+        else FAIL ("'%s': bad ordinal value %g", key, v);
+        filter_add (lx, key);
+        break;
       }
-      break;
-    case S_DENOMINATOR:
-      if (!parse_number (key, &v) || v < 2 || v != floor (v))
-        FAIL ("'%s': a denominator is an integer >= 2", key);
-      g_hash_table_replace (lx->denominators, g_strdup (key), GINT_TO_POINTER (1));
-      break;
-    case S_NONE:
-      break;
+      case S_SCALE: {
+        NumLex *l = get_word (lx, key);
+        l->roles |= NR_SCALE;
+        l->scale = v;
+        l->scale_abbr = flag_abbr;
+        l->scale_dot = flag_dot;
+        l->is_dozen = flag_dozen;
+        if (flag_case)
+          l->cased = g_strdup (key);
+        if (!flag_abbr)
+          filter_add (lx, key);
+        break;
+      }
+      case S_FRACTION: {
+        NumLex *l = get_word (lx, key);
+        l->roles |= NR_FRAC;
+        l->denom = v;
+        l->frac_plural = flag_plural;
+        l->frac_needs_num = flag_needsnum;
+        if (v < 2)
+          FAIL ("'%s': a denominator is at least 2", key);
+        filter_add (lx, key);
+        break;
+      }
+      case S_VAGUE: {
+        NumLex *l = get_word (lx, key);
+        l->roles |= NR_VAGUE;
+        l->vague = v;
+        filter_add (lx, key);
+        break;
+      }
+      case S_ARTICLE: get_word (lx, key)->roles |= NR_ART; break;
+      case S_AND: get_word (lx, key)->roles |= NR_AND; break;
+      case S_POINT: get_word (lx, key)->roles |= NR_POINT; break;
+      case S_NEGATIVE: get_word (lx, key)->roles |= NR_NEG; break;
+      case S_OVER: get_word (lx, key)->roles |= NR_OVER; break;
+      case S_OUT: get_word (lx, key)->roles |= NR_OUT; break;
+      case S_OF: get_word (lx, key)->roles |= NR_OF; break;
+      case S_OR: get_word (lx, key)->roles |= NR_OR; break;
+      case S_TO: get_word (lx, key)->roles |= NR_TO; break;
+      case S_BETWEEN: get_word (lx, key)->roles |= NR_BETWEEN; break;
+      case S_MONTH: get_word (lx, key)->roles |= NR_MONTH; break;
+      case S_STOP: get_word (lx, key)->roles |= NR_STOP; break;
+      case S_YEAR_CUE: get_word (lx, key)->roles |= NR_YEARCUE; break;
+      case S_ONE_DET: get_word (lx, key)->roles |= NR_ONEDET; break;
+      case S_PLURAL_NOUN: get_word (lx, key)->roles |= NR_PLURAL; break;
+      case S_PERCENT: {
+        char *p = norm_phrase (key);
+        if (!multi && g_unichar_isalpha (g_utf8_get_char (p))) {
+          get_word (lx, p)->roles |= NR_PCT;
+          filter_add (lx, p);
+        }
+        if (multi)
+          mark_word (lx, p, FALSE, NR_PCT1);
+        g_hash_table_replace (lx->percent, p, GINT_TO_POINTER (1));
+        break;
+      }
+      case S_PREFIX_QUAL:
+      case S_POSTFIX_QUAL: {
+        NumQual q = NQ_NONE;
+        for (guint i = 0; i < G_N_ELEMENTS (qualifiers); i++)
+          if (strcmp (fields[0], qualifiers[i].name) == 0)
+            q = qualifiers[i].q;
+        if (q == NQ_NONE)
+          FAIL ("'%s': unknown qualifier '%s'", key, fields[0]);
+        char *p = norm_phrase (key);
+        guint n = count_words (p);
+        if (n > 6)
+          FAIL ("'%s': qualifier phrases have at most 6 words", key);
+        if (sec == S_PREFIX_QUAL)
+          mark_last_token (lx, p, NR_QLAST);
+        else
+          mark_word (lx, p, FALSE, NR_PFIRST);
+        if (sec == S_PREFIX_QUAL) {
+          lx->max_prefix_words = MAX (lx->max_prefix_words, n);
+          g_hash_table_replace (lx->prefix_qual, p, GINT_TO_POINTER (q));
+        } else {
+          lx->max_postfix_words = MAX (lx->max_postfix_words, n);
+          g_hash_table_replace (lx->postfix_qual, p, GINT_TO_POINTER (q));
+        }
+        break;
+      }
+      case S_CURRENCY_PREFIX:
+      case S_CURRENCY_WORD: {
+        if (strlen (fields[0]) != 3)
+          FAIL ("'%s': '%s' is no ISO 4217 code", key, fields[0]);
+        char *iso = g_ascii_strup (fields[0], -1);
+        if (sec == S_CURRENCY_PREFIX) {
+          char *cp = norm_phrase_full (key, FALSE);
+          mark_last_token (lx, cp, NR_CURPRE);
+          g_hash_table_replace (lx->currency_pre, cp, iso);
+        } else {
+          if (multi) {
+            g_free (iso);
+            FAIL ("'%s': one word expected in this section", key);
+          }
+          NumLex *l = get_word (lx, key);
+          l->roles |= NR_CURRENCY;
+          g_free (l->currency);
+          l->currency = g_strdup (iso);
+          g_hash_table_replace (lx->currency_post, norm_phrase (key), iso);
+        }
+        break;
+      }
+      case S_SUFFIX: {
+        NumLex *l = g_new0 (NumLex, 1);
+        l->roles = NR_SCALE;
+        l->scale = v;
+        l->scale_abbr = flag_money;   /* money-only suffix */
+        if (flag_case)
+          l->cased = g_strdup (key);
+        g_hash_table_replace (lx->suffix, flag_case ? g_strdup (key) : lower_dup (key), l);
+        break;
+      }
+      case S_ID_CUE: {
+        char *p = norm_phrase (key);
+        mark_last_token (lx, p, NR_IDCUE);
+        g_hash_table_replace (lx->id_cue, p, GINT_TO_POINTER (1));
+        }
+        break;
+      case S_ORD_SUFFIX:
+      case S_DECADE_SUFFIX:
+        if (strlen (key) >= 16)
+          FAIL ("'%s': suffixes have at most 15 bytes", key);
+        g_hash_table_replace (sec == S_ORD_SUFFIX ? lx->ord_suffix : lx->decade_suffix,
+                              lower_dup (key), GINT_TO_POINTER (1));
+        break;
+      case S_ADJ_SUFFIX:
+        g_ptr_array_add (lx->adj_suffix, lower_dup (key));
+        break;
+      case S_SETTING:
+        if (strcmp (key, "decimal") == 0 && strcmp (fields[0], "comma") == 0)
+          lx->decimal_comma = TRUE;
+        else if (strcmp (key, "decimal") == 0 && strcmp (fields[0], "point") == 0)
+          lx->decimal_comma = FALSE;
+        else if (strcmp (key, "unit") == 0 && strcmp (fields[0], "plural_s") == 0)
+          lx->unit_first_noun = FALSE;
+        else if (strcmp (key, "unit") == 0 && strcmp (fields[0], "first_noun") == 0)
+          lx->unit_first_noun = TRUE;
+        else
+          FAIL ("unknown setting '%s = %s' (decimal = point|comma, unit = plural_s|first_noun)",
+                key, fields[0]);
+        break;
+      case S_DENOMINATOR:
+        if (!parse_number (key, &v) || v < 2 || v != floor (v))
+          FAIL ("'%s': a denominator is an integer >= 2", key);
+        g_hash_table_replace (lx->denominators, g_strdup (key), GINT_TO_POINTER (1));
+        break;
+      case S_NONE:
+        break;
+      }
     }
   }
   {

@@ -43,10 +43,10 @@ enum {
 };
 
 /* Cardinal subtypes, for the compound grammar. */
-enum { NC_NONE = 0, NC_ZERO, NC_UNIT, NC_TEEN, NC_TENS };
+enum { NC_NONE = 0, NC_ZERO, NC_UNIT, NC_TEEN, NC_TENS, NC_HUND };
 
 /* Ordinal subtypes. */
-enum { NO_NONE = 0, NO_UNIT, NO_TEEN, NO_TENS, NO_SCALE };
+enum { NO_NONE = 0, NO_UNIT, NO_TEEN, NO_TENS, NO_SCALE, NO_HUND };
 
 typedef struct {
   guint32 roles;
@@ -55,6 +55,7 @@ typedef struct {
   guint8 ord_plural;      /* "fifths" */
   guint8 nodenom;         /* bare "first"/"second": never a denominator */
   guint8 scale_abbr;      /* "bn", "M": only after a numeral */
+  guint8 scale_dot;       /* "тыс.": a period right after it belongs to it */
   guint8 frac_plural;     /* "quarters", "halves" */
   guint8 frac_needs_num;  /* "quarter": needs "a"/a numerator or a scale after it */
   guint8 is_dozen;
@@ -103,6 +104,12 @@ typedef struct {
   GHashTable *suffix;       /* glued suffix ("k", "bn") -> NumLex* (scale, scale_abbr=money-only) */
   GHashTable *id_cue;       /* phrase before an identifier: "no .", "#" */
   GHashTable *denominators; /* "2", "3", ... accepted as a/b fraction denominators */
+  GHashTable *ord_suffix;   /* after digits: "th", "-й" (lower case) */
+  GHashTable *decade_suffix;/* after digits: "s", "-х" ("1990s") */
+  GPtrArray *adj_suffix;    /* word endings skipped before the counted noun ("ых") */
+  gboolean decimal_comma;   /* "2,5" is 2.5 (setting decimal = comma) */
+  gboolean unit_first_noun; /* the counted noun is the first word not ending in an
+                             * adjective suffix (setting unit = first_noun) */
   /* Trigger filter: (first letter, second letter, last letter, length) of the ASCII
    * words that can start a number. */
   guint8 *filter;

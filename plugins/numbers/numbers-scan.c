@@ -37,6 +37,10 @@ is_alpha_at (const char *t, gsize len, gsize p)
     return is_alpha_ascii (c);
   if (p + u8len (c) > len)
     return FALSE;
+  /* U+0400-U+047F (lead bytes D0, D1) are all letters (as g_unichar_isalpha says;
+   * tests/test_numbers.c checks it) */
+  if (c == 0xD0 || c == 0xD1)
+    return TRUE;
   return g_unichar_isalpha (g_utf8_get_char (t + p));
 }
 
@@ -244,6 +248,23 @@ date_like (double a, double b, guint clen)
          (clen == 2 || clen == 4);
 }
 
+/* The form a suffix after `ndigits` plain digits of value `v` gives: NF_DECADE for a
+ * decade suffix after 4 digits ("1990s", "1990-х") or after tens ("90s", unless it is
+ * an ordinal suffix too), NF_ORD for an ordinal suffix ("5th", "5-й"), -1 for none. */
+static int
+suffix_form (const NumLexicon *lx, const char *low, guint ndigits, double v)
+{
+  gboolean dec = g_hash_table_contains (lx->decade_suffix, low);
+  gboolean ord = g_hash_table_contains (lx->ord_suffix, low);
+  if (dec && ndigits == 4)
+    return NF_DECADE;
+  if (ord)
+    return NF_ORD;
+  if (dec && ndigits == 2 && fmod (v, 10) == 0)
+    return NF_DECADE;
+  return -1;
+}
+
 /* Scans a digit numeral at p (a digit, a sign, a leading point or a vulgar fraction).
  * Returns its end. */
 static gsize
@@ -331,8 +352,21 @@ scan_numlit (const NumLexicon *lx, const char *t, gsize len, gsize p, NumLit *nl
   }
   nl->ndigits = l0;
 
+  /* a decimal comma where the language writes one ("2,5"; setting decimal = comma),
+   * unless more comma groups follow ("1,2,3") */
+  if (lx->decimal_comma && q + 1 < len && t[q] == ',' && is_digit ((guchar) t[q + 1]) &&
+      !in_dotted) {
+    gsize e = digits_end (t, len, q + 1);
+    if (!(e + 1 < len && (t[e] == ',' || t[e] == '.') && is_digit ((guchar) t[e + 1]))) {
+      point = q;
+      q = e;
+      nl->plain = FALSE;
+    }
+  }
   /* thousands separators: 1,275  12,34,567  40 000; a decimal comma: 5,00 */
-  if (q + 1 < len && t[q] == ',' && is_digit ((guchar) t[q + 1])) {
+  if (point) {
+    /* "2,5": no grouping after a decimal comma */
+  } else if (q + 1 < len && t[q] == ',' && is_digit ((guchar) t[q + 1])) {
     gsize g = q;
     guint ngroups = 0, n3 = 0, n2 = 0, last = 0;
     gboolean two_then_three = TRUE;
@@ -373,13 +407,22 @@ scan_numlit (const NumLexicon *lx, const char *t, gsize len, gsize p, NumLit *nl
         break;
       gsize d = g + w;
       gsize e = digits_end (t, len, d);
-      if (e - d != 3 || (e < len && (is_alpha_ascii ((guchar) t[e]) || t[e] == ',' ||
+      if (e - d != 3 || (e < len && (is_alpha_ascii ((guchar) t[e]) ||
+                                      (t[e] == ',' && !lx->decimal_comma) ||
                                       (t[e] == '.' && e + 1 < len && is_digit ((guchar) t[e + 1])))))
         break;
       g = e;
       nl->plain = FALSE;
     }
     q = g;
+    /* "1 500,5" */
+    if (lx->decimal_comma && q > iend && q + 1 < len && t[q] == ',' && is_digit ((guchar) t[q + 1])) {
+      gsize e = digits_end (t, len, q + 1);
+      if (!(e + 1 < len && (t[e] == ',' || t[e] == '.') && is_digit ((guchar) t[e + 1]))) {
+        point = q;
+        q = e;
+      }
+    }
   }
 
   /* decimal point, or a dotted sequence (192.168.1.2, 25.02.2020) */
@@ -505,27 +548,35 @@ scan_numlit (const NumLexicon *lx, const char *t, gsize len, gsize p, NumLit *nl
   }
 
 suffix:
-  /* letters glued to the numeral: ordinal suffix, decade, scale suffix, or a code */
-  if (q < len && is_alpha_at (t, len, q)) {
-    gsize e = word_end (t, len, q);
-    char low[8];
-    gsize sl = e - q;
-    if (sl < sizeof low) {
-      for (gsize i = 0; i < sl; i++)
-        low[i] = (char) g_ascii_tolower (t[q + i]);
-      low[sl] = '\0';
-      gboolean next_ok = e >= len || !(is_alpha_at (t, len, e) || is_digit ((guchar) t[e]));
-      if (next_ok && nl->form == NF_INT && nl->plain &&
-          (strcmp (low, "st") == 0 || strcmp (low, "nd") == 0 || strcmp (low, "rd") == 0 ||
-           strcmp (low, "th") == 0)) {
-        nl->form = NF_ORD;
+  /* a hyphenated ordinal or decade suffix: "5-й", "1990-х" (data [ordinal_suffix],
+   * [decade_suffix]) */
+  if (q + 1 < len && t[q] == '-' && nl->form == NF_INT && nl->plain &&
+      is_alpha_at (t, len, q + 1)) {
+    gsize e = word_end (t, len, q + 1);
+    char low[NUM_WORDBUF];
+    guint32 h;
+    gboolean next_ok = e >= len || !(is_alpha_at (t, len, e) || is_digit ((guchar) t[e]));
+    if (next_ok && e - q < 16 && num_word_lower (t + q, e - q, low, &h) >= 0) {
+      int f = suffix_form (lx, low, l0, nl->value);
+      if (f >= 0) {
+        nl->form = (guint8) f;
         nl->plain = FALSE;
         q = e;
         goto done;
       }
-      if (next_ok && nl->form == NF_INT && nl->plain && strcmp (low, "s") == 0 &&
-          (l0 == 4 || (l0 == 2 && fmod (nl->value, 10) == 0))) {
-        nl->form = NF_DECADE;
+    }
+  }
+  /* letters glued to the numeral: ordinal suffix, decade, scale suffix, or a code */
+  if (q < len && is_alpha_at (t, len, q)) {
+    gsize e = word_end (t, len, q);
+    char low[NUM_WORDBUF];
+    gsize sl = e - q;
+    guint32 h;
+    if (sl < 8 && num_word_lower (t + q, sl, low, &h) >= 0) {
+      gboolean next_ok = e >= len || !(is_alpha_at (t, len, e) || is_digit ((guchar) t[e]));
+      int f = next_ok && nl->form == NF_INT && nl->plain ? suffix_form (lx, low, l0, nl->value) : -1;
+      if (f >= 0) {
+        nl->form = (guint8) f;
         nl->plain = FALSE;
         q = e;
         goto done;
@@ -778,7 +829,7 @@ parse_val (Stream *s, int i0, Val *v)
   gboolean proper_and = FALSE, tens_after_and = FALSE, frac_after_bigscale = FALSE;
   gboolean art_at_start = FALSE, half_a = FALSE;
   int loose_ands = 0;
-  gboolean loose_pending = FALSE;
+  gboolean loose_pending = FALSE, dot_after = FALSE;
   Snap snap = { 0 };
   double end_scale = 0;
 
@@ -845,6 +896,14 @@ parse_val (Stream *s, int i0, Val *v)
           cur += cv;
           last = L_UNIT;
           accepted = TRUE;
+        } else if (ct == NC_HUND) {
+          /* a hundreds word ("двести"): starts a group, tens and units may follow */
+          if (last == L_START || last == L_SCALE) {
+            cur += cv;
+            hund = TRUE;
+            last = L_HUND;
+            accepted = TRUE;
+          }
         } else if (last == L_START || last == L_AND || last == L_HUND || last == L_SCALE) {
           if (last == L_HUND || last == L_SCALE || last == L_START || last == L_AND) {
             gboolean was_and = last == L_AND;
@@ -857,7 +916,8 @@ parse_val (Stream *s, int i0, Val *v)
             accepted = TRUE;
           }
         }
-      } else if ((r & NR_SCALE) && lx->scale == 100 && !lx->scale_abbr) {
+      } else if ((r & NR_SCALE) && lx->scale == 100 && !lx->scale_abbr &&
+                 !(last == L_START && (r & NR_VAGUE))) {
         words = TRUE;
         if ((last == L_UNIT || last == L_TEEN || last == L_TENS) && !hund && cur < 100 &&
             !(last == L_TENS && tens_val == 0)) {
@@ -881,7 +941,8 @@ parse_val (Stream *s, int i0, Val *v)
           last = L_HUND;
           accepted = TRUE;
         }
-      } else if (r & NR_SCALE) {
+      } else if ((r & NR_SCALE) && !(last == L_START && (r & NR_VAGUE))) {
+        /* (a word that is also vague, "тысячи", is vague at the start) */
         double S = lx->scale;
         gboolean abbr = lx->scale_abbr;
         if (abbr && t->gap == 0)
@@ -904,6 +965,7 @@ parse_val (Stream *s, int i0, Val *v)
           frac_after_bigscale = FALSE;
           words = words || !abbr;
           accepted = TRUE;
+          dot_after = lx->scale_dot;
           if (lx->is_dozen)
             end_tok = j;
         } else if (last == L_START && !abbr && !lx->is_dozen) {
@@ -1027,7 +1089,7 @@ parse_val (Stream *s, int i0, Val *v)
             ord = TRUE;
             accepted = TRUE;
           } else if ((last == L_HUND || last == L_SCALE || (last == L_AND && proper_and)) &&
-                     ot != NO_SCALE) {
+                     ot != NO_SCALE && !(ot == NO_HUND && last != L_SCALE)) {
             cur += o;
             ord = TRUE;
             accepted = TRUE;
@@ -1172,6 +1234,14 @@ parse_val (Stream *s, int i0, Val *v)
             k += 2;
             continue;
           }
+          /* a scale right after the vague word: "сотни тысяч", "десятки миллионов" */
+          if ((roles (of) & NR_SCALE) && !of->lex->scale_abbr && of->gap == 1 &&
+              of->lex->scale > lx->vague && endk == j) {
+            val *= of->lex->scale;
+            endk = k;
+            k += 1;
+            continue;
+          }
           break;
         }
         cur = val;
@@ -1187,6 +1257,15 @@ parse_val (Stream *s, int i0, Val *v)
       break;
     end_tok = j;
     i = j + 1;
+    if (dot_after) {
+      /* "5 тыс.": the abbreviation's period */
+      const Tok *d = tok (s, j + 1);
+      if (d->type == TK_PUNCT && d->ch == '.' && d->gap == 0) {
+        end_tok = j + 1;
+        i = j + 2;
+      }
+      dot_after = FALSE;
+    }
     if (ord)
       last = L_DONE;
   }
@@ -1464,6 +1543,21 @@ looks_plural (const char *w, gsize l)
   return TRUE;
 }
 
+/* Does lower-case `w` end with one of the lexicon's [adjective_suffix] endings, with at
+ * least two characters before it? */
+static gboolean
+ends_like_adjective (const NumLexicon *lx, const char *w)
+{
+  gsize wl = strlen (w);
+  for (guint i = 0; i < lx->adj_suffix->len; i++) {
+    const char *sfx = g_ptr_array_index (lx->adj_suffix, i);
+    gsize sl = strlen (sfx);
+    if (wl >= sl + 4 && memcmp (w + wl - sl, sfx, sl) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /* The counted noun after token k; returns the token index after it, or k. */
 static int
 find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *unit, gsize usize)
@@ -1490,6 +1584,27 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *
     return k + 1;
   }
   int cand = -1;
+  if (sc->lx->unit_first_noun) {
+    /* the first word that does not end like an adjective ("пять жилых домов" -> домов) */
+    for (int n = 0; n < 4; n++) {
+      const Tok *w = tok (s, k + n);
+      if (w->type != TK_WORD || w->gap >= 2 || (n > 0 && w->gap == 0))
+        break;
+      guint32 r = roles (w);
+      if (r & (NR_STOP | NR_MONTH | NR_CARD | NR_ORD | NR_SCALE | NR_PCT | NR_CURRENCY | NR_AND |
+               NR_OF | NR_OR | NR_TO | NR_ART | NR_VAGUE | NR_FRAC | NR_NEG | NR_IDCUE | NR_YEARCUE))
+        break;
+      char buf[WORDBUF];
+      if (!lower_word (sc->text, w->start, w->end, buf))
+        break;
+      if (!(r & NR_PLURAL) && ends_like_adjective (sc->lx, buf))
+        continue;
+      g_strlcpy (unit, buf, usize);
+      return k + n + 1;
+    }
+    unit[0] = '\0';
+    return k;
+  }
   for (int n = 0; n < 4; n++) {
     const Tok *w = tok (s, k + n);
     if (w->type != TK_WORD || w->gap >= 2 || (n > 0 && w->gap == 0))
@@ -1669,9 +1784,13 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   int k = after;
   {
     const Tok *n = tok (s, k);
-    if (n->type == TK_WORD && n->gap <= 1 && n->lex && (n->lex->roles & NR_CURRENCY) && n->lex->currency) {
+    const NumLex *cl = n->type == TK_WORD ? n->lex
+                       : n->type == TK_PUNCT && n->gap <= 1
+                         ? num_lexicon_find_exact (lx, t + n->start, n->end - n->start) : NULL;
+    if (cl && n->gap <= 1 && (cl->roles & NR_CURRENCY) && cl->currency) {
+      /* "5 dollars", "5 рублей", "5 ₽" */
       if (!it->currency[0])
-        g_strlcpy (it->currency, n->lex->currency, sizeof it->currency);
+        g_strlcpy (it->currency, cl->currency, sizeof it->currency);
       k++;
     }
   }
