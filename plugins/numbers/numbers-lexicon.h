@@ -40,6 +40,7 @@ enum {
   NR_PFIRST = 1u << 24,   /* first word of a postfix qualifier phrase ("or") */
   NR_PCT1 = 1u << 25,     /* first word of a multi-word percent phrase ("per") */
   NR_CURPRE = 1u << 26,   /* last token of a currency prefix ("$", "usd"; any case) */
+  NR_RANGE_AND = 1u << 27,/* joins two bounds: "between 5 and 7", "more than 5 and less than 9" */
 };
 
 /* Cardinal subtypes, for the compound grammar. */

@@ -987,6 +987,9 @@ parse_val (Stream *s, int i0, Val *v)
         guint32 nr = roles (n);
         gboolean num_next = (nr & (NR_CARD | NR_ART)) ||
                             ((nr & NR_ORD) && (last == L_HUND || last == L_SCALE)) ||
+                            ((nr & NR_FRAC) && !n->lex->frac_needs_num &&
+                             (last == L_UNIT || last == L_TEEN || last == L_TENS ||
+                              last == L_NUM)) ||   /* "два с половиной" */
                             (n->type == TK_NUM && !n->num.skip && !n->num.neg);
         if (n->gap >= 2 || !num_next)
           break;
@@ -1046,7 +1049,9 @@ parse_val (Stream *s, int i0, Val *v)
         double d = lx->denom, num = -1;
         const Tok *n = tok (s, j + 1);
         gboolean scale_next = (roles (n) & NR_SCALE) && !n->lex->scale_abbr && n->gap < 2;
-        if (last == L_START) {
+        if (last == L_AND && !proper_and && !lx->frac_needs_num) {
+          num = 1;               /* "два с половиной": and a half */
+        } else if (last == L_START) {
           if (!lx->frac_needs_num || scale_next)
             num = 1;
           if (!lx->frac_needs_num && !scale_next)
@@ -1059,7 +1064,9 @@ parse_val (Stream *s, int i0, Val *v)
         if (num < 0)
           break;
         double f = num / d;
-        if (last == L_ART && !art_at_start)
+        if (last == L_AND && !proper_and)
+          cur = f;                  /* the loose "and" moved the integer into base */
+        else if (last == L_ART && !art_at_start)
           cur = cur + f;            /* "... and a half" */
         else if (proper_and && last != L_ART)
           cur = cur_at_and + f;
@@ -1481,23 +1488,25 @@ flush (Scan *sc)
   }
 }
 
+/* Is the text between a and b empty (spaces, a comma) or one [range_and] word? */
 static gboolean
-between_is (const char *t, gsize a, gsize b, const char *const *words)
+between_is_join (const NumLexicon *lx, const char *t, gsize a, gsize b)
 {
   while (a < b && (t[a] == ' ' || t[a] == ',' || t[a] == '\t'))
     a++;
   while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\t'))
     b--;
-  for (guint i = 0; words[i]; i++)
-    if (strlen (words[i]) == b - a && g_ascii_strncasecmp (t + a, words[i], b - a) == 0)
-      return TRUE;
-  return FALSE;
+  if (a == b)
+    return TRUE;
+  if (word_end (t, b, a) != b)
+    return FALSE;
+  const NumLex *l = num_lexicon_find (lx, t + a, b - a, NULL);
+  return l && (l->roles & NR_RANGE_AND);
 }
 
 static void
 push_item (Scan *sc, const NumItem *it)
 {
-  static const char *const joins[] = { "and", "but", "", NULL };
   if (sc->opts->max_items && sc->count >= sc->opts->max_items) {
     sc->full = TRUE;
     return;
@@ -1508,7 +1517,7 @@ push_item (Scan *sc, const NumItem *it)
     if ((p->qual == NQ_MORE_THAN || p->qual == NQ_AT_LEAST) &&
         (it->qual == NQ_LESS_THAN || it->qual == NQ_AT_MOST) && p->kind != NK_RANGE &&
         it->kind != NK_RANGE && p->value < it->value && it->qual_start > p->end &&
-        between_is (sc->text, p->end, it->qual_start, joins) && p->qual_start < p->start) {
+        between_is_join (sc->lx, sc->text, p->end, it->qual_start) && p->qual_start < p->start) {
       NumItem m = *p;
       m.kind = NK_RANGE;
       m.min = p->value;
@@ -2050,7 +2059,7 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
       k = j + 1;
     else if ((roles (c) & NR_TO) && c->gap == 1)
       k = j + 1;
-    else if ((roles (c) & NR_AND) && c->gap == 1) {
+    else if ((roles (c) & NR_RANGE_AND) && c->gap == 1) {
       Prev pv[2];
       int np = prev_tokens (sc->lx, t, tok (s, 0)->start, pv, 1);
       if (np > 0 && pv[0].lex && (pv[0].lex->roles & NR_BETWEEN) &&
