@@ -829,7 +829,7 @@ parse_val (Stream *s, int i0, Val *v)
   gboolean proper_and = FALSE, tens_after_and = FALSE, frac_after_bigscale = FALSE;
   gboolean art_at_start = FALSE, half_a = FALSE;
   int loose_ands = 0;
-  gboolean loose_pending = FALSE, dot_after = FALSE;
+  gboolean loose_pending = FALSE, dot_after = FALSE, last_scale_abbr = FALSE;
   Snap snap = { 0 };
   double end_scale = 0;
 
@@ -875,7 +875,8 @@ parse_val (Stream *s, int i0, Val *v)
       } else if (last == L_SCALE && nl->form == NF_INT && nl->value < 1000 && nl->value > 0) {
         const Tok *n = tok (s, j + 1);
         guint32 nr = roles (n);
-        if ((nr & NR_SCALE) && !n->lex->scale_abbr && n->gap == 1) {
+        if ((nr & NR_SCALE) && (!n->lex->scale_abbr || last_scale_abbr) && n->gap == 1) {
+          /* "5 million 300 thousand", "5 млн 300 тыс" (abbreviations after abbreviations) */
           cur = nl->value;
           last = L_NUM;
           accepted = TRUE;
@@ -966,6 +967,7 @@ parse_val (Stream *s, int i0, Val *v)
           words = words || !abbr;
           accepted = TRUE;
           dot_after = lx->scale_dot;
+          last_scale_abbr = abbr;
           if (lx->is_dozen)
             end_tok = j;
         } else if (last == L_START && !abbr && !lx->is_dozen) {

@@ -14,6 +14,8 @@
 #include <glib/gstdio.h>
 #include <sluice/sluice.h>
 
+#include "numbers-lexicon.h"
+
 const SluiceStageDescriptor *sluice_stage_descriptor (void);
 
 static SluiceHarness *
@@ -217,6 +219,266 @@ test_forms (void **state)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     check_case (h, &cases[i]);
   sluice_harness_free (h);
+}
+
+/* Russian (lang = ru): our own sentences, one expected NUMBER each. */
+static const Case ru_cases[] = {
+  /* digits: space groups, decimal comma */
+  { "Погибли 613 человек.", "613", 613, "cardinal", "exact", "человек" },
+  { "Эвакуировали 40 000 жителей.", "40 000", 40000, "cardinal", "exact", "жителей" },
+  { "Рост составил 2,5 раза.", "2,5", 2.5, "decimal", "exact", "раза" },
+  { "В списке 1 500,5 тонны.", "1 500,5", 1500.5, "decimal", "exact", "тонны" },
+  /* number words in every case */
+  { "Их было двадцать шесть.", "двадцать шесть", 26, "cardinal", "exact" },
+  { "ДВАДЦАТЬ шесть", "ДВАДЦАТЬ шесть", 26, "cardinal", "exact" },
+  { "сто двадцать пять тысяч", "сто двадцать пять тысяч", 125000, "cardinal", "exact" },
+  { "Двести двадцать пять человек", "Двести двадцать пять", 225, "cardinal", "exact", "человек" },
+  { "около трёхсот сорока домов", "трёхсот сорока", 340, "cardinal", "approx", "домов" },
+  { "с пятьюстами сотрудниками", "пятьюстами", 500, "cardinal", "exact", "сотрудниками" },
+  { "тысяча двести", "тысяча двести", 1200, "cardinal", "exact" },
+  { "две тысячи двадцать", "две тысячи двадцать", 2020, "cardinal", "exact" },
+  { "Полтора миллиона человек", "Полтора миллиона", 1.5e6, "cardinal", "exact", "человек" },
+  { "два с половиной миллиона", "два с половиной миллиона", 2.5e6, "fraction", "exact" },
+  { "трое детей", "трое", 3, "cardinal", "exact", "детей" },
+  { "полмиллиона", "полмиллиона", 5e5, "cardinal", "exact" },
+  /* scales after digits, abbreviations with their period */
+  { "1,2 млн человек", "1,2 млн", 1.2e6, "cardinal", "exact", "человек" },
+  { "5 тыс. зрителей", "5 тыс.", 5000, "cardinal", "exact", "зрителей" },
+  { "3 миллиарда", "3 миллиарда", 3e9, "cardinal", "exact" },
+  { "5 млн. 300 тыс. штук", "5 млн. 300 тыс.", 5300000, "cardinal", "exact", "штук" },
+  /* vague counts */
+  { "тысячи людей вышли", "тысячи", 2000, "cardinal", "approx", "людей" },
+  { "сотни тысяч беженцев", "сотни тысяч", 200000, "cardinal", "approx", "беженцев" },
+  { "десятки миллионов", "десятки миллионов", 2e7, "cardinal", "approx" },
+  { "для миллионов семей", "миллионов", 2e6, "cardinal", "approx", "семей" },
+  /* ordinals: words and hyphenated digits */
+  { "первый раз", "первый", 1, "ordinal", "exact", "раз" },
+  { "двадцать шестая сессия", "двадцать шестая", 26, "ordinal", "exact", "сессия" },
+  { "сто двадцать пятого полка", "сто двадцать пятого", 125, "ordinal", "exact", "полка" },
+  { "на 366-м заседании", "366-м", 366, "ordinal", "exact", "заседании" },
+  { "5-е место", "5-е", 5, "ordinal", "exact", "место" },
+  { "в 1990-х годах", "1990-х", 1990, "year", "exact" },
+  /* percentages */
+  { "20 процентов", "20 процентов", 20, "percent", "exact" },
+  { "20%", "20%", 20, "percent", "exact" },
+  { "двадцать процентов", "двадцать процентов", 20, "percent", "exact" },
+  { "почти 20 процентов земли", "20 процентов", 20, "percent", "approx" },
+  { "на 3 процентных пункта", "3 процентных пункта", 3, "percent", "exact" },
+  /* fractions */
+  { "одна пятая территории", "одна пятая", 0.2, "fraction", "exact", "территории" },
+  { "две пятых голосов", "две пятых", 0.4, "fraction", "exact", "голосов" },
+  { "треть избирателей", "треть", 1.0 / 3, "fraction", "exact", "избирателей" },
+  { "две трети мест", "две трети", 2.0 / 3, "fraction", "exact", "мест" },
+  { "три четверти", "три четверти", 0.75, "fraction", "exact" },
+  { "половина жителей", "половина", 0.5, "fraction", "exact", "жителей" },
+  { "три десятых процента", "три десятых процента", 0.3, "percent", "exact" },
+  /* ranges */
+  { "от 10 до 15 человек", "10 до 15", R, "range", "exact", "человек", NONE, 10, 15 },
+  { "между 5 и 7 млн", "5 и 7 млн", R, "range", "exact", NONE, NONE, 5e6, 7e6 },
+  { "в 2020-2023 годах", "2020-2023", R, "range", "exact", NONE, NONE, 2020, 2023 },
+  { "не менее 30 и не более 50 участников", "30 и не более 50", R, "range", "exact", "участников",
+    NONE, 30, 50 },
+  /* qualifiers */
+  { "Более 100 человек", "100", 100, "cardinal", "more_than", "человек" },
+  { "свыше 200 домов", "200", 200, "cardinal", "more_than", "домов" },
+  { "около 20 машин", "20", 20, "cardinal", "approx", "машин" },
+  { "примерно 8 часов", "8", 8, "cardinal", "approx", "часов" },
+  { "не менее 10 школ", "10", 10, "cardinal", "at_least", "школ" },
+  { "по меньшей мере 10 школ", "10", 10, "cardinal", "at_least", "школ" },
+  { "менее 13 дней", "13", 13, "cardinal", "less_than", "дней" },
+  { "не более 5 лет", "5", 5, "cardinal", "at_most", "лет" },
+  { "до 11 лодок", "11", 11, "cardinal", "at_most", "лодок" },
+  { "100 с лишним человек", "100", 100, "cardinal", "more_than", "человек" },
+  { "500 и более", "500", 500, "cardinal", "at_least" },
+  /* money */
+  { "2,5 млрд рублей", "2,5 млрд", 2.5e9, "cardinal", "exact", "rub", "RUB" },
+  { "$5 млн", "5 млн", 5e6, "cardinal", "exact", "usd", "USD" },
+  { "300 долларов", "300", 300, "cardinal", "exact", "usd", "USD" },
+  { "40 млн евро", "40 млн", 4e7, "cardinal", "exact", "eur", "EUR" },
+  { "5 тыс. руб.", "5 тыс.", 5000, "cardinal", "exact", "rub", "RUB" },
+  { "100 \xe2\x82\xbd", "100", 100, "cardinal", "exact", "rub", "RUB" },
+  { "USD 300", "300", 300, "cardinal", "exact", "usd", "USD" },
+  { "1,2 млн манатов", "1,2 млн", 1.2e6, "cardinal", "exact", "azn", "AZN" },
+  { "более 5 миллионов долларов", "5 миллионов", 5e6, "cardinal", "more_than", "usd", "USD" },
+  /* counted nouns past adjectives; substantivised participles */
+  { "Пять новых жилых домов", "Пять", 5, "cardinal", "exact", "домов" },
+  { "10 погибших", "10", 10, "cardinal", "exact", "погибших" },
+  /* years and dates */
+  { "В 2020 году", "2020", 2020, "year", "exact" },
+  { "1 января 2021 года", "2021", 2021, "year", "exact" },
+  { "1 января 2021 года", "1", 1, "cardinal", "exact" },
+  { "в 2000 километрах", "2000", 2000, "cardinal", "exact", "километрах" },
+};
+
+static void
+test_ru_forms (void **state)
+{
+  (void) state;
+  const char *opts[] = { "lang", "ru", NULL };
+  SluiceHarness *h = harness (opts);
+  for (guint i = 0; i < G_N_ELEMENTS (ru_cases); i++)
+    check_case (h, &ru_cases[i]);
+  sluice_harness_free (h);
+}
+
+/* Russian texts with no number. */
+static const char *const ru_no_numbers[] = {
+  "",
+  "Один из лучших фильмов года.",
+  "резолюция 1325 принята",
+  "Документ № 15 подписан",
+  "телефон 123-45-67",
+  "семью переселили",             /* "семью": family, not seven */
+  "Столица, пятница и тысячелетие",   /* number words only as whole words */
+  "в третью очередь",             /* an ordinal form; "треть" forms are fractions only */
+};
+
+static void
+test_ru_not_numbers (void **state)
+{
+  (void) state;
+  const char *opts[] = { "lang", "ru", NULL };
+  SluiceHarness *h = harness (opts);
+  for (guint i = 0; i < G_N_ELEMENTS (ru_no_numbers); i++) {
+    g_autoptr (GError) error = NULL;
+    SluiceDocument *doc = sluice_harness_run (h, ru_no_numbers[i], &error);
+    assert_non_null (doc);
+    for (guint k = 0; k < sluice_document_get_n_annotations (doc); k++) {
+      SluiceAnnotation *ann = sluice_document_get_annotation (doc, k);
+      g_autofree char *tx = sluice_annotation_dup_text (doc, ann);
+      SluiceAttrs *a = sluice_annotation_get_attrs (ann);
+      /* "третью" in "в третью очередь" is the ordinal 3: fine; no fraction */
+      if (g_strcmp0 (sluice_attrs_get_string (a, "kind"), "ordinal") == 0 &&
+          g_strcmp0 (tx, "третью") == 0)
+        continue;
+      fail_msg ("'%s': unexpected NUMBER '%s'", ru_no_numbers[i], tx);
+    }
+    sluice_document_free (doc);
+  }
+  sluice_harness_free (h);
+}
+
+/* Digit values are computed without strtod where that is exact: strtod is the oracle. */
+static void
+test_digit_values (void **state)
+{
+  (void) state;
+  static const char *const nums[] = {
+    "0.1", "0.3", "2.675", "123456789012345.67", "9007199254740991", "9007199254740993",
+    "1.0000000000000000000001", "0.000000000000000000000123", "3.14159265358979323846",
+    "99999999999999999999", "4503599627370497.5", "1.7976931348623157", "0.30000000000000004",
+  };
+  SluiceHarness *h = harness (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (nums); i++) {
+    g_autofree char *text = g_strdup_printf ("x %s y", nums[i]);
+    g_autoptr (GError) error = NULL;
+    SluiceDocument *doc = sluice_harness_run (h, text, &error);
+    SluiceAnnotation *ann = sluice_document_find_annotation (doc, "NUMBER", nums[i]);
+    if (ann == NULL)
+      fail_msg ("no NUMBER '%s'", nums[i]);
+    double v = sluice_attrs_get_double (sluice_annotation_get_attrs (ann), "value", NAN);
+    double want = g_ascii_strtod (nums[i], NULL);
+    if (v != want)
+      fail_msg ("'%s': %.17g, strtod says %.17g", nums[i], v, want);
+    sluice_document_free (doc);
+  }
+  sluice_harness_free (h);
+}
+
+/* The open-addressing word table answers as the GHashTable it is built from (the
+ * oracle), in any case; the Cyrillic lower-casing and letter tests agree with GLib. */
+static void
+test_word_table (void **state)
+{
+  (void) state;
+  static const char *const langs[] = { "en", "ru" };
+  for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
+    g_autofree char *file = g_strdup_printf ("%s.txt", langs[li]);
+    g_autofree char *path = g_build_filename (NUMBERS_DATA_DIR, file, NULL);
+    g_autoptr (GError) error = NULL;
+    NumLexicon *lx = num_lexicon_load (path, langs[li], &error);
+    assert_non_null (lx);
+    GHashTableIter it;
+    gpointer key, val;
+    guint n = 0;
+    g_hash_table_iter_init (&it, lx->words);
+    while (g_hash_table_iter_next (&it, &key, &val)) {
+      const char *k = key;
+      const NumLex *want = num_lexicon_lookup (lx, k, k, strlen (k));
+      if (((const NumLex *) val)->cased)
+        continue;   /* case-sensitive entries are looked up as written */
+      assert_ptr_equal (num_lexicon_find (lx, k, strlen (k), NULL), want);
+      g_autofree char *up = g_utf8_strup (k, -1);
+      if (strlen (up) == strlen (k) && num_lexicon_find (lx, up, strlen (up), NULL) != want)
+        fail_msg ("%s: '%s' (as '%s') not found", langs[li], k, up);
+      n++;
+    }
+    assert_true (n > 100);
+    static const char *const nonwords[] = { "zzz", "onee", "thre", "тысячаа", "пят", "x", "" };
+    for (guint i = 0; i < G_N_ELEMENTS (nonwords); i++) {
+      assert_null (num_lexicon_lookup (lx, nonwords[i], nonwords[i], strlen (nonwords[i])));
+      assert_null (num_lexicon_find (lx, nonwords[i], strlen (nonwords[i]), NULL));
+    }
+    num_lexicon_free (lx);
+  }
+  for (gunichar u = 0x400; u < 0x480; u++) {
+    char in[8], out[NUM_WORDBUF];
+    gint l = g_unichar_to_utf8 (u, in);
+    in[l] = '\0';
+    guint32 h;
+    assert_true (num_word_lower (in, (gsize) l, out, &h) == l);
+    g_autofree char *want = g_utf8_strdown (in, -1);
+    assert_string_equal (out, want);
+    assert_true (g_unichar_isalpha (u));   /* the scanner's lead-byte D0/D1 fast path */
+  }
+}
+
+/* The data format: "FORM | FORM = VALUE", settings, errors as FILE:LINE. */
+static void
+test_lexicon_format (void **state)
+{
+  (void) state;
+  g_autofree char *dir = g_dir_make_tmp ("numbers-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "xx.txt", NULL);
+  const char *opts[] = { "lexicon", path, NULL };
+  g_assert_true (g_file_set_contents (path,
+    "[setting]\ndecimal = comma\n[cardinal]\nuno | una | UNOS = 1\ndos = 2\n"
+    "[scale]\nmil | miles = 1000\n", -1, NULL));
+  g_autoptr (GError) error = NULL;
+  SluiceHarness *h = sluice_harness_new (sluice_stage_descriptor (), NUMBERS_DATA_DIR, opts, &error);
+  assert_non_null (h);
+  static const struct { const char *text, *span; double v; } want[] = {
+    { "una mil", "una mil", 1000 }, { "unos", "unos", 1 }, { "dos miles", "dos miles", 2000 },
+    { "3,5", "3,5", 3.5 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++) {
+    SluiceDocument *doc = sluice_harness_run (h, want[i].text, &error);
+    SluiceAnnotation *ann = sluice_document_find_annotation (doc, "NUMBER", want[i].span);
+    if (ann == NULL)
+      fail_msg ("'%s': no NUMBER '%s'", want[i].text, want[i].span);
+    assert_true (sluice_attrs_get_double (sluice_annotation_get_attrs (ann), "value", NAN) ==
+                 want[i].v);
+    sluice_document_free (doc);
+  }
+  sluice_harness_free (h);
+  static const struct { const char *text; const char *line; } bad[] = {
+    { "[cardinal]\none = 1\n[setting]\ndecimal = maybe\n", ":4:" },
+    { "[cardinal]\none |  | uno = 1\n", ":2:" },
+    { "[cardinal]\nmil | miles = 1000\n", ":2:" },       /* 1000 is no cardinal */
+    { "[ordinal_suffix]\n-th = 1\n", ":2:" },             /* takes no value */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_assert_true (g_file_set_contents (path, bad[i].text, -1, NULL));
+    g_clear_error (&error);
+    h = sluice_harness_new (sluice_stage_descriptor (), NUMBERS_DATA_DIR, opts, &error);
+    assert_null (h);
+    g_autofree char *where = g_strdup_printf ("%s%s", path, bad[i].line);
+    if (error == NULL || strstr (error->message, where) == NULL)
+      fail_msg ("'%s': error '%s' does not name %s", bad[i].text, error ? error->message : "",
+                where);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 /* Texts with no number at all. */
@@ -423,6 +685,35 @@ test_hostile_words (void **state)
   sluice_harness_free (h);
 }
 
+/* 16 MiB of Russian number words and Cyrillic text: linear, every value finite. */
+static void
+test_hostile_ru (void **state)
+{
+  (void) state;
+  const char *opts[] = { "lang", "ru", "max_numbers", "0", NULL };
+  SluiceHarness *h = harness (opts);
+  static const char unit[] = "двадцать одна тысяча двести пятого с половиной миллионов тысячи ";
+  gsize ul = sizeof unit - 1;
+  char *text = g_malloc (HOSTILE + 1);
+  gsize n = 0;
+  while (n + ul <= HOSTILE) {
+    memcpy (text + n, unit, ul);
+    n += ul;
+  }
+  text[n] = '\0';
+  g_autoptr (GError) error = NULL;
+  SluiceDocument *doc = sluice_harness_run (h, text, &error);
+  assert_non_null (doc);
+  assert_true (count_numbers (doc) > HOSTILE / 1000);
+  for (guint k = 0; k < sluice_document_get_n_annotations (doc); k += 997) {
+    SluiceAttrs *a = sluice_annotation_get_attrs (sluice_document_get_annotation (doc, k));
+    assert_true (isfinite (sluice_attrs_get_double (a, "value", NAN)));
+  }
+  sluice_document_free (doc);
+  g_free (text);
+  sluice_harness_free (h);
+}
+
 static void
 test_odd_unicode (void **state)
 {
@@ -455,6 +746,12 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_forms),
+    cmocka_unit_test (test_ru_forms),
+    cmocka_unit_test (test_ru_not_numbers),
+    cmocka_unit_test (test_digit_values),
+    cmocka_unit_test (test_word_table),
+    cmocka_unit_test (test_lexicon_format),
+    cmocka_unit_test (test_hostile_ru),
     cmocka_unit_test (test_not_numbers),
     cmocka_unit_test (test_sentence),
     cmocka_unit_test (test_option_vague),
