@@ -63,11 +63,11 @@ typedef struct {
 /* ------------------------------------------------------------- utilities */
 
 static inline gboolean
-tok_is (const Doc *d, guint i, const char *s)
+tok_is_n (const Doc *d, guint i, const char *s, gsize l)
 {
-  gsize l = strlen (s);
   return i < d->n && d->tk[i].nlen == l && memcmp (d->nb + d->tk[i].norm, s, l) == 0;
 }
+#define tok_is(d, i, lit) tok_is_n ((d), (i), (lit), sizeof (lit) - 1)
 
 static inline gboolean
 name_word (const Tok *t)
@@ -248,9 +248,11 @@ month_of (const Doc *d, guint i)
     return 0;
   const char *s = d->nb + d->tk[i].norm;
   guint l = d->tk[i].nlen;
-  if (l < 3 || l > 9)
+  if (l < 3 || l > 9 || !strchr ("jfmasond", s[0]))
     return 0;
   for (int m = 0; m < 12; m++) {
+    if (abbr[m][0] != s[0])
+      continue;
     if (strlen (full[m]) == l && memcmp (full[m], s, l) == 0)
       return m + 1;
     if (l == 3 && memcmp (abbr[m], s, 3) == 0)
@@ -360,15 +362,17 @@ date_value (const Doc *d, char *buf, gsize n, int y, int m, int d1, int d2)
 static gboolean
 year_context (const Doc *d, guint i)
 {
-  static const char *const before[] = { "in", "since", "until", "till", "by", "from", "of", "to",
+  static const char *const before[] = { "in", "since", "until", "till", "by", "from", "of",
                                         "during", "before", "after", "early", "late", "mid",
-                                        "year", "between", "and", "through", "circa", "around",
+                                        "year", "through", "circa", "around",
                                         "spring", "summer", "autumn", "fall", "winter", "end",
-                                        "for", NULL };
+                                        NULL };
   if (i == 0)
     return FALSE;
+  if (!(d->tk[i - 1].flags & GZ_TOK_LOWER))
+    return FALSE;
   for (int k = 0; before[k]; k++)
-    if (tok_is (d, i - 1, before[k]))
+    if (tok_is_n (d, i - 1, before[k], strlen (before[k])))
       return TRUE;
   return FALSE;
 }
@@ -589,11 +593,18 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
     /* Events, documents: up to the last MISC word. */
     {
       gint end = -1;
+      gboolean of = FALSE;
       for (guint m = k; m < na; m++) {
-        if (a[m].cls == GZ_TITLE || a[m].cls == GZ_STOP)
+        if (a[m].cls == GZ_TITLE || a[m].cls == GZ_STOP || (of && a[m].cls == GZ_GIVEN))
           break;
-        if (a[m].cls == GZ_MISC_SUFFIX)
+        if (a[m].cls == GZ_MISC_SUFFIX) {
           end = (gint) m;
+          /* "Treaty of Velmont": the name goes on after "of". */
+          if (m + 2 < na && a[m + 1].cls == GZ_CONNECTOR && tok_is (d, a[m + 1].s, "of"))
+            of = TRUE;
+        } else if (of && a[m].cls != GZ_CONNECTOR) {
+          end = (gint) m;
+        }
       }
       if (end > (gint) k) {
         add_cand (d, a[k].s, a[end].e, GZ_MISC, SRC_RULE, NULL);
@@ -602,7 +613,7 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
       }
     }
     if (is_entity_cls (c) && !(person_ctx && c != GZ_PERSON && k + 1 < na && a[k + 1].cls == -1)) {
-      add_cand (d, a[k].s, a[k].e, c, SRC_GAZ, &a[k].m);
+      add_cand (d, a[k].s, a[k].e, c, a[k].m.ent ? SRC_GAZ : SRC_RULE, &a[k].m);
       k++;
       person_ctx = FALSE;
       continue;
@@ -612,7 +623,10 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
     while (k + run < na && run < 5) {
       gint cr = a[k + run].cls;
       if (cr == -1 || cr == GZ_GIVEN || (run > 0 && cr == GZ_PERSON_SUFFIX) ||
-          (person_ctx && is_entity_cls (cr) && run == 0))
+          (person_ctx && is_entity_cls (cr) && run == 0) ||
+          /* "Michael Jordan": a one-word place after a given name is a surname. */
+          (run > 0 && (a[k].cls == GZ_GIVEN || person_ctx) && is_entity_cls (cr) &&
+           a[k + run].e == a[k + run].s + 1))
         run++;
       else
         break;
@@ -764,10 +778,77 @@ find_names (Doc *d)
 
 /* ---------------------------------------------------------- consistency */
 
-static char *
+typedef struct {
+  const char *p;
+  guint len;
+  gint cand;
+} Slice;
+
+static guint
+slice_hash (gconstpointer k)
+{
+  const Slice *s = k;
+  return gz_hash_step (GZ_HASH_INIT, s->p, s->len);
+}
+
+static gboolean
+slice_equal (gconstpointer a, gconstpointer b)
+{
+  const Slice *x = a, *y = b;
+  return x->len == y->len && memcmp (x->p, y->p, x->len) == 0;
+}
+
+static Slice
 cand_key (const Doc *d, guint ts, guint te)
 {
-  return g_strndup (d->nb + d->tk[ts].norm, d->tk[te - 1].norm + d->tk[te - 1].nlen - d->tk[ts].norm);
+  Slice s = { d->nb + d->tk[ts].norm, d->tk[te - 1].norm + d->tk[te - 1].nlen - d->tk[ts].norm, -1 };
+  return s;
+}
+
+typedef struct {
+  GHashTable *h;
+  Slice *store;      /* pre-sized: never reallocated while in the table */
+  guint n, cap;
+} SliceMap;
+
+static void
+slice_put (SliceMap *m, Slice s, gint cand, gboolean replace)
+{
+  Slice *old = g_hash_table_lookup (m->h, &s);
+  if (old) {
+    if (replace)
+      old->cand = cand;
+    return;
+  }
+  if (m->n >= m->cap)
+    return;
+  Slice *n = &m->store[m->n++];
+  *n = s;
+  n->cand = cand;
+  g_hash_table_add (m->h, n);
+}
+
+static gint
+slice_get (const SliceMap *m, Slice s)
+{
+  Slice *v = g_hash_table_lookup (m->h, &s);
+  return v ? v->cand : -1;
+}
+
+static void
+slice_map_init (SliceMap *m, guint cap)
+{
+  m->h = g_hash_table_new (slice_hash, slice_equal);
+  m->store = g_new (Slice, cap);
+  m->n = 0;
+  m->cap = cap;
+}
+
+static void
+slice_map_clear (SliceMap *m)
+{
+  g_hash_table_destroy (m->h);
+  g_free (m->store);
 }
 
 static void
@@ -776,38 +857,29 @@ consistency (Doc *d)
   GArray *cs = d->cands;
   if (cs->len == 0)
     return;
-  GHashTable *typed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GHashTable *surname = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  SliceMap typed, surname;
+  guint n0 = cs->len;
+  slice_map_init (&typed, 2 * n0 + 4);
+  slice_map_init (&surname, n0 + 4);
 
-  for (guint c = 0; c < cs->len; c++) {
+  for (guint c = 0; c < n0; c++) {
     Cand *x = &g_array_index (cs, Cand, c);
     if (x->type < 0 || x->type == GZ_DATE)
       continue;
-    char *k = cand_key (d, x->ts, x->te);
-    if (!g_hash_table_contains (typed, k))
-      g_hash_table_insert (typed, k, GINT_TO_POINTER (c + 1));
-    else
-      g_free (k);
-    if (x->type == GZ_PERSON && x->te - x->ts >= 2 &&
-        (d->tk[x->te - 1].flags & GZ_TOK_WORD)) {
-      char *s = cand_key (d, x->te - 1, x->te);
-      if (!g_hash_table_contains (surname, s))
-        g_hash_table_insert (surname, s, GINT_TO_POINTER (c + 1));
-      else
-        g_free (s);
-    }
+    slice_put (&typed, cand_key (d, x->ts, x->te), (gint) c, FALSE);
+    if (x->type == GZ_PERSON && x->te - x->ts >= 2 && (d->tk[x->te - 1].flags & GZ_TOK_WORD))
+      slice_put (&surname, cand_key (d, x->te - 1, x->te), (gint) c, FALSE);
     /* "Organization of Islamic Conference (OIC)": the acronym is an alias here. */
     guint e = x->te;
     if (x->te - x->ts >= 2 && e + 2 < d->n && tok_is (d, e, "(") && tok_is (d, e + 2, ")") &&
         (d->tk[e + 1].flags & GZ_TOK_ALLCAPS) && d->tk[e + 1].nlen >= 2) {
-      char *ak = cand_key (d, e + 1, e + 2);
-      g_hash_table_replace (typed, ak, GINT_TO_POINTER (c + 1));
+      slice_put (&typed, cand_key (d, e + 1, e + 2), (gint) c, TRUE);
       gboolean present = FALSE;
-      for (guint o = c + 1; o < cs->len && !present; o++)
+      for (guint o = c + 1; o < cs->len && o < c + 4 && !present; o++)
         present = g_array_index (cs, Cand, o).ts == e + 1;
       if (!present) {
-        guint n = add_cand (d, e + 1, e + 2, x->type, SRC_DOC, NULL);
-        x = &g_array_index (cs, Cand, c);
+        gint type = x->type;
+        guint n = add_cand (d, e + 1, e + 2, type, SRC_DOC, NULL);
         g_array_index (cs, Cand, n).antecedent = (gint) c;
       }
     }
@@ -817,26 +889,24 @@ consistency (Doc *d)
     Cand *x = &g_array_index (cs, Cand, c);
     if (x->type == GZ_DATE || (x->type >= 0 && x->source == SRC_DOC))
       continue;
-    char *k = cand_key (d, x->ts, x->te);
-    gpointer v;
     if (x->type < 0 || (x->te - x->ts == 1 && x->type != GZ_PERSON)) {
-      if ((v = g_hash_table_lookup (surname, k))) {
+      Slice k = cand_key (d, x->ts, x->te);
+      gint v;
+      if ((v = slice_get (&surname, k)) >= 0) {
         x->type = GZ_PERSON;
         x->source = SRC_DOC;
-        x->antecedent = GPOINTER_TO_INT (v) - 1;
+        x->antecedent = v;
         x->t = NULL;
         x->ent = NULL;
-      } else if (x->type < 0 && (v = g_hash_table_lookup (typed, k))) {
-        Cand *y = &g_array_index (cs, Cand, GPOINTER_TO_INT (v) - 1);
-        x->type = y->type;
+      } else if (x->type < 0 && (v = slice_get (&typed, k)) >= 0) {
+        x->type = g_array_index (cs, Cand, v).type;
         x->source = SRC_DOC;
-        x->antecedent = GPOINTER_TO_INT (v) - 1;
+        x->antecedent = v;
       }
     }
-    g_free (k);
   }
-  g_hash_table_destroy (typed);
-  g_hash_table_destroy (surname);
+  slice_map_clear (&typed);
+  slice_map_clear (&surname);
 }
 
 /* ----------------------------------------------------------------- emit */
@@ -933,7 +1003,8 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
     d.meta_year = 0;
 
   GString *nb = g_string_sized_new (len + len / 4 + 16);
-  GArray *toks = g_array_sized_new (FALSE, FALSE, sizeof (Tok), len / 5 + 16);
+  gsize cap = len / 4 + 16, ntok = 0;
+  Tok *tk = g_new (Tok, cap);
   gsize pos = 0, s, e;
   guint32 fl;
   guint n_lower = 0;
@@ -941,19 +1012,22 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
     guint32 off = (guint32) nb->len;
     if (!gz_next_token (text, len, &pos, &s, &e, &fl, nb))
       break;
-    Tok t;
-    t.start = (guint32) s;
-    t.end = (guint32) e;
-    t.flags = fl;
-    t.norm = off;
-    t.nlen = (guint32) nb->len - off;
-    g_array_append_val (toks, t);
+    if (ntok == cap) {
+      cap *= 2;
+      tk = g_renew (Tok, tk, cap);
+    }
+    Tok *t = &tk[ntok++];
+    t->start = (guint32) s;
+    t->end = (guint32) e;
+    t->flags = fl;
+    t->norm = off;
+    t->nlen = (guint32) nb->len - off;
     if (fl & GZ_TOK_LOWER)
       n_lower++;
     g_string_append_c (nb, ' ');
   }
-  d.tk = (Tok *) toks->data;
-  d.n = toks->len;
+  d.tk = tk;
+  d.n = (guint) ntok;
   d.nb = nb->str;
   d.cands = g_array_new (FALSE, FALSE, sizeof (Cand));
 
@@ -974,7 +1048,7 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
 
   g_free (d.lower_set);
   g_array_free (d.cands, TRUE);
-  g_array_free (toks, TRUE);
+  g_free (tk);
   g_string_free (nb, TRUE);
   return SLUICE_OK;
 }

@@ -27,7 +27,7 @@ ent_create (const SluiceOptions *opts, GError **error)
 }
 
 static SluiceStatus
-ent_process (gpointer instance, SluiceDocument *doc, GError **error)
+ent_process (gpointer instance, SluiceDocument *doc, G_GNUC_UNUSED GError **error)
 {
   return entities_process_text (instance, doc);
 }

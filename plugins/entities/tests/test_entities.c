@@ -1,28 +1,502 @@
+/* Unit tests of the entities stage, through the SluiceHarness. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include <sluice/sluice.h>
+
+#include "gazetteer.h"
 
 const SluiceStageDescriptor *sluice_stage_descriptor (void);
 
-static void
-test_basic (void **state)
+static SluiceHarness *
+harness (const char *const *opts)
 {
   GError *error = NULL;
-  SluiceHarness *h = sluice_harness_new (sluice_stage_descriptor (), ENTITIES_DATA_DIR, NULL, &error);
-  assert_non_null (h);
-  SluiceDocument *doc = sluice_harness_run (h, "President Ilham Aliyev visited Baku.", &error);
-  assert_non_null (sluice_document_find_annotation (doc, "PERSON", "Ilham Aliyev"));
+  SluiceHarness *h = sluice_harness_new (sluice_stage_descriptor (), ENTITIES_DATA_DIR, opts, &error);
+  if (!h)
+    fail_msg ("harness: %s", error->message);
+  return h;
+}
+
+static SluiceHarness *shared_h;
+
+static int
+setup (void **state)
+{
+  shared_h = harness (NULL);
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  sluice_harness_free (shared_h);
+  return 0;
+}
+
+static SluiceDocument *
+run (const char *text)
+{
+  GError *error = NULL;
+  SluiceDocument *doc = sluice_harness_run (shared_h, text, &error);
+  if (!doc)
+    fail_msg ("run: %s", error->message);
+  return doc;
+}
+
+/* An annotation of `type` covering exactly `text`, or fail. */
+static SluiceAnnotation *
+expect (SluiceDocument *doc, const char *type, const char *text)
+{
+  SluiceAnnotation *a = sluice_document_find_annotation (doc, type, text);
+  if (!a) {
+    char *json = sluice_document_to_json (doc);
+    fail_msg ("no %s '%s' in %s", type, text, json);
+  }
+  return a;
+}
+
+static void
+expect_none (SluiceDocument *doc, const char *type, const char *text)
+{
+  if (sluice_document_find_annotation (doc, type, text)) {
+    char *json = sluice_document_to_json (doc);
+    fail_msg ("unexpected %s '%s' in %s", type ? type : "*", text ? text : "*", json);
+  }
+}
+
+static const char *
+attr (SluiceAnnotation *a, const char *key)
+{
+  return sluice_attrs_get_string (sluice_annotation_get_attrs (a), key);
+}
+
+/* ------------------------------------------------------------ tokeniser */
+
+static void
+test_tokens_and_keys (void **state)
+{
+  const char *s = "  Côte d’Ivoire–BAKU\n";
+  gsize pos = 0, st, en;
+  guint32 fl;
+  GString *norm = g_string_new ("");
+  guint n = 0;
+  while (gz_next_token (s, strlen (s), &pos, &st, &en, &fl, norm)) {
+    g_string_append_c (norm, ' ');
+    n++;
+  }
+  assert_int_equal (n, 6);
+  assert_string_equal (norm->str, "côte d ' ivoire - baku ");
+  g_string_free (norm, TRUE);
+}
+
+static void
+test_builder_errors (void **state)
+{
+  GzBuilder *b = gz_builder_new ();
+  GError *error = NULL;
+  const char *bad = "# comment\nLOCATION\t-\tFoo\nPLANET\t-\tMars\n";
+  assert_false (gz_builder_add_text (b, "x.tsv", bad, strlen (bad), &error));
+  assert_non_null (strstr (error->message, "x.tsv:3:"));
+  g_clear_error (&error);
+  const char *bad2 = "LOCATION only-two-fields\n";
+  assert_false (gz_builder_add_text (b, "y.tsv", bad2, strlen (bad2), &error));
+  assert_non_null (strstr (error->message, "y.tsv:1:"));
+  g_clear_error (&error);
+  const char *bad3 = "title President\n";
+  assert_false (gz_builder_add_rules (b, "r.txt", bad3, strlen (bad3), &error));
+  assert_non_null (strstr (error->message, "r.txt:1:"));
+  g_clear_error (&error);
+  gz_builder_free (b);
+}
+
+static void
+test_image_checks (void **state)
+{
+  GzBuilder *b = gz_builder_new ();
+  const char *g = "LOCATION\tx:1\tFoo Bar\tFooville\n";
+  assert_true (gz_builder_add_text (b, "g", g, strlen (g), NULL));
+  GBytes *img = gz_builder_finish (b);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (img, &size);
+  GzTable t;
+  assert_true (gz_table_init (&t, data, size, "img", NULL));
+  const char *k = "foo bar";
+  const GzKey *key = gz_table_lookup (&t, k, strlen (k), gz_hash_step (GZ_HASH_INIT, k, strlen (k)));
+  assert_non_null (key);
+  assert_string_equal (gz_table_string (&t, t.entities[key->entity].id), "x:1");
+  k = "foo";
+  key = gz_table_lookup (&t, k, 3, gz_hash_step (GZ_HASH_INIT, k, 3));
+  assert_non_null (key);
+  assert_true (key->flags & GZ_KEY_PREFIX);
+  assert_false (key->flags & GZ_KEY_FULL);
+  /* Truncated and version-bumped images are refused. */
+  GError *error = NULL;
+  assert_false (gz_table_init (&t, data, size - 4, "img", &error));
+  g_clear_error (&error);
+  guint8 *copy = g_memdup2 (data, size);
+  ((GzHeader *) copy)->version = GZ_FORMAT_VERSION + 1;
+  assert_false (gz_table_init (&t, copy, size, "img", &error));
+  assert_non_null (strstr (error->message, "rebuild"));
+  g_clear_error (&error);
+  g_free (copy);
+  g_bytes_unref (img);
+  gz_builder_free (b);
+}
+
+/* -------------------------------------------------------------- matcher */
+
+static void
+test_gazetteer_match (void **state)
+{
+  SluiceDocument *doc = run ("Talks in Baku and Tbilisi ended; Turkey and Azerbaijan signed.");
+  SluiceAnnotation *a = expect (doc, "LOCATION", "Baku");
+  assert_string_equal (attr (a, "id"), "geonames:587084");
+  assert_string_equal (attr (a, "source"), "gazetteer");
+  expect (doc, "LOCATION", "Tbilisi");
+  a = expect (doc, "LOCATION", "Turkey");
+  assert_string_equal (attr (a, "id"), "iso3166-1:TR");
+  expect (doc, "LOCATION", "Azerbaijan");
+  sluice_document_free (doc);
+}
+
+static void
+test_case_rules (void **state)
+{
+  SluiceDocument *doc = run ("We ate turkey with friends. TURKEY AND GREECE MEET IN ATHENS");
+  expect_none (doc, "LOCATION", "turkey");
+  expect (doc, "LOCATION", "TURKEY");
+  expect (doc, "LOCATION", "GREECE");
+  expect (doc, "LOCATION", "ATHENS");
+  sluice_document_free (doc);
+  /* An acronym needs capitals: "us" is no country. */
+  doc = run ("Tell us about the US economy.");
+  expect_none (doc, NULL, "us");
+  expect (doc, "LOCATION", "US");
+  sluice_document_free (doc);
+}
+
+static void
+test_longest_match (void **state)
+{
+  SluiceDocument *doc = run ("The UN Security Council met. Delegates of the United Arab Emirates spoke.");
+  expect (doc, "ORGANIZATION", "UN Security Council");
+  expect_none (doc, "ORGANIZATION", "UN");
+  expect (doc, "LOCATION", "United Arab Emirates");
+  sluice_document_free (doc);
+}
+
+static void
+test_scripts_one_id (void **state)
+{
+  const char *forms[] = { "Khojaly", "Xocalı", "Khodzhaly", "Ходжалы", "Խոջալու" };
+  for (guint i = 0; i < G_N_ELEMENTS (forms); i++) {
+    char *text = g_strdup_printf ("Residents of %s remember.", forms[i]);
+    SluiceDocument *doc = run (text);
+    SluiceAnnotation *a = expect (doc, "LOCATION", forms[i]);
+    assert_string_equal (attr (a, "id"), "geonames:147774");
+    assert_string_equal (attr (a, "norm"), "Khojaly");
+    sluice_document_free (doc);
+    g_free (text);
+  }
+  SluiceDocument *doc = run ("Встреча прошла в Баку, а затем в Тбилиси.");
+  expect (doc, "LOCATION", "Баку");
+  sluice_document_free (doc);
+}
+
+/* ---------------------------------------------------------------- rules */
+
+typedef struct {
+  const char *text;
+  const char *type;
+  const char *span;
+  const char *not_span;   /* must not be tagged as anything (NULL: no check) */
+} RuleCase;
+
+static const RuleCase rule_cases[] = {
+  { "Deputy Foreign Minister Khalaf Khalafov arrived.", "PERSON", "Khalaf Khalafov", "Deputy Foreign Minister Khalaf Khalafov" },
+  { "President Zorblat Quenton spoke.", "PERSON", "Zorblat Quenton", "President Zorblat Quenton" },
+  { "Talks with Mr. Vrontok ended.", "PERSON", "Vrontok", "Mr. Vrontok" },
+  { "yesterday spokesman Trelvin Osk said so.", "PERSON", "Trelvin Osk", NULL },
+  { "A letter from Margaret Wexlerbee arrived.", "PERSON", "Margaret Wexlerbee", NULL },
+  { "The Zandor Heritage Foundation opened.", "ORGANIZATION", "Zandor Heritage Foundation", NULL },
+  { "A Kelvaro Youth Committee report.", "ORGANIZATION", "Kelvaro Youth Committee", NULL },
+  { "The Drovan Council met.", "ORGANIZATION", "Drovan Council", NULL },
+  { "The Supreme Court of Drovania ruled.", "ORGANIZATION", "Supreme Court of Drovania", NULL },
+  { "The Ministry of Foreign Affairs said.", "ORGANIZATION", "Ministry of Foreign Affairs", NULL },
+  { "The Organization of Quendi States met.", "ORGANIZATION", "Organization of Quendi States", NULL },
+  { "The Velorian Parliament voted.", "ORGANIZATION", "Velorian Parliament", NULL },
+  { "Deputies of the Milli Majlis voted.", "ORGANIZATION", "Milli Majlis", NULL },
+  { "The 366th Kestrel Regiment advanced.", "ORGANIZATION", "Kestrel Regiment", NULL },
+  { "Envoys of the Republic of Zembla met.", "LOCATION", "Republic of Zembla", NULL },
+  { "After the Treaty of Velmont was signed.", "MISC", "Treaty of Velmont", NULL },
+  { "Armenian-Azerbaijani talks resumed.", "MISC", "Armenian-Azerbaijani", NULL },
+  { "the \"Justice for Khojaly\" campaign", "MISC", "Justice for Khojaly", NULL },
+};
+
+static void
+test_rules (void **state)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (rule_cases); i++) {
+    const RuleCase *c = &rule_cases[i];
+    SluiceDocument *doc = run (c->text);
+    SluiceAnnotation *a = expect (doc, c->type, c->span);
+    assert_string_equal (attr (a, "source"), strcmp (c->type, "ORGANIZATION") == 0 &&
+                         strcmp (c->span, "Milli Majlis") == 0 ? "gazetteer" : "rule");
+    if (c->not_span)
+      expect_none (doc, NULL, c->not_span);
+    sluice_document_free (doc);
+  }
+}
+
+static void
+test_acronym_alias (void **state)
+{
+  SluiceDocument *doc = run ("The Quorvan Development Agency (QDA) was founded. Later QDA grew.");
+  expect (doc, "ORGANIZATION", "Quorvan Development Agency");
+  guint n = 0;
+  for (guint i = 0; i < sluice_document_get_n_annotations (doc); i++) {
+    SluiceAnnotation *a = sluice_document_get_annotation (doc, i);
+    char *t = sluice_annotation_dup_text (doc, a);
+    if (strcmp (t, "QDA") == 0) {
+      assert_string_equal (sluice_annotation_get_type (a), "ORGANIZATION");
+      assert_string_equal (attr (a, "norm"), "Quorvan Development Agency");
+      assert_string_equal (attr (a, "source"), "document");
+      n++;
+    }
+    g_free (t);
+  }
+  assert_int_equal (n, 2);
+  sluice_document_free (doc);
+}
+
+/* ---------------------------------------------------------- consistency */
+
+static void
+test_consistency (void **state)
+{
+  SluiceDocument *doc = run ("President Hikmet Hajiyev spoke. Later, Hajiyev added that Hajiyev's plan works.");
+  expect (doc, "PERSON", "Hikmet Hajiyev");
+  guint n = 0;
+  for (guint i = 0; i < sluice_document_get_n_annotations (doc); i++) {
+    SluiceAnnotation *a = sluice_document_get_annotation (doc, i);
+    char *t = sluice_annotation_dup_text (doc, a);
+    if (strcmp (t, "Hajiyev") == 0) {
+      assert_string_equal (sluice_annotation_get_type (a), "PERSON");
+      assert_string_equal (attr (a, "norm"), "Hikmet Hajiyev");
+      assert_string_equal (attr (a, "source"), "document");
+      n++;
+    }
+    g_free (t);
+  }
+  assert_int_equal (n, 2);
+  sluice_document_free (doc);
+  /* A place name that is the surname of a person of the document is the person. */
+  doc = run ("Coach Michael Jordan won. Jordan celebrated.");
+  SluiceAnnotation *a = NULL;
+  for (guint i = 0; i < sluice_document_get_n_annotations (doc); i++) {
+    SluiceAnnotation *x = sluice_document_get_annotation (doc, i);
+    if (sluice_annotation_get_start (x) == strlen ("Coach Michael Jordan won. "))
+      a = x;
+  }
+  assert_non_null (a);
+  assert_string_equal (sluice_annotation_get_type (a), "PERSON");
+  sluice_document_free (doc);
+}
+
+/* ---------------------------------------------------------------- dates */
+
+typedef struct {
+  const char *text;
+  const char *span;
+  const char *value;
+  const char *meta_date;
+} DateCase;
+
+static const DateCase date_cases[] = {
+  { "On February 25-26, 1992, it happened.", "February 25-26, 1992", "1992-02-25/1992-02-26", NULL },
+  { "Held on 26 February 2020 in Baku.", "26 February 2020", "2020-02-26", NULL },
+  { "Published 2024-02-26 by us.", "2024-02-26", "2024-02-26", NULL },
+  { "It opens on February 24 again.", "February 24", "--02-24", NULL },
+  { "It opens on February 24 again.", "February 24", "2024-02-24", "2024-02-20" },
+  { "It closed on December 28.", "December 28", "2023-12-28", "2024-01-05" },
+  { "During the night of 25-26 February 1992 troops came.", "25-26 February 1992", "1992-02-25/1992-02-26", NULL },
+  { "Due February 26, they said.", "February 26", "--02-26", NULL },
+  { "Founded in March 2008 here.", "March 2008", "2008-03", NULL },
+  { "A plan for 2020-2023 was drafted.", "2020-2023", "2020/2023", NULL },
+  { "It was built in 1948 by them.", "1948", "1948", NULL },
+  { "Signed on the 24th of February 2022.", "24th of February 2022", "2022-02-24", NULL },
+  { "Sales fell in September.", "September", "--09", NULL },
+};
+
+static void
+test_dates (void **state)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (date_cases); i++) {
+    const DateCase *c = &date_cases[i];
+    SluiceDocument *doc = sluice_document_new ("d", c->text, -1);
+    if (c->meta_date)
+      sluice_attrs_set_string (sluice_document_get_meta (doc), "date", c->meta_date);
+    assert_int_equal (sluice_harness_process (shared_h, doc, NULL), SLUICE_OK);
+    SluiceAnnotation *a = expect (doc, "DATE", c->span);
+    assert_string_equal (attr (a, "value"), c->value);
+    sluice_document_free (doc);
+  }
+}
+
+static void
+test_not_dates (void **state)
+{
+  SluiceDocument *doc = run ("May I ask? He paid $1992 for 2000 apples, 1,992 in all. Call 2024-02.");
+  expect_none (doc, "DATE", NULL);
+  sluice_document_free (doc);
+}
+
+/* ------------------------------------------------- whole documents, edge */
+
+static void
+test_golden_document (void **state)
+{
+  /* A document of our own, with every expected entity listed. */
+  const char *text =
+    "Ministers meet in Tbilisi\n\n"
+    "Georgian Prime Minister Irakli Garibashvili met Azerbaijani Foreign Minister Jeyhun Bayramov "
+    "in Tbilisi on 14 March 2023. Garibashvili said the Shanghai Cooperation Organisation and the "
+    "European Union (EU) were watching the South Caucasus. The talks, hosted by the Georgian "
+    "Institute of Politics, followed a meeting in Ankara in January.\n";
+  static const char *const want[][2] = {
+    { "LOCATION", "Tbilisi" }, { "MISC", "Georgian" }, { "PERSON", "Irakli Garibashvili" },
+    { "MISC", "Azerbaijani" }, { "PERSON", "Jeyhun Bayramov" }, { "DATE", "14 March 2023" },
+    { "PERSON", "Garibashvili" }, { "ORGANIZATION", "Shanghai Cooperation Organisation" },
+    { "ORGANIZATION", "European Union" }, { "ORGANIZATION", "EU" },
+    { "LOCATION", "South Caucasus" }, { "ORGANIZATION", "Georgian Institute of Politics" },
+    { "LOCATION", "Ankara" }, { "DATE", "January" },
+  };
+  SluiceDocument *doc = run (text);
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    expect (doc, want[i][0], want[i][1]);
+  /* Titles are never inside a person's span; nothing nests. */
+  for (guint i = 0; i < sluice_document_get_n_annotations (doc); i++) {
+    SluiceAnnotation *a = sluice_document_get_annotation (doc, i);
+    for (guint j = 0; j < sluice_document_get_n_annotations (doc); j++) {
+      SluiceAnnotation *b = sluice_document_get_annotation (doc, j);
+      if (i != j)
+        assert_false (sluice_annotation_get_start (a) < sluice_annotation_get_end (b) &&
+                      sluice_annotation_get_start (b) < sluice_annotation_get_end (a));
+    }
+  }
+  expect_none (doc, NULL, "Prime Minister Irakli Garibashvili");
+  sluice_document_free (doc);
+}
+
+static void
+test_no_entities (void **state)
+{
+  const char *texts[] = { "", " \n\n\t", "the cat sat on the mat and nothing happened at all.",
+                          "12345 678 ... !!! ???", "\xef\xbf\xbd\xcc\x81\xcc\x81 a\xcc\x81" };
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++) {
+    SluiceDocument *doc = run (texts[i]);
+    assert_int_equal (sluice_document_get_n_annotations (doc), 0);
+    sluice_document_free (doc);
+  }
+}
+
+static void
+test_text_unchanged (void **state)
+{
+  const char *text = "LONDON 1996-08-30\nWest Indian all-rounder Phil Simmons took four for 38 .\n";
+  SluiceDocument *doc = run (text);
+  assert_string_equal (sluice_document_get_text (doc, NULL), text);
+  for (guint i = 0; i < sluice_document_get_n_annotations (doc); i++) {
+    SluiceAnnotation *a = sluice_document_get_annotation (doc, i);
+    assert_true (sluice_annotation_get_end (a) <= strlen (text));
+  }
+  sluice_document_free (doc);
+}
+
+static void
+test_hostile (void **state)
+{
+  /* 100,000 capitalised words in a row, then a 16 MiB line. */
+  GString *s = g_string_new ("");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_printf (s, "Qwx%c%c ", 'a' + i % 26, 'a' + (i / 26) % 26);
+  SluiceDocument *doc = run (s->str);
+  assert_string_equal (sluice_document_get_text (doc, NULL), s->str);
+  sluice_document_free (doc);
+  g_string_truncate (s, 0);
+  while (s->len < 16u * 1024 * 1024)
+    g_string_append (s, "President Ilham Aliyev met officials in Baku on 26 February 2020. ");
+  doc = run (s->str);
+  assert_true (sluice_document_get_n_annotations (doc) > 100000);
+  sluice_document_free (doc);
+  g_string_free (s, TRUE);
+}
+
+/* ------------------------------------------------------------- options */
+
+static void
+test_user_gazetteer_and_rules (void **state)
+{
+  char *dir = g_dir_make_tmp ("entities-XXXXXX", NULL);
+  char *gaz = g_build_filename (dir, "mine.tsv", NULL);
+  char *rules = g_build_filename (dir, "mine.rules", NULL);
+  g_file_set_contents (gaz, "# mine\nORGANIZATION\tmine:1\tGlorbex Holdings\tGlorbex|GLX\n", -1, NULL);
+  g_file_set_contents (rules, "title: Grand Vizier\n", -1, NULL);
+  const char *opts[] = { "gazetteers", gaz, "rules", rules, "types", "PERSON,ORGANIZATION", NULL };
+  SluiceHarness *h = harness (opts);
+  SluiceDocument *doc = sluice_harness_run (h, "GLX hired Grand Vizier Oztrel Pavano in Baku.", NULL);
+  SluiceAnnotation *a = expect (doc, "ORGANIZATION", "GLX");
+  assert_string_equal (attr (a, "id"), "mine:1");
+  assert_string_equal (attr (a, "norm"), "Glorbex Holdings");
+  expect (doc, "PERSON", "Oztrel Pavano");
+  expect_none (doc, "LOCATION", "Baku");  /* types filter */
   sluice_document_free (doc);
   sluice_harness_free (h);
+
+  /* A broken user file is a FILE:LINE error from create(). */
+  g_file_set_contents (gaz, "LOCATION\t-\tOk\nNOPE\t-\tBad\n", -1, NULL);
+  const char *opts2[] = { "gazetteers", gaz, NULL };
+  GError *error = NULL;
+  assert_null (sluice_harness_new (sluice_stage_descriptor (), ENTITIES_DATA_DIR, opts2, &error));
+  assert_non_null (error);
+  char *want = g_strdup_printf ("%s:2:", gaz);
+  assert_non_null (strstr (error->message, want));
+  g_free (want);
+  g_clear_error (&error);
+  g_unlink (gaz);
+  g_unlink (rules);
+  g_rmdir (dir);
+  g_free (gaz);
+  g_free (rules);
+  g_free (dir);
 }
 
 int
 main (void)
 {
-  const struct CMUnitTest tests[] = { cmocka_unit_test (test_basic) };
-  return cmocka_run_group_tests (tests, NULL, NULL);
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_tokens_and_keys),
+    cmocka_unit_test (test_builder_errors),
+    cmocka_unit_test (test_image_checks),
+    cmocka_unit_test (test_gazetteer_match),
+    cmocka_unit_test (test_case_rules),
+    cmocka_unit_test (test_longest_match),
+    cmocka_unit_test (test_scripts_one_id),
+    cmocka_unit_test (test_rules),
+    cmocka_unit_test (test_acronym_alias),
+    cmocka_unit_test (test_consistency),
+    cmocka_unit_test (test_dates),
+    cmocka_unit_test (test_not_dates),
+    cmocka_unit_test (test_golden_document),
+    cmocka_unit_test (test_no_entities),
+    cmocka_unit_test (test_text_unchanged),
+    cmocka_unit_test (test_hostile),
+    cmocka_unit_test (test_user_gazetteer_and_rules),
+  };
+  return cmocka_run_group_tests (tests, setup, teardown);
 }
