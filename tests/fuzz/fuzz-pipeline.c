@@ -66,7 +66,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       FUZZ_ASSERT (error != NULL, "no pipeline and no error");
       FUZZ_ASSERT (error->message && *error->message, "an error without a message");
-      FUZZ_ASSERT (g_utf8_validate (error->message, -1, NULL), "error message is not UTF-8");
+      if (!g_utf8_validate (error->message, -1, NULL))
+        {
+          char *esc = g_strescape (error->message, NULL);
+          fuzz_fail (__FILE__, __LINE__, "error message is not UTF-8: \"%s\"", esc);
+        }
       g_error_free (error);
       return 0;
     }
@@ -92,7 +96,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   if (p->warnings)
     for (guint i = 0; i < p->warnings->len; i++)
-      FUZZ_ASSERT (g_utf8_validate (p->warnings->pdata[i], -1, NULL), "warning is not UTF-8");
+      {
+        char *esc = g_strescape (p->warnings->pdata[i], NULL);
+        FUZZ_ASSERT (g_utf8_validate (p->warnings->pdata[i], -1, NULL), "warning is not UTF-8: \"%s\"", esc);
+        g_free (esc);
+      }
   sluice_pipeline_free (p);
   return 0;
 }

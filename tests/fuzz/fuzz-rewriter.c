@@ -346,7 +346,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             size_t n;
             const uint8_t *s = fuzz_bytes (&in, fuzz_byte (&in) % 32, &n);
             /* A private copy: the rewriter must not read past n. */
-            char *copy = g_memdup2 (s, n ? n : 1);
+            char *copy = g_malloc (n + 1);
+            memcpy (copy, s, n);
             if (op == 3)
               sluice_rewriter_replace (rw, p, copy, (gssize) n);
             else

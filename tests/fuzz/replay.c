@@ -25,7 +25,8 @@ replay_file (const char *path)
       return 1;
     }
   /* Exactly `len` bytes, in their own allocation, so ASan sees overreads. */
-  uint8_t *copy = g_memdup2 (data, len ? len : 1);
+  uint8_t *copy = g_malloc (len + 1);
+  memcpy (copy, data, len);
   g_free (data);
   fprintf (stderr, "replay: %s (%zu bytes)\n", path, (size_t) len);
   LLVMFuzzerTestOneInput (copy, len);
