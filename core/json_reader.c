@@ -174,6 +174,46 @@ hex4 (const char *p)
   return (hexval (p[0]) << 12) | (hexval (p[1]) << 8) | (hexval (p[2]) << 4) | hexval (p[3]);
 }
 
+/* A raw JSON value passed through may hold \uD800-style escapes of lone
+ * surrogates: valid JSON syntax, but not a character, and json-glib (like
+ * most parsers) rejects them.  Rewrites each to \uFFFD in place (same
+ * length) and returns how many.  The value is already known to be valid
+ * JSON, so backslashes only occur as escapes inside strings. */
+static guint
+fix_lone_surrogate_escapes (char *p, gsize len)
+{
+  guint n = 0;
+  char *end = p + len;
+  while ((p = memchr (p, '\\', (gsize) (end - p))) != NULL)
+    {
+      if (p + 1 < end && p[1] == 'u' && end - p >= 6)
+        {
+          /* The value is valid JSON: \u is followed by four hex digits. */
+          guint v = hex4 (p + 2);
+          if (v >= 0xD800 && v <= 0xDBFF)
+            {
+              guint w = end - p >= 12 && p[6] == '\\' && p[7] == 'u' ? hex4 (p + 8) : 0;
+              if (w >= 0xDC00 && w <= 0xDFFF)
+                {
+                  p += 12;
+                  continue;
+                }
+            }
+          if (v >= 0xD800 && v <= 0xDFFF)
+            {
+              memcpy (p + 2, "fffd", 4);
+              n++;
+            }
+          p += 6;
+        }
+      else
+        p += 2;
+      if (p >= end)
+        break;
+    }
+  return n;
+}
+
 /* Decodes an already scanned string body into `out` (room for raw_len + 1
  * bytes; decoding never grows).  Returns the decoded length; NUL-terminates. */
 static gsize
@@ -993,6 +1033,7 @@ sluice_json_parse_document (const char *line, gsize len,
                 g_string_append_len (extra, value_start, ps.p - value_start);
                 const char *m = extra->str + at;
                 gsize mlen = extra->len - at;
+                ps.n_replaced += fix_lone_surrogate_escapes (extra->str + at, mlen);
                 if (!sluice_utf8_is_clean (m, mlen))
                   {
                     /* Replace invalid bytes (they can only be inside
