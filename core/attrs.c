@@ -77,11 +77,19 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
   return NULL;
 }
 
-/* Returns the slot for key, emptied, appending one if needed. */
+/* Returns the slot for key, emptied, appending one if needed.  Stored keys
+ * are interned, so once the key is interned a pointer compare finds it. */
 static SluiceAttr *
 attrs_slot (SluiceAttrs *attrs, const char *key)
 {
-  SluiceAttr *a = (SluiceAttr *) sluice_attrs_lookup (attrs, key);
+  key = sluice_intern (key);
+  SluiceAttr *a = NULL;
+  for (guint i = 0; i < attrs->n; i++)
+    if (attrs->items[i].key == key)
+      {
+        a = &attrs->items[i];
+        break;
+      }
   if (a != NULL)
     {
       attr_clear_value (a);
@@ -93,7 +101,7 @@ attrs_slot (SluiceAttrs *attrs, const char *key)
       attrs->items = g_renew (SluiceAttr, attrs->items, attrs->alloc);
     }
   a = &attrs->items[attrs->n++];
-  a->key = sluice_intern (key);
+  a->key = key;
   a->type = SLUICE_VALUE_NULL;
   return a;
 }
