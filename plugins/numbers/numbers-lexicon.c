@@ -195,6 +195,9 @@ filter_set (guint8 *bits, gboolean *non_ascii, const char *w)
     return;
   if ((guchar) w[0] >= 0x80) {
     *non_ascii = TRUE;
+    gint i = num_filter_cyr_index (w, len);
+    if (i >= 0)
+      bits[NUM_FILTER_ASCII_BYTES + (i >> 3)] |= (guint8) (1u << (i & 7));
     return;
   }
   guint a = (guint) ((w[0] | 0x20) - 'a'), b = (guint) ((w[1] | 0x20) - 'a');
@@ -218,28 +221,6 @@ filter_add (NumLexicon *lx, const char *w)
 
 #define FNV_OFFSET 2166136261u
 #define FNV_PRIME 16777619u
-
-/* Lower case of a 2-byte Cyrillic letter D0/D1 xx (U+0400-U+047F), same length. */
-static inline void
-cyr_lower (guchar a, guchar b, guchar *oa, guchar *ob)
-{
-  if (a == 0xD0 && b >= 0x80 && b <= 0x8F) {         /* Ѐ-Џ -> ѐ-џ */
-    *oa = 0xD1;
-    *ob = (guchar) (b + 0x10);
-  } else if (a == 0xD0 && b >= 0x90 && b <= 0x9F) {  /* А-П -> а-п */
-    *oa = 0xD0;
-    *ob = (guchar) (b + 0x20);
-  } else if (a == 0xD0 && b >= 0xA0 && b <= 0xAF) {  /* Р-Я -> р-я */
-    *oa = 0xD1;
-    *ob = (guchar) (b - 0x20);
-  } else if (a == 0xD1 && b >= 0xA0 && !(b & 1)) {   /* Ѡ Ѣ ... (U+0460-047F, even = upper) */
-    *oa = a;
-    *ob = (guchar) (b + 1);
-  } else {
-    *oa = a;
-    *ob = b;
-  }
-}
 
 static const guchar ascii_lower[128] = {
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
@@ -278,7 +259,7 @@ num_word_lower (const char *w, gsize len, char *out, guint32 *hash)
       i++;
     } else if ((c == 0xD0 || c == 0xD1) && i + 1 < len) {
       guchar a, b;
-      cyr_lower (c, s[i + 1], &a, &b);
+      num_cyr_lower (c, s[i + 1], &a, &b);
       out[n++] = (char) a;
       out[n++] = (char) b;
       h = (h ^ a) * FNV_PRIME;
@@ -416,10 +397,10 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
   lx->ord_suffix = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   lx->decade_suffix = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   lx->adj_suffix = g_ptr_array_new_with_free_func (g_free);
-  lx->filter = g_malloc0 (26 * 26 * 26 * 32 / 8);
-  lx->filter_all = g_malloc0 (26 * 26 * 26 * 32 / 8);
-  lx->filter_behind = g_malloc0 (26 * 26 * 26 * 32 / 8);
-  lx->filter_artneg = g_malloc0 (26 * 26 * 26 * 32 / 8);
+  lx->filter = g_malloc0 (NUM_FILTER_BYTES);
+  lx->filter_all = g_malloc0 (NUM_FILTER_BYTES);
+  lx->filter_behind = g_malloc0 (NUM_FILTER_BYTES);
+  lx->filter_artneg = g_malloc0 (NUM_FILTER_BYTES);
 
   Section sec = S_NONE;
   guint lineno = 0;

@@ -148,6 +148,49 @@ const NumLex *num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, 
 /* The entry of [w, w+len) exactly as written (punctuation: no case to fold). */
 const NumLex *num_lexicon_find_exact (const NumLexicon *lx, const char *w, gsize len);
 
+/* A filter: (first, second, last letter, length) bits for ASCII words, then
+ * (first letter, last letter, length) hashed to 2^16 bits for Cyrillic words. */
+#define NUM_FILTER_ASCII_BYTES (26 * 26 * 26 * 32 / 8)
+#define NUM_FILTER_BYTES (NUM_FILTER_ASCII_BYTES + 65536 / 8)
+
+/* Lower case of a 2-byte Cyrillic letter D0/D1 xx (U+0400-U+047F), same length. */
+static inline void
+num_cyr_lower (guchar a, guchar b, guchar *oa, guchar *ob)
+{
+  if (a == 0xD0 && b >= 0x80 && b <= 0x8F) {         /* Ѐ-Џ -> ѐ-џ */
+    *oa = 0xD1;
+    *ob = (guchar) (b + 0x10);
+  } else if (a == 0xD0 && b >= 0x90 && b <= 0x9F) {  /* А-П -> а-п */
+    *oa = 0xD0;
+    *ob = (guchar) (b + 0x20);
+  } else if (a == 0xD0 && b >= 0xA0 && b <= 0xAF) {  /* Р-Я -> р-я */
+    *oa = 0xD1;
+    *ob = (guchar) (b - 0x20);
+  } else if (a == 0xD1 && b >= 0xA0 && !(b & 1)) {   /* Ѡ Ѣ ... (U+0460-047F, even = upper) */
+    *oa = a;
+    *ob = (guchar) (b + 1);
+  } else {
+    *oa = a;
+    *ob = b;
+  }
+}
+
+/* Bit index of a word that begins and ends with a Cyrillic letter, or -1. */
+static inline gint
+num_filter_cyr_index (const char *w, gsize len)
+{
+  const guchar *u = (const guchar *) w;
+  if (len < 4 || (u[0] != 0xD0 && u[0] != 0xD1) || (u[len - 2] != 0xD0 && u[len - 2] != 0xD1))
+    return -1;
+  guchar a, b;
+  num_cyr_lower (u[0], u[1], &a, &b);
+  guint f = ((guint) (a & 1) << 6) | (b & 0x3F);
+  num_cyr_lower (u[len - 2], u[len - 1], &a, &b);
+  guint l = ((guint) (a & 1) << 6) | (b & 0x3F);
+  guint n = len > 63 ? 63 : (guint) len;
+  return (gint) ((((f << 13) | (l << 6) | n) * 2654435761u) >> 16);
+}
+
 /* TRUE when an ASCII word (letters only, any case) may be in `bits`. */
 static inline gboolean
 num_lexicon_filter_bits (const guint8 *bits, const char *w, gsize len)
@@ -161,6 +204,24 @@ num_lexicon_filter_bits (const guint8 *bits, const char *w, gsize len)
   guint l = len > 31 ? 31 : (guint) len;
   guint idx = ((a * 26 + b) * 26 + c) * 32 + l;
   return (bits[idx >> 3] >> (idx & 7)) & 1;
+}
+
+/* TRUE when any word may be in `bits` (ASCII and Cyrillic words are filtered, others
+ * pass). */
+static inline gboolean
+num_lexicon_filter_any (const guint8 *bits, const char *w, gsize len)
+{
+  guchar c0 = (guchar) w[0];
+  if (c0 < 0x80) {
+    if ((guchar) w[len - 1] >= 0x80 || (len == 2 && (guchar) w[1] >= 0x80))
+      return TRUE;
+    return len < 2 || num_lexicon_filter_bits (bits, w, len);
+  }
+  gint i = num_filter_cyr_index (w, len);
+  if (i < 0)
+    return TRUE;
+  const guint8 *cb = bits + NUM_FILTER_ASCII_BYTES;
+  return (cb[i >> 3] >> (i & 7)) & 1;
 }
 
 /* TRUE when an ASCII word may be a trigger word (a number word). */

@@ -81,7 +81,13 @@ skip_space (const char *t, gsize len, gsize p, guint8 *gap)
 static gsize
 word_end (const char *t, gsize len, gsize p)
 {
+  const guchar *u = (const guchar *) t;
   while (p < len) {
+    /* Cyrillic run: two bytes a letter */
+    while (p + 1 < len && (u[p] == 0xD0 || u[p] == 0xD1) && (u[p + 1] & 0xC0) == 0x80)
+      p += 2;
+    if (p >= len)
+      break;
     guchar c = (guchar) t[p];
     if (c < 0x80) {
       if (!is_alpha_ascii (c))
@@ -116,9 +122,8 @@ lower_word (const char *t, gsize p, gsize q, char *buf)
 static const NumLex *
 lookup_word (const NumLexicon *lx, const char *t, gsize p, gsize q)
 {
-  /* ASCII words: the (first, second, last letter, length) filter answers most */
-  if ((guchar) t[p] < 0x80 && (guchar) t[q - 1] < 0x80 && q - p >= 2 && (q - p > 2 || (guchar) t[p + 1] < 0x80) &&
-      !num_lexicon_filter_bits (lx->filter_all, t + p, q - p))
+  /* the (first, second, last letter, length) filter answers most */
+  if (!num_lexicon_filter_any (lx->filter_all, t + p, q - p))
     return NULL;
   return num_lexicon_find (lx, t + p, q - p, NULL);
 }
@@ -1389,6 +1394,12 @@ prev_tokens_more (const NumLexicon *lx, const guint8 *filter, const char *t, gsi
       if (is_alpha_at (t, pos, s)) {
         gsize b = s;
         while (b > 0 && p - b <= 60) {
+          /* Cyrillic run backwards: two bytes a letter */
+          while (b >= 2 && ((guchar) t[b - 2] == 0xD0 || (guchar) t[b - 2] == 0xD1) &&
+                 ((guchar) t[b - 1] & 0xC0) == 0x80 && p - b <= 60)
+            b -= 2;
+          if (b == 0 || p - b > 60)
+            break;
           guchar cb = (guchar) t[b - 1];
           if (cb < 0x80) {
             if (!is_alpha_ascii (cb))
@@ -1407,7 +1418,8 @@ prev_tokens_more (const NumLexicon *lx, const guint8 *filter, const char *t, gsi
         }
         p = b;
         k->word = TRUE;
-        k->lex = num_lexicon_find (lx, t + p, k->end - p, NULL);
+        k->lex = num_lexicon_filter_any (filter, t + p, k->end - p)
+                 ? num_lexicon_find (lx, t + p, k->end - p, NULL) : NULL;
       } else {
         p = s;
         k->lex = num_lexicon_find_exact (lx, t + p, k->end - p);
@@ -1747,6 +1759,14 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   }
   if (q == NQ_BLOCK)
     q = NQ_NONE;
+  /* a day before a month name is a date: "до 1 июля" (until July 1) bounds no quantity */
+  if ((q == NQ_AT_MOST || q == NQ_LESS_THAN || q == NQ_AT_LEAST || q == NQ_MORE_THAN) &&
+      !is_range && a->has_numlit && !a->is_words && it->kind == NK_CARDINAL &&
+      it->value >= 1 && it->value <= 31 && it->value == floor (it->value)) {
+    const Tok *n = tok (s, after);
+    if (n->type == TK_WORD && n->gap == 1 && (roles (n) & NR_MONTH))
+      q = NQ_NONE;
+  }
 
   /* a lone "one" or "half" after a determiner is a pronoun: "this one", "the first half" */
   if ((a->single_one || a->single_half) && !is_range && np > 0) {
@@ -2245,14 +2265,14 @@ num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gs
       p++;
       continue;
     }
-    /* non-ASCII */
-    if (numlit_start (text, len, p)) {
+    /* non-ASCII: a Cyrillic letter (lead byte D0/D1) starts a word, never a numeral */
+    if (c != 0xD0 && c != 0xD1 && numlit_start (text, len, p)) {
       p = handle (&sc, p, 0, NULL);
       continue;
     }
     if (is_alpha_at (text, len, p)) {
       gsize q = word_end (text, len, p);
-      if (lx->has_non_ascii) {
+      if (lx->has_non_ascii && num_lexicon_filter_any (lx->filter, text + p, q - p)) {
         const NumLex *l = lookup_word (lx, text, p, q);
         if (l && (l->roles & NUM_TRIGGER_ROLES) && !l->scale_abbr) {
           p = handle (&sc, p, q, l);

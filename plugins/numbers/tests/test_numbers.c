@@ -288,6 +288,7 @@ static const Case ru_cases[] = {
   { "менее 13 дней", "13", 13, "cardinal", "less_than", "дней" },
   { "не более 5 лет", "5", 5, "cardinal", "at_most", "лет" },
   { "до 11 лодок", "11", 11, "cardinal", "at_most", "лодок" },
+  { "решение ожидается до 1 июля", "1", 1, "cardinal", "exact" },
   { "100 с лишним человек", "100", 100, "cardinal", "more_than", "человек" },
   { "500 и более", "500", 500, "cardinal", "at_least" },
   /* money */
