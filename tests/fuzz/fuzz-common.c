@@ -7,6 +7,7 @@
 
 int fuzz_expect_critical = 0;
 int fuzz_n_criticals = 0;
+void (*fuzz_on_fail) (void) = NULL;
 
 void
 fuzz_fail (const char *file, int line, const char *format, ...)
@@ -18,6 +19,8 @@ fuzz_fail (const char *file, int line, const char *format, ...)
   fputc ('\n', stderr);
   va_end (ap);
   fflush (stderr);
+  if (fuzz_on_fail)
+    fuzz_on_fail ();
   abort ();
 }
 
@@ -41,10 +44,8 @@ fuzz_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
           else if (strcmp (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
             domain = fields[i].value;
         }
-      fprintf (stderr, "\nFUZZ: unexpected GLib %s from '%s': %s\n",
-               (level & G_LOG_LEVEL_WARNING) ? "warning" : "critical", domain, msg);
-      fflush (stderr);
-      abort ();
+      fuzz_fail (__FILE__, __LINE__, "unexpected GLib %s from '%s': %s",
+                 (level & G_LOG_LEVEL_WARNING) ? "warning" : "critical", domain, msg);
     }
   return G_LOG_WRITER_HANDLED;  /* debug/info/message: quiet */
 }

@@ -45,6 +45,7 @@ setup (void)
   static const char inc[] = "{ plugin = \"numbers\"; name = \"n2\"; vague = false; }\n";
   FUZZ_ASSERT (g_file_set_contents (inc_path, inc, -1, &error), "%s", error->message);
   atexit (cleanup);
+  fuzz_on_fail = cleanup;
 }
 
 int

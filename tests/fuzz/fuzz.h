@@ -29,6 +29,9 @@ void fuzz_init (void);
 extern int fuzz_expect_critical;
 extern int fuzz_n_criticals;
 
+/* Called by fuzz_fail() before it aborts (a target's temporary files). */
+extern void (*fuzz_on_fail) (void);
+
 G_GNUC_NORETURN G_GNUC_PRINTF (3, 4)
 void fuzz_fail (const char *file, int line, const char *format, ...);
 

@@ -4,13 +4,19 @@
  *
  * Without arguments: every file in FUZZ_CORPUS_DIR (set by meson to
  * tests/fuzz/corpus/TARGET), in sorted order.  Each file is passed to
- * LLVMFuzzerTestOneInput() once; a broken invariant aborts with the file
- * name printed just before.  Not linked into the libFuzzer builds, where
- * libFuzzer's own main() runs instead. */
+ * LLVMFuzzerTestOneInput() once, in a child process of its own, so that one
+ * failing input (a broken invariant aborts, a sanitizer report, a leak found
+ * by LeakSanitizer at the child's exit) does not hide the others: every
+ * failing file is listed at the end and the exit status is 1.  Not linked
+ * into the libFuzzer builds, where libFuzzer's own main() runs instead. */
 #include "fuzz.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static GPtrArray *failures;
 
 static int
 replay_file (const char *path)
@@ -29,9 +35,31 @@ replay_file (const char *path)
   memcpy (copy, data, len);
   g_free (data);
   fprintf (stderr, "replay: %s (%zu bytes)\n", path, (size_t) len);
-  LLVMFuzzerTestOneInput (copy, len);
+  fflush (stderr);
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      perror ("replay: fork");
+      return 1;
+    }
+  if (pid == 0)
+    {
+      LLVMFuzzerTestOneInput (copy, len);
+      g_free (copy);
+      exit (0);                 /* atexit handlers, LeakSanitizer */
+    }
   g_free (copy);
-  return 0;
+  int status = 0;
+  while (waitpid (pid, &status, 0) < 0)
+    ;
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return 0;
+  char *why = WIFSIGNALED (status)
+    ? g_strdup_printf ("%s (killed by signal %d)", path, WTERMSIG (status))
+    : g_strdup_printf ("%s (exit status %d)", path, WEXITSTATUS (status));
+  fprintf (stderr, "replay: FAILED: %s\n", why);
+  g_ptr_array_add (failures, why);
+  return 1;
 }
 
 static gint
@@ -79,6 +107,7 @@ main (int argc, char **argv)
 {
   guint n_files = 0;
   int rc = 0;
+  failures = g_ptr_array_new_with_free_func (g_free);
   if (argc > 1)
     for (int i = 1; i < argc; i++)
       rc |= replay_path (argv[i], &n_files);
@@ -89,6 +118,15 @@ main (int argc, char **argv)
       fprintf (stderr, "replay: no corpus files found\n");
       return 1;
     }
-  fprintf (stderr, "replay: %u inputs, all invariants held\n", n_files);
+  if (failures->len)
+    {
+      fprintf (stderr, "replay: %u of %u inputs FAILED:\n", failures->len, n_files);
+      for (guint i = 0; i < failures->len; i++)
+        fprintf (stderr, "  %s\n", (const char *) failures->pdata[i]);
+      rc = 1;
+    }
+  else if (rc == 0)
+    fprintf (stderr, "replay: %u inputs, all invariants held\n", n_files);
+  g_ptr_array_unref (failures);
   return rc;
 }
