@@ -114,6 +114,8 @@ typedef struct {
   /* Trigger filter: (first letter, second letter, last letter, length) of the ASCII
    * words that can start a number. */
   guint8 *filter;
+  guint32 trig2[26 * 26];   /* trigger words by their first two ASCII letters: bit l for
+                             * a length l (31: longer) */
   guint8 *filter_all;       /* the same for every ASCII word of the lexicon */
   guint8 *filter_behind;    /* words with a role the look-behind asks about (NUM_BEHIND_ROLES) */
   guint8 *filter_artneg;    /* words with NR_ART or NR_NEG */

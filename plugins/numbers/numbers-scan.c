@@ -83,16 +83,16 @@ word_end (const char *t, gsize len, gsize p)
 {
   const guchar *u = (const guchar *) t;
   while (p < len) {
-    /* Cyrillic run: two bytes a letter */
-    while (p + 1 < len && (u[p] == 0xD0 || u[p] == 0xD1) && (u[p + 1] & 0xC0) == 0x80)
-      p += 2;
-    if (p >= len)
-      break;
-    guchar c = (guchar) t[p];
+    guchar c = u[p];
     if (c < 0x80) {
       if (!is_alpha_ascii (c))
         break;
       p++;
+    } else if ((c == 0xD0 || c == 0xD1) && p + 1 < len) {
+      /* Cyrillic run: two bytes a letter */
+      do
+        p += 2;
+      while (p + 1 < len && (u[p] == 0xD0 || u[p] == 0xD1) && (u[p + 1] & 0xC0) == 0x80);
     } else if (is_alpha_at (t, len, p)) {
       p += u8len (c);
     } else {
@@ -2235,9 +2235,19 @@ num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gs
       gsize q = p + 1;
       while (byte_class[u[q]] == 1)
         q++;
-      if (q < len && (guchar) text[q] >= 0x80)
+      gboolean pass;
+      if (q < len && (guchar) text[q] >= 0x80) {
         q = word_end (text, len, q);
-      if (num_lexicon_filter (lx, text + p, q - p)) {
+        pass = num_lexicon_filter (lx, text + p, q - p);
+      } else {
+        /* ASCII letters only: (first two letters -> lengths) first, then the full filter */
+        gsize wl = q - p;
+        pass = wl >= 2 &&
+               ((lx->trig2[(guint) ((u[p] | 0x20) - 'a') * 26 + (guint) ((u[p + 1] | 0x20) - 'a')] >>
+                 (wl > 31 ? 31 : wl)) & 1) &&
+               num_lexicon_filter (lx, text + p, wl);
+      }
+      if (pass) {
         const NumLex *l = lookup_word (lx, text, p, q);
         if (l && (l->roles & NUM_TRIGGER_ROLES) && !(l->scale_abbr && !(l->roles & ~NR_SCALE))) {
           /* not glued to digits before it ("3D" is skipped by the digit scanner) */
