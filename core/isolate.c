@@ -59,6 +59,7 @@
 #include <signal.h>
 #include <stdio_ext.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -421,9 +422,25 @@ read_full (int fd, void *buf, gsize len)
 
 /* --------------------------------------------------------------- child */
 
-static G_GNUC_NORETURN void
-child_main (SluiceStageInstance *st, int fd)
+/* A stage that calls exit() in the child must not run the parent's exit
+ * handlers nor flush the stdio buffers it inherited (the parent's pending
+ * output: flushing them would write those bytes a second time into the
+ * output files).  Registered first in the child, this runs first. */
+static void
+child_on_exit (int status, void *unused)
 {
+  _exit (status);
+}
+
+static G_GNUC_NORETURN void
+child_main (SluiceStageInstance *st, int fd, pid_t parent)
+{
+  on_exit (child_on_exit, NULL);
+  /* Die with the parent, even when stuck inside process(). */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid () != parent)
+    _exit (0);
+
   /* Only this thread exists now.  Close the parent ends of the other
    * children's sockets so that they see EOF when the parent closes them. */
   for (guint i = 0; live_fds && i < live_fds->len; i++)
@@ -675,11 +692,12 @@ child_spawn (SluiceStageInstance *st, GError **error)
                        "cannot start an isolated process: socketpair: %s", g_strerror (err));
           return NULL;
         }
+      pid_t parent = getpid ();
       pid_t pid = fork ();
       if (pid == 0)
         {
           close (sv[0]);
-          child_main (st, sv[1]);
+          child_main (st, sv[1], parent);
         }
       int err = errno;
       close (sv[1]);

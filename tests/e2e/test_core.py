@@ -223,6 +223,23 @@ class Core(unittest.TestCase):
                 continue   # a stage this build lacks
             run("check", "-c", path, check_rc=EXIT_OK)
 
+    def test_isolated_exit_does_not_duplicate_output(self):
+        probe = os.path.join(os.environ.get("SLUICE_BUILDDIR", "build"), "tests", "plugins",
+                             "sluice-probe.so")
+        if not os.path.exists(probe):
+            self.skipTest("test plugin not built")
+        cfg = self.pipeline('pipeline = { stages = ( { plugin = "%s"; isolate = true; } ); };' % probe)
+        src = self.path("in.jsonl", "".join(
+            json.dumps({"id": str(i), "text": ("EXIT " if i in (300, 700) else "") + "x" * 200}) + "\n"
+            for i in range(1000)))
+        out = self.path("out.jsonl")
+        run("run", "-c", cfg, "-j", "2", "-o", out, src, check_rc=EXIT_DOC_FAILED)
+        with open(out, "rb") as f:
+            docs = parse_jsonl(f.read())
+        ids = [d["id"] for d in docs]
+        self.assertEqual(len(ids), len(set(ids)), "a document was written twice")
+        self.assertEqual(len(ids), 1000)
+
     def test_plugins_listing(self):
         p = run("plugins", check_rc=EXIT_OK)
         for d in docs_names():

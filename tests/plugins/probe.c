@@ -4,7 +4,7 @@
  *   SEGV   writes through a NULL pointer (SIGSEGV)
  *   ABORT  calls abort() (SIGABRT)
  *   HANG   sleeps forever (the core's timeout_ms must kill it)
- *   EXIT   calls _exit(7) in the middle of the document
+ *   EXIT   calls exit(7) in the middle of the document
  *   FAIL   returns SLUICE_DOC_ERROR with a GError (an ordinary failure)
  * Any other document is processed normally, exercising everything the
  * isolation protocol must carry back:
@@ -70,7 +70,7 @@ probe_process (gpointer instance, SluiceDocument *doc, GError **error)
     for (;;)
       pause ();
   if (strstr (text, "EXIT"))
-    _exit (7);
+    exit (7);   /* exit(), not _exit(): it would flush inherited stdio buffers */
   if (strstr (text, "FAIL"))
     {
       g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "probe refused document '%s'",
