@@ -1491,6 +1491,10 @@ typedef struct {
   gboolean have_pending;
   NumItem pending;
   gboolean full;
+  /* the look-behind of the last trigger (filter_behind), reused by finish_item */
+  gsize pv_pos;
+  int pv_n;
+  Prev pv[7];
 } Scan;
 
 static void
@@ -1682,8 +1686,14 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   const NumLexicon *lx = sc->lx;
   const char *t = sc->text;
   Prev pv[7];
-  /* only words with a role in NUM_BEHIND_ROLES are looked up */
-  int np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 2);
+  /* only words with a role in NUM_BEHIND_ROLES are looked up; handle() may have done it */
+  int np;
+  if (sc->pv_pos == it->start) {
+    np = sc->pv_n;
+    memcpy (pv, sc->pv, (gsize) np * sizeof pv[0]);
+  } else {
+    np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 2);
+  }
   if (np > 0) {
     /* more context only where a qualifier, currency or identifier cue may end */
     gboolean more = lx->digit_last ||
@@ -2181,8 +2191,10 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
 
   /* look one or two words back for "a"/"an" (before a scale, fraction or ordinal) and
    * "minus"/"negative" */
-  Prev pv[1];
-  int np = prev_tokens_more (sc->lx, sc->lx->filter_artneg, t, p, pv, 0, 1);
+  Prev *pv = sc->pv;
+  int np = prev_tokens_more (sc->lx, sc->lx->filter_behind, t, p, pv, 0, 2);
+  sc->pv_pos = p;
+  sc->pv_n = np;
   if (np > 0 && pv[0].word && pv[0].lex) {
     guint32 r = pv[0].lex->roles;
     gboolean scale_like = lex && (lex->roles & (NR_SCALE | NR_FRAC | NR_ORD)) &&
@@ -2216,7 +2228,7 @@ gboolean
 num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gsize len,
           NumEmitFunc emit, gpointer user_data)
 {
-  Scan sc = { lx, opts, text, len, emit, user_data, 0, FALSE, { 0 }, FALSE };
+  Scan sc = { lx, opts, text, len, emit, user_data, 0, FALSE, { 0 }, FALSE, G_MAXSIZE, 0, { { 0 } } };
   gsize p = 0;
   const guchar *u = (const guchar *) text;
   /* text[len] is NUL (sluice_document_get_text): the inner loops stop at it */
