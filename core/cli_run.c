@@ -104,9 +104,10 @@ sluice_cmd_run (int argc, char **argv)
       sluice_cli_error ("--output-format must be jsonl or text, not '%s'", out_fmt);
       return SLUICE_EXIT_CONFIG;
     }
-  if (jobs < 0 || queue_depth < 0)
+  if (jobs < 0 || jobs > SLUICE_MAX_JOBS || queue_depth < 0 || queue_depth > SLUICE_MAX_QUEUE_DEPTH)
     {
-      sluice_cli_error ("--jobs and --queue-depth must be positive");
+      sluice_cli_error ("--jobs must be between 1 and %d, --queue-depth between 1 and %d",
+                        SLUICE_MAX_JOBS, SLUICE_MAX_QUEUE_DEPTH);
       return SLUICE_EXIT_CONFIG;
     }
 
@@ -204,14 +205,26 @@ sluice_cmd_run (int argc, char **argv)
     }
   if (stats.io_failed)
     sluice_cli_error ("%s", stats.io_error);
+  if (stats.errors_failed)
+    sluice_cli_error ("%s: writing the error report failed; some problems were not recorded",
+                      errors_file ? errors_file : "<stderr>");
   rc = sluice_run_exit_code (&stats);
   if (verbose || (!quiet && rc != SLUICE_EXIT_OK))
-    fprintf (stderr,
-             "sluice: %" G_GUINT64_FORMAT " documents read, %" G_GUINT64_FORMAT " written, %"
-             G_GUINT64_FORMAT " failed (%" G_GUINT64_FORMAT " left out), %" G_GUINT64_FORMAT
-             " input errors%s%s, %.2f s\n",
-             stats.documents, stats.written, stats.failed, stats.skipped, stats.input_errors,
-             stats.aborted ? "; aborted: " : "", stats.aborted ? stats.abort_reason : "", secs);
+    {
+      g_autofree char *stopped = NULL;
+      if (stats.interrupted)
+        stopped = g_strdup_printf ("; stopped by %s, %" G_GUINT64_FORMAT " read documents not written",
+                                   g_strsignal (stats.interrupted), stats.unprocessed);
+      else if (stats.aborted)
+        stopped = g_strdup_printf ("; aborted (%s), %" G_GUINT64_FORMAT " later documents not written",
+                                   stats.abort_reason, stats.unprocessed);
+      fprintf (stderr,
+               "sluice: %" G_GUINT64_FORMAT " documents read, %" G_GUINT64_FORMAT " written, %"
+               G_GUINT64_FORMAT " failed (%" G_GUINT64_FORMAT " left out), %" G_GUINT64_FORMAT
+               " input errors%s, %.2f s\n",
+               stats.documents, stats.written, stats.failed, stats.skipped, stats.input_errors,
+               stopped ? stopped : "", secs);
+    }
   sluice_run_stats_clear (&stats);
   sluice_pipeline_free (p);
   return rc;

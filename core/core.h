@@ -5,6 +5,7 @@
 
 #include "internal.h"
 #include <libconfig.h>
+#include <signal.h>
 
 G_BEGIN_DECLS
 
@@ -150,16 +151,23 @@ enum {
   SLUICE_EXIT_LOCKED = 5,
 };
 
+/* Set (to the signal number) by the command's SIGINT/SIGTERM handler: the
+ * reader stops reading, the runner finishes and writes what it has read. */
+SLUICE_INTERNAL extern volatile sig_atomic_t sluice_stop_requested;
+
 typedef struct {
   guint64 documents;          /* read */
   guint64 written;
   guint64 failed;             /* documents on which a stage failed */
   guint64 skipped;            /* failed and left out */
   guint64 input_errors;       /* unreadable files, malformed lines, rejected documents */
+  guint64 unprocessed;        /* read but dropped because the run stopped */
   gboolean aborted;
+  int interrupted;            /* signal number, 0 if none */
   gboolean io_failed;
   char *io_error;
   char *abort_reason;
+  gboolean errors_failed;     /* the error report could not be written */
 } SluiceRunStats;
 
 typedef struct {
@@ -174,6 +182,11 @@ typedef struct {
   gboolean errors_json;       /* JSONL error records instead of lines */
 } SluiceRunConfig;
 
+#define SLUICE_MAX_JOBS 1024
+#define SLUICE_MAX_QUEUE_DEPTH 65536
+
+/* Runs the pipeline over the reader's documents, writing to cfg->out with
+ * write(2) in whole documents (stdio buffering of cfg->out is bypassed). */
 SLUICE_INTERNAL void sluice_run (const SluiceRunConfig *cfg, SluiceReader *reader,
                                  SluiceRunStats *stats);
 SLUICE_INTERNAL void sluice_run_stats_clear (SluiceRunStats *stats);
@@ -189,8 +202,8 @@ SLUICE_INTERNAL SluiceStatus sluice_isolate_process (SluiceStageInstance *st, Sl
                                                      GError **error);
 SLUICE_INTERNAL void sluice_isolate_shutdown (SluiceStageInstance *st);
 
-/* Writes one error record. */
-SLUICE_INTERNAL void sluice_report_error (FILE *errors, gboolean json, GMutex *lock,
+/* Writes one error record; FALSE when writing it failed. */
+SLUICE_INTERNAL gboolean sluice_report_error (FILE *errors, gboolean json, GMutex *lock,
                                           const char *id, const char *source,
                                           const char *stage, const char *message);
 

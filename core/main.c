@@ -47,7 +47,20 @@ static const char usage[] =
   "\n"
   "Exit codes: 0 all documents processed; 1 some documents failed; 2 configuration,\n"
   "plugin or usage error before any document; 3 output I/O failure; 4 run aborted by\n"
-  "a stage (fatal error or on_error = \"abort\"); 5 sluice batch: another run holds the lock.\n";
+  "a stage (fatal error or on_error = \"abort\"); 5 sluice batch: another run holds the lock;\n"
+  "130 / 143 stopped by SIGINT / SIGTERM (every document read before was written).\n";
+
+static void
+on_stop_signal (int sig)
+{
+  if (sluice_stop_requested)
+    {
+      /* A second signal: the user insists. */
+      signal (sig, SIG_DFL);
+      raise (sig);
+    }
+  sluice_stop_requested = sig;
+}
 
 int
 main (int argc, char **argv)
@@ -55,6 +68,13 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   /* A closed pipe must surface as a write error (exit 3), not kill us. */
   signal (SIGPIPE, SIG_IGN);
+  /* SIGINT / SIGTERM: stop reading, write what was read, exit 128 + signal.
+   * No SA_RESTART, so that a read() blocked on stdin returns. */
+  struct sigaction sa = { 0 };
+  sa.sa_handler = on_stop_signal;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
   g_set_prgname ("sluice");
 
   if (argc < 2)

@@ -202,7 +202,7 @@ read_all (int fd, gsize limit, GString *out, gboolean *too_big, GError **error, 
       if (n < 0)
         {
           g_string_set_size (out, out->len - want);
-          if (errno == EINTR)
+          if (errno == EINTR && !sluice_stop_requested)
             continue;
           g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s: read error: %s", name,
                        g_strerror (errno));
@@ -293,7 +293,7 @@ fill (SluiceReader *r, GError **error)
   for (;;)
     {
       ssize_t n = read (r->fd, r->buf + r->buf_len, r->buf_alloc - r->buf_len);
-      if (n < 0 && errno == EINTR)
+      if (n < 0 && errno == EINTR && !sluice_stop_requested)
         continue;
       if (n < 0)
         {

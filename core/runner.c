@@ -8,6 +8,7 @@
 #include "core.h"
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
   const SluiceRunConfig *cfg;
@@ -20,10 +21,13 @@ typedef struct {
   guint64 next_read;            /* sequence number of the next document read */
   guint64 next_write;
   gboolean reading_done;
-  gboolean abort;
+  guint64 stop_seq;             /* documents from this one on are not written */
   GMutex errors_lock;
   GString *outbuf;
+  guint64 pending_docs;         /* documents in outbuf, not yet written */
 } Run;
+
+#define OUTPUT_BUFFER (1u << 20)
 
 void
 sluice_run_stats_clear (SluiceRunStats *stats)
@@ -36,8 +40,10 @@ sluice_run_stats_clear (SluiceRunStats *stats)
 int
 sluice_run_exit_code (const SluiceRunStats *s)
 {
-  if (s->io_failed)
+  if (s->io_failed || s->errors_failed)
     return SLUICE_EXIT_IO;
+  if (s->interrupted)
+    return 128 + s->interrupted;
   if (s->aborted)
     return SLUICE_EXIT_ABORTED;
   if (s->failed > 0 || s->input_errors > 0)
@@ -45,12 +51,15 @@ sluice_run_exit_code (const SluiceRunStats *s)
   return SLUICE_EXIT_OK;
 }
 
-void
+volatile sig_atomic_t sluice_stop_requested;
+static gint error_report_failed;   /* atomic */
+
+gboolean
 sluice_report_error (FILE *errors, gboolean json, GMutex *lock, const char *id,
                      const char *source, const char *stage, const char *message)
 {
   if (errors == NULL)
-    return;
+    return TRUE;
   GString *line = g_string_new (NULL);
   if (json)
     {
@@ -88,11 +97,14 @@ sluice_report_error (FILE *errors, gboolean json, GMutex *lock, const char *id,
     }
   if (lock)
     g_mutex_lock (lock);
-  fwrite (line->str, 1, line->len, errors);
-  fflush (errors);
+  gboolean ok = fwrite (line->str, 1, line->len, errors) == line->len;
+  ok = fflush (errors) == 0 && ok;
   if (lock)
     g_mutex_unlock (lock);
   g_string_free (line, TRUE);
+  if (!ok)
+    g_atomic_int_set (&error_report_failed, 1);
+  return ok;
 }
 
 gboolean
@@ -132,9 +144,16 @@ sluice_process_document (SluicePipeline *p, SluiceDocument *doc, FILE *errors,
       sluice_report_error (errors, errors_json, errors_lock, doc->id, doc->source, st->name, full);
       g_clear_error (&e);
       doc->failed = TRUE;
-      /* Drop whatever the failing stage added. */
-      if (doc->annotations->len > n_before)
-        g_ptr_array_remove_range (doc->annotations, n_before, doc->annotations->len - n_before);
+      /* Drop the annotations the failing stage added (a rewrite it
+       * committed, and metadata it set, stay: see docs/PLUGINS.md). */
+      const char *stage_name = sluice_intern (st->name);
+      for (guint k = doc->annotations->len; k > 0; k--)
+        {
+          const SluiceAnnotation *a = g_ptr_array_index (doc->annotations, k - 1);
+          if (a->stage == stage_name)
+            g_ptr_array_remove_index (doc->annotations, k - 1);
+        }
+      (void) n_before;
       if (status == SLUICE_FATAL || p->on_error == SLUICE_ON_ERROR_ABORT)
         {
           *abort = TRUE;
@@ -151,7 +170,41 @@ sluice_process_document (SluicePipeline *p, SluiceDocument *doc, FILE *errors,
   return TRUE;
 }
 
-/* Writes one document; FALSE on an output error (recorded in stats). */
+/* Writes one document into the output buffer, and the buffer to the file
+ * when it is full; FALSE on an output error (recorded in stats).  Output goes
+ * through write(2) from our own buffer, in whole documents, so that an
+ * interrupted run never leaves half a line and no stdio buffer holds output
+ * that a forked child could flush again. */
+static gboolean
+flush_output (Run *run)
+{
+  const SluiceRunConfig *cfg = run->cfg;
+  GString *out = run->outbuf;
+  if (run->stats->io_failed)
+    return FALSE;
+  gsize done = 0;
+  int fd = fileno (cfg->out);
+  while (done < out->len)
+    {
+      ssize_t n = write (fd, out->str + done, out->len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          run->stats->io_failed = TRUE;
+          run->stats->io_error = g_strdup_printf ("%s: write failed: %s", cfg->out_name,
+                                                  n < 0 ? g_strerror (errno) : "no progress");
+          g_string_truncate (out, 0);
+          return FALSE;
+        }
+      done += (gsize) n;
+    }
+  run->stats->written += run->pending_docs;
+  run->pending_docs = 0;
+  g_string_truncate (out, 0);
+  return TRUE;
+}
+
 static gboolean
 write_document (Run *run, SluiceDocument *doc)
 {
@@ -159,7 +212,6 @@ write_document (Run *run, SluiceDocument *doc)
   if (run->stats->io_failed)
     return FALSE;
   GString *out = run->outbuf;
-  g_string_truncate (out, 0);
   if (cfg->output_format == SLUICE_OUTPUT_TEXT)
     {
       g_string_append_len (out, doc->text, (gssize) doc->len);
@@ -167,26 +219,25 @@ write_document (Run *run, SluiceDocument *doc)
     }
   else
     sluice_json_write_document (out, doc, cfg->emit_views);
-  if (fwrite (out->str, 1, out->len, cfg->out) != out->len || ferror (cfg->out))
-    {
-      run->stats->io_failed = TRUE;
-      run->stats->io_error = g_strdup_printf ("%s: write failed: %s", cfg->out_name,
-                                              g_strerror (errno));
-      return FALSE;
-    }
-  run->stats->written++;
+  run->pending_docs++;
+  if (out->len >= OUTPUT_BUFFER)
+    return flush_output (run);
   return TRUE;
 }
 
+/* Accounts for a document leaving the pipeline, and writes it unless it was
+ * left out or the run stopped before it.  Called in input order. */
 static void
 finish_document (Run *run, SluiceDocument *doc)
 {
   if (doc->failed)
     run->stats->failed++;
-  if (doc->state == SLUICE_DOC_FAILED)
+  if (doc->seq >= run->stop_seq)
+    run->stats->unprocessed++;
+  else if (doc->state == SLUICE_DOC_FAILED)
     run->stats->skipped++;
-  else if (!run->abort && !write_document (run, doc))
-    run->abort = TRUE;
+  else if (!write_document (run, doc))
+    run->stop_seq = MIN (run->stop_seq, doc->seq + 1);
   sluice_document_free (doc);
 }
 
@@ -198,13 +249,21 @@ report_input_error (Run *run, GError *e)
                        "reader", e->message);
 }
 
+/* Stops reading; documents from `seq` on are not processed nor written. */
+static void
+stop_at (Run *run, guint64 seq)
+{
+  run->stop_seq = MIN (run->stop_seq, seq);
+}
+
 /* ------------------------------------------------------- single thread */
 
 static void
 run_inline (Run *run, SluiceReader *reader)
 {
   SluicePipeline *p = run->cfg->pipeline;
-  while (!run->abort)
+  guint64 seq = 0;
+  while (seq < run->stop_seq && !sluice_stop_requested)
     {
       GError *e = NULL;
       SluiceDocument *doc = sluice_reader_next (reader, &e);
@@ -217,13 +276,15 @@ run_inline (Run *run, SluiceReader *reader)
           continue;
         }
       run->stats->documents++;
+      doc->seq = seq++;
       gboolean abort = FALSE;
       sluice_process_document (p, doc, run->cfg->errors, run->cfg->errors_json,
                                &run->errors_lock, &abort);
       if (abort)
         {
           run->stats->aborted = TRUE;
-          run->abort = TRUE;
+          /* Everything before the aborting document is written. */
+          stop_at (run, doc->seq);
         }
       finish_document (run, doc);
     }
@@ -238,18 +299,16 @@ worker (gpointer data, gpointer user_data)
   SluiceDocument *doc = data;
   gboolean abort = FALSE;
   g_mutex_lock (&run->lock);
-  gboolean skip = run->abort;
+  gboolean skip = doc->seq >= run->stop_seq;
   g_mutex_unlock (&run->lock);
   if (!skip)
     sluice_process_document (run->cfg->pipeline, doc, run->cfg->errors, run->cfg->errors_json,
                              &run->errors_lock, &abort);
-  else
-    doc->state = SLUICE_DOC_FAILED;
   g_mutex_lock (&run->lock);
   if (abort)
     {
-      run->abort = TRUE;
       run->stats->aborted = TRUE;
+      stop_at (run, doc->seq);
     }
   run->done[doc->seq % run->depth] = TRUE;
   g_cond_broadcast (&run->cond);
@@ -272,24 +331,22 @@ writer_thread (gpointer data)
       SluiceDocument *doc = run->slots[slot];
       run->slots[slot] = NULL;
       run->done[slot] = FALSE;
-      g_mutex_unlock (&run->lock);
-      /* Writing happens outside the lock; stats fields touched here are
-       * only written by this thread while the pool runs. */
-      gboolean was_abort = run->abort;
-      if (doc->failed)
-        run->stats->failed++;
-      if (doc->state == SLUICE_DOC_FAILED)
-        run->stats->skipped++;
-      else if (!was_abort && !write_document (run, doc))
-        {
-          g_mutex_lock (&run->lock);
-          run->abort = TRUE;
-          g_mutex_unlock (&run->lock);
-        }
-      sluice_document_free (doc);
-      g_mutex_lock (&run->lock);
+      /* finish_document reads stop_seq and may lower it (I/O failure);
+       * the stats it touches are only written here while the pool runs. */
+      finish_document (run, doc);
       run->next_write++;
       g_cond_broadcast (&run->cond);
+      if (run->outbuf->len == 0)
+        continue;
+      /* Write big chunks outside the lock. */
+      if (run->pending_docs > 0 && run->outbuf->len >= OUTPUT_BUFFER / 2)
+        {
+          g_mutex_unlock (&run->lock);
+          gboolean ok = flush_output (run);
+          g_mutex_lock (&run->lock);
+          if (!ok)
+            stop_at (run, run->next_write);
+        }
     }
   g_mutex_unlock (&run->lock);
   return NULL;
@@ -300,20 +357,23 @@ run_pool (Run *run, SluiceReader *reader, guint jobs)
 {
   GError *e = NULL;
   GThreadPool *pool = g_thread_pool_new (worker, run, (gint) jobs, TRUE, &e);
-  if (pool == NULL)
+  GThread *writer = pool ? g_thread_try_new ("sluice-writer", writer_thread, run, &e) : NULL;
+  if (pool == NULL || writer == NULL)
     {
-      g_warning ("cannot start worker threads (%s); running on one thread", e->message);
-      g_error_free (e);
+      g_printerr ("sluice: warning: cannot start %u worker threads (%s); running on one thread\n",
+                  jobs, e->message);
+      g_clear_error (&e);
+      if (pool)
+        g_thread_pool_free (pool, TRUE, TRUE);
       run_inline (run, reader);
       return;
     }
-  GThread *writer = g_thread_new ("sluice-writer", writer_thread, run);
   for (;;)
     {
       g_mutex_lock (&run->lock);
-      while (run->next_read - run->next_write >= run->depth && !run->abort)
+      while (run->next_read - run->next_write >= run->depth && run->next_read < run->stop_seq)
         g_cond_wait (&run->cond, &run->lock);
-      gboolean stop = run->abort;
+      gboolean stop = run->next_read >= run->stop_seq || sluice_stop_requested;
       g_mutex_unlock (&run->lock);
       if (stop)
         break;
@@ -351,27 +411,36 @@ sluice_run (const SluiceRunConfig *cfg, SluiceReader *reader, SluiceRunStats *st
   Run run = { 0 };
   run.cfg = cfg;
   run.stats = stats;
+  run.stop_seq = G_MAXUINT64;
   g_mutex_init (&run.lock);
   g_cond_init (&run.cond);
   g_mutex_init (&run.errors_lock);
-  run.outbuf = g_string_sized_new (1 << 16);
+  run.outbuf = g_string_sized_new (OUTPUT_BUFFER + (1 << 16));
+  /* Whatever stdio holds for this stream goes first. */
+  if (fflush (cfg->out) != 0)
+    {
+      stats->io_failed = TRUE;
+      stats->io_error = g_strdup_printf ("%s: write failed: %s", cfg->out_name, g_strerror (errno));
+    }
   guint jobs = cfg->jobs ? cfg->jobs : g_get_num_processors ();
+  jobs = MIN (jobs, SLUICE_MAX_JOBS);
   if (jobs <= 1)
     run_inline (&run, reader);
   else
     {
-      run.depth = cfg->queue_depth ? cfg->queue_depth : jobs * 4;
+      guint depth = cfg->queue_depth ? cfg->queue_depth : jobs * 4;
+      run.depth = MIN (depth, SLUICE_MAX_QUEUE_DEPTH);
       run.slots = g_new0 (SluiceDocument *, run.depth);
       run.done = g_new0 (gboolean, run.depth);
       run_pool (&run, reader, jobs);
       g_free (run.slots);
       g_free (run.done);
     }
-  if (!stats->io_failed && fflush (cfg->out) != 0)
-    {
-      stats->io_failed = TRUE;
-      stats->io_error = g_strdup_printf ("%s: write failed: %s", cfg->out_name, g_strerror (errno));
-    }
+  flush_output (&run);
+  if (sluice_stop_requested)
+    stats->interrupted = sluice_stop_requested;
+  if (g_atomic_int_get (&error_report_failed))
+    stats->errors_failed = TRUE;
   if (stats->aborted && stats->abort_reason == NULL)
     stats->abort_reason = g_strdup ("a stage failed with on_error = \"abort\" or a fatal error");
   g_string_free (run.outbuf, TRUE);
