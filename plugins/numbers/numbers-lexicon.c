@@ -12,7 +12,7 @@ typedef enum {
   S_PERCENT, S_VAGUE, S_OVER, S_OUT, S_OF, S_OR, S_TO, S_BETWEEN, S_PREFIX_QUAL, S_POSTFIX_QUAL,
   S_CURRENCY_PREFIX, S_CURRENCY_WORD, S_SUFFIX, S_ID_CUE, S_MONTH, S_STOP, S_YEAR_CUE,
   S_ONE_DET, S_PLURAL_NOUN, S_DENOMINATOR, S_ORD_SUFFIX, S_DECADE_SUFFIX, S_ADJ_SUFFIX,
-  S_SETTING, S_RANGE_AND,
+  S_SETTING, S_RANGE_AND, S_YEAR_WORD,
 } Section;
 
 static const struct { const char *name; Section s; } sections[] = {
@@ -28,6 +28,7 @@ static const struct { const char *name; Section s; } sections[] = {
   { "plural_noun", S_PLURAL_NOUN }, { "denominator", S_DENOMINATOR },
   { "ordinal_suffix", S_ORD_SUFFIX }, { "decade_suffix", S_DECADE_SUFFIX },
   { "adjective_suffix", S_ADJ_SUFFIX }, { "setting", S_SETTING }, { "range_and", S_RANGE_AND },
+  { "year_word", S_YEAR_WORD },
 };
 
 static const struct { const char *name; NumQual q; } qualifiers[] = {
@@ -500,7 +501,8 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
                               sec == S_OVER || sec == S_OUT || sec == S_OF || sec == S_OR ||
                               sec == S_TO || sec == S_BETWEEN || sec == S_MONTH ||
                               sec == S_STOP || sec == S_YEAR_CUE || sec == S_ONE_DET ||
-                              sec == S_PLURAL_NOUN || sec == S_SUFFIX || sec == S_RANGE_AND;
+                              sec == S_PLURAL_NOUN || sec == S_SUFFIX || sec == S_RANGE_AND ||
+                              sec == S_YEAR_WORD;
       if (word_section && multi)
         FAIL ("'%s': one word expected in this section", key);
 
@@ -574,6 +576,7 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
       case S_ARTICLE: get_word (lx, key)->roles |= NR_ART; break;
       case S_AND: get_word (lx, key)->roles |= NR_AND; break;
       case S_RANGE_AND: get_word (lx, key)->roles |= NR_RANGE_AND; break;
+      case S_YEAR_WORD: get_word (lx, key)->roles |= NR_YEARWORD | NR_STOP; break;
       case S_POINT: get_word (lx, key)->roles |= NR_POINT; break;
       case S_NEGATIVE: get_word (lx, key)->roles |= NR_NEG; break;
       case S_OVER: get_word (lx, key)->roles |= NR_OVER; break;

@@ -41,6 +41,7 @@ enum {
   NR_PCT1 = 1u << 25,     /* first word of a multi-word percent phrase ("per") */
   NR_CURPRE = 1u << 26,   /* last token of a currency prefix ("$", "usd"; any case) */
   NR_RANGE_AND = 1u << 27,/* joins two bounds: "between 5 and 7", "more than 5 and less than 9" */
+  NR_YEARWORD = 1u << 28, /* a 4-digit number before it is a year: "2020 году", "2020 г." */
 };
 
 /* Cardinal subtypes, for the compound grammar. */

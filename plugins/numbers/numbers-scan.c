@@ -1704,6 +1704,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
       np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, np, 7);
   }
   int o = 0;
+  gboolean year_explicit = FALSE;
   it->qual_start = it->start;
   it->currency[0] = '\0';
 
@@ -1802,13 +1803,16 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   if (!is_range && a->year_plain && it->kind == NK_CARDINAL && fabs (a->value) >= 1000 &&
       fabs (a->value) < 2200 && !it->currency[0]) {
     gboolean year = FALSE;
-    if (np > 0 && pv[0].lex && (pv[0].lex->roles & (NR_MONTH | NR_YEARCUE)))
+    const Tok *n = tok (s, after);
+    if (np > 0 && pv[0].lex && (pv[0].lex->roles & (NR_MONTH | NR_YEARCUE))) {
       year = TRUE;
-    else if (np > 2 && !pv[0].word && prev_is (t, &pv[0], ",") && pv[1].num && pv[2].lex &&
-             (pv[2].lex->roles & NR_MONTH))
-      year = TRUE;
-    else {
-      const Tok *n = tok (s, after);
+      year_explicit = (pv[0].lex->roles & NR_MONTH) != 0;
+    } else if (np > 2 && !pv[0].word && prev_is (t, &pv[0], ",") && pv[1].num && pv[2].lex &&
+               (pv[2].lex->roles & NR_MONTH)) {
+      year = year_explicit = TRUE;
+    } else if (n->type == TK_WORD && n->gap == 1 && (roles (n) & NR_YEARWORD)) {
+      year = year_explicit = TRUE;        /* "2020 году", "2020 г." */
+    } else {
       gboolean noun_next = n->type == TK_WORD && n->gap == 1 &&
                            !(roles (n) & (NR_STOP | NR_MONTH)) &&
                            !g_unichar_isupper (g_utf8_get_char (t + n->start));
@@ -1896,6 +1900,10 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   }
   if (is_range && q != NQ_APPROX)
     q = NQ_EXACT;
+  /* "до 2025 года" (before 2025): a bound on a dated year is a preposition of time */
+  if (year_explicit && (q == NQ_AT_MOST || q == NQ_LESS_THAN || q == NQ_AT_LEAST ||
+                              q == NQ_MORE_THAN))
+    q = NQ_NONE;
   it->qual = q == NQ_NONE ? NQ_EXACT : q;
 
   /* money-only suffix ("40m") without a currency: not a number */
