@@ -11,19 +11,57 @@ typedef struct {
   const char *interned;
 } InternSlot;
 
+/* Two caches: pointers from g_intern_string and from the key table differ
+ * for the same text, and keys must always resolve to the same pointer. */
 static __thread InternSlot intern_cache[INTERN_CACHE];
+static __thread InternSlot key_cache[INTERN_CACHE];
+
+static inline InternSlot *
+cache_slot (InternSlot *cache, const char *s)
+{
+  return &cache[(guint) (((guintptr) s >> 3) ^ ((guintptr) s >> 9)) % INTERN_CACHE];
+}
 
 const char *
 sluice_intern (const char *s)
 {
-  guint i = (guint) (((guintptr) s >> 3) ^ ((guintptr) s >> 9)) % INTERN_CACHE;
-  InternSlot *slot = &intern_cache[i];
+  InternSlot *slot = cache_slot (intern_cache, s);
   /* Same address and same content: the caller's buffer may have been reused. */
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
   slot->src = s;
   slot->interned = g_intern_string (s);
   return slot->interned;
+}
+
+#define MAX_SHARED_KEYS 4096
+
+static GMutex keys_lock;
+static GHashTable *shared_keys;   /* key -> itself; never freed */
+
+const char *
+sluice_intern_key (const char *s)
+{
+  InternSlot *slot = cache_slot (key_cache, s);
+  if (slot->src == s && strcmp (slot->interned, s) == 0)
+    return slot->interned;
+  g_mutex_lock (&keys_lock);
+  if (shared_keys == NULL)
+    shared_keys = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *k = g_hash_table_lookup (shared_keys, s);
+  if (k == NULL && g_hash_table_size (shared_keys) < MAX_SHARED_KEYS)
+    {
+      char *copy = g_strdup (s);
+      g_hash_table_add (shared_keys, copy);
+      k = copy;
+    }
+  g_mutex_unlock (&keys_lock);
+  if (k)
+    {
+      slot->src = s;
+      slot->interned = k;
+    }
+  return k;
 }
 
 void
@@ -56,7 +94,11 @@ void
 sluice_attrs_clear (SluiceAttrs *attrs)
 {
   for (guint i = 0; i < attrs->n; i++)
-    attr_clear_value (&attrs->items[i]);
+    {
+      attr_clear_value (&attrs->items[i]);
+      if (attrs->items[i].key_owned)
+        g_free ((char *) attrs->items[i].key);
+    }
   g_free (attrs->items);
   sluice_attrs_init (attrs);
 }
@@ -82,14 +124,12 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
 static SluiceAttr *
 attrs_slot (SluiceAttrs *attrs, const char *key)
 {
-  key = sluice_intern (key);
+  const char *shared = sluice_intern_key (key);
   SluiceAttr *a = NULL;
-  for (guint i = 0; i < attrs->n; i++)
-    if (attrs->items[i].key == key)
-      {
-        a = &attrs->items[i];
-        break;
-      }
+  for (guint i = 0; i < attrs->n && a == NULL; i++)
+    if (shared ? attrs->items[i].key == shared
+               : attrs->items[i].key_owned && strcmp (attrs->items[i].key, key) == 0)
+      a = &attrs->items[i];
   if (a != NULL)
     {
       attr_clear_value (a);
@@ -101,7 +141,8 @@ attrs_slot (SluiceAttrs *attrs, const char *key)
       attrs->items = g_renew (SluiceAttr, attrs->items, attrs->alloc);
     }
   a = &attrs->items[attrs->n++];
-  a->key = key;
+  a->key_owned = shared == NULL;
+  a->key = shared ? shared : g_strdup (key);
   a->type = SLUICE_VALUE_NULL;
   return a;
 }
@@ -214,6 +255,8 @@ sluice_attrs_remove (SluiceAttrs *attrs, const char *key)
   if (a == NULL)
     return FALSE;
   attr_clear_value (a);
+  if (a->key_owned)
+    g_free ((char *) a->key);
   guint i = (guint) (a - attrs->items);
   memmove (&attrs->items[i], &attrs->items[i + 1], (attrs->n - i - 1) * sizeof (SluiceAttr));
   attrs->n--;

@@ -239,7 +239,7 @@ sluice_document_set_keep_views (SluiceDocument *doc, gboolean keep)
 void
 sluice_document_set_current_stage (SluiceDocument *doc, const char *stage)
 {
-  doc->current_stage = g_intern_string (stage ? stage : "");
+  doc->current_stage = sluice_intern (stage ? stage : "");
 }
 
 void

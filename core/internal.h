@@ -15,7 +15,8 @@ G_BEGIN_DECLS
 /* ------------------------------------------------------------------- attrs */
 
 typedef struct {
-  const char *key;            /* interned (g_intern_string) */
+  const char *key;            /* permanent (sluice_intern_key) unless key_owned */
+  gboolean key_owned;
   SluiceValueType type;
   union {
     char *s;                  /* STRING, JSON */
@@ -36,6 +37,11 @@ struct _SluiceAttrs {
  * are nearly always the same string literals, and g_intern_string takes a
  * global lock that worker threads would fight over. */
 SLUICE_INTERNAL const char *sluice_intern (const char *s);
+/* For attribute and metadata keys, which may come from input documents and
+ * so be unbounded in number: a permanent copy from a table of at most a few
+ * thousand keys, or NULL once the table is full (the caller then keeps its
+ * own copy), so that memory stays flat however many distinct keys pass. */
+SLUICE_INTERNAL const char *sluice_intern_key (const char *s);
 
 SLUICE_INTERNAL void sluice_attrs_init (SluiceAttrs *attrs);
 SLUICE_INTERNAL void sluice_attrs_clear (SluiceAttrs *attrs);

@@ -368,8 +368,8 @@ get_annotations (Cursor *c, GPtrArray *out, const char *text, gsize len, gboolea
           return;
         }
       SluiceAnnotation *a = g_new (SluiceAnnotation, 1);
-      a->type = g_intern_string (type);
-      a->stage = g_intern_string (stage);
+      a->type = sluice_intern (type);
+      a->stage = sluice_intern (stage);
       a->start = start;
       a->end = end;
       sluice_attrs_init (&a->attrs);
@@ -816,7 +816,7 @@ apply_reply (SluiceDocument *doc, Cursor *c)
       const char *vs = get_str (c, NULL);
       if (c->bad)
         break;
-      SluiceView v = { g_memdup2 (vt, vlen + 1), vlen, g_intern_string (vs) };
+      SluiceView v = { g_memdup2 (vt, vlen + 1), vlen, sluice_intern (vs) };
       g_array_append_val (views, v);
     }
   if (c->bad || c->pos != c->len)

@@ -52,6 +52,30 @@ test_attrs_types (void **state)
   sluice_attrs_clear (&a);
 }
 
+/* Keys beyond the shared key table are owned by their map and still behave
+ * like any other key (input documents may bring unboundedly many). */
+static void
+test_attrs_many_distinct_keys (void **state)
+{
+  for (guint i = 0; i < 10000; i++)
+    {
+      SluiceAttrs a;
+      sluice_attrs_init (&a);
+      char key[32];
+      g_snprintf (key, sizeof key, "key-%u", i);
+      sluice_attrs_set_int (&a, key, i);
+      sluice_attrs_set_int (&a, "common", 1);
+      char again[32];
+      g_snprintf (again, sizeof again, "key-%u", i);   /* another buffer, same text */
+      sluice_attrs_set_int (&a, again, i + 1);
+      assert_int_equal (sluice_attrs_size (&a), 2);
+      assert_int_equal (sluice_attrs_get_int (&a, key, 0), i + 1);
+      assert_true (sluice_attrs_remove (&a, again));
+      assert_int_equal (sluice_attrs_size (&a), 1);
+      sluice_attrs_clear (&a);
+    }
+}
+
 static void
 test_document_sanitises_input (void **state)
 {
@@ -337,6 +361,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_attrs_types),
+    cmocka_unit_test (test_attrs_many_distinct_keys),
     cmocka_unit_test (test_document_sanitises_input),
     cmocka_unit_test (test_annotation_spans_are_checked),
     cmocka_unit_test (test_rewrite_basic_projection),
