@@ -14,6 +14,7 @@
 
 struct _SluiceReader {
   GQueue pending;               /* char* paths still to open (front = next) */
+  GHashTable *from_dir;         /* pending paths found inside a directory */
   SluiceInputFormat format;
   gsize max_bytes;
   gsize max_line;
@@ -43,6 +44,7 @@ sluice_reader_new (const char *const *inputs, SluiceInputFormat format,
 {
   SluiceReader *r = g_new0 (SluiceReader, 1);
   g_queue_init (&r->pending);
+  r->from_dir = g_hash_table_new (g_direct_hash, g_direct_equal);
   if (inputs == NULL || inputs[0] == NULL)
     g_queue_push_tail (&r->pending, g_strdup ("-"));
   else
@@ -84,6 +86,7 @@ sluice_reader_free (SluiceReader *r)
     return;
   close_stream (r);
   g_queue_clear_full (&r->pending, g_free);
+  g_hash_table_unref (r->from_dir);
   g_hash_table_unref (r->seen_dirs);
   g_string_free (r->scratch, TRUE);
   g_string_free (r->extra, TRUE);
@@ -471,7 +474,11 @@ expand_dir (SluiceReader *r, const char *path, GError **error)
   g_ptr_array_sort (names, compare_names);
   /* Push in reverse so the first name ends up at the front. */
   for (guint i = names->len; i > 0; i--)
-    g_queue_push_head (&r->pending, g_build_filename (path, g_ptr_array_index (names, i - 1), NULL));
+    {
+      char *child = g_build_filename (path, g_ptr_array_index (names, i - 1), NULL);
+      g_hash_table_add (r->from_dir, child);
+      g_queue_push_head (&r->pending, child);
+    }
   g_ptr_array_unref (names);
   return TRUE;
 }
@@ -494,6 +501,7 @@ sluice_reader_next (SluiceReader *r, GError **error)
       char *path = g_queue_pop_head (&r->pending);
       if (path == NULL)
         return NULL;
+      gboolean in_dir = g_hash_table_remove (r->from_dir, path);
       gboolean is_stdin = strcmp (path, "-") == 0;
       if (!is_stdin)
         {
@@ -513,7 +521,10 @@ sluice_reader_next (SluiceReader *r, GError **error)
                 return NULL;
               continue;
             }
-          if (!S_ISREG (st.st_mode) && !S_ISFIFO (st.st_mode) && !S_ISCHR (st.st_mode))
+          /* FIFOs and devices only when named explicitly: inside a folder
+           * one would block the run forever. */
+          if (!S_ISREG (st.st_mode)
+              && (in_dir || (!S_ISFIFO (st.st_mode) && !S_ISCHR (st.st_mode))))
             {
               g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
                            "%s: not a regular file; skipped", path);

@@ -119,7 +119,9 @@ class Core(unittest.TestCase):
         self.path("mixed/b_empty.txt", b"", mode="wb")
         self.path("mixed/c_binary.bin", bytes(range(256)) * 64, mode="wb")
         self.path("mixed/.hidden.txt", "never read")
+        os.mkfifo(os.path.join(d, "d_fifo"))          # would block a reader forever
         p = run("run", d, check_rc=EXIT_DOC_FAILED)
+        self.assertIn(b"d_fifo: not a regular file", p.stderr)
         docs = parse_jsonl(p.stdout)
         self.assertEqual([x["id"] for x in docs], ["a_invalid", "b_empty"])
         self.assertIn("\ufffd", docs[0]["text"])
