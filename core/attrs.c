@@ -2,6 +2,7 @@
  * document metadata.  Maps are small (a handful of keys), so a flat array
  * with linear search beats a hash table; keys are interned. */
 #include "internal.h"
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #define INTERN_CACHE 64
@@ -64,6 +65,18 @@ sluice_intern_key (const char *s)
   return k;
 }
 
+/* A copy of s that is valid UTF-8 without NUL: what the stage gave, or with
+ * bad bytes replaced by U+FFFD (a stage bug must not produce invalid JSON). */
+static char *
+clean_dup (const char *s, gsize len)
+{
+  if (G_LIKELY (sluice_utf8_is_clean (s, len)))
+    return g_strndup (s, len);
+  GString *g = g_string_sized_new (len + 8);
+  sluice_utf8_sanitize (s, len, g);
+  return g_string_free (g, FALSE);
+}
+
 void
 sluice_attrs_init (SluiceAttrs *attrs)
 {
@@ -124,6 +137,9 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
 static SluiceAttr *
 attrs_slot (SluiceAttrs *attrs, const char *key)
 {
+  g_autofree char *fixed = NULL;
+  if (G_UNLIKELY (!sluice_utf8_is_clean (key, strlen (key))))
+    key = fixed = clean_dup (key, strlen (key));
   const char *shared = sluice_intern_key (key);
   SluiceAttr *a = NULL;
   for (guint i = 0; i < attrs->n && a == NULL; i++)
@@ -171,7 +187,7 @@ sluice_attrs_set_string_len (SluiceAttrs *attrs, const char *key, const char *va
 {
   g_return_if_fail (attrs != NULL && key != NULL && (value != NULL || len == 0));
   /* Copy first: value may point into the slot being replaced. */
-  char *copy = g_strndup (value ? value : "", len);
+  char *copy = clean_dup (value ? value : "", len);
   SluiceAttr *a = attrs_slot (attrs, key);
   a->type = SLUICE_VALUE_STRING;
   a->v.s = copy;
@@ -214,7 +230,7 @@ sluice_attrs_set_string_list (SluiceAttrs *attrs, const char *key,
     count = n < 0 ? g_strv_length ((char **) values) : (gsize) n;
   char **copy = g_new (char *, count + 1);
   for (gsize i = 0; i < count; i++)
-    copy[i] = g_strdup (values[i] ? values[i] : "");
+    copy[i] = values[i] ? clean_dup (values[i], strlen (values[i])) : g_strdup ("");
   copy[count] = NULL;
   SluiceAttr *a = attrs_slot (attrs, key);
   a->type = SLUICE_VALUE_STRING_LIST;
@@ -234,18 +250,37 @@ sluice_attrs_append_string (SluiceAttrs *attrs, const char *key, const char *val
     }
   guint len = g_strv_length (a->v.list);
   a->v.list = g_renew (char *, a->v.list, len + 2);
-  a->v.list[len] = g_strdup (value);
+  a->v.list[len] = clean_dup (value, strlen (value));
   a->v.list[len + 1] = NULL;
+}
+
+void
+sluice_attrs_set_json_trusted (SluiceAttrs *attrs, const char *key, const char *json)
+{
+  char *copy = g_strdup (json);
+  SluiceAttr *a = attrs_slot (attrs, key);
+  a->type = SLUICE_VALUE_JSON;
+  a->v.s = copy;
 }
 
 void
 sluice_attrs_set_json (SluiceAttrs *attrs, const char *key, const char *json)
 {
   g_return_if_fail (attrs != NULL && key != NULL && json != NULL);
-  char *copy = g_strdup (json);
-  SluiceAttr *a = attrs_slot (attrs, key);
-  a->type = SLUICE_VALUE_JSON;
-  a->v.s = copy;
+  /* What a stage hands us is checked with json-glib, so that the line we
+   * write is always valid JSON. */
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  GError *e = NULL;
+  if (!sluice_utf8_is_clean (json, strlen (json))
+      || !json_parser_load_from_data (parser, json, -1, &e))
+    {
+      g_critical ("attribute '%s': not one valid JSON value (%s); stored as null", key,
+                  e ? e->message : "invalid UTF-8");
+      g_clear_error (&e);
+      sluice_attrs_set_null (attrs, key);
+      return;
+    }
+  sluice_attrs_set_json_trusted (attrs, key, json);
 }
 
 gboolean
@@ -360,7 +395,7 @@ sluice_attrs_copy (SluiceAttrs *dest, const SluiceAttrs *src)
       switch (a->type)
         {
         case SLUICE_VALUE_STRING: sluice_attrs_set_string (dest, a->key, a->v.s); break;
-        case SLUICE_VALUE_JSON: sluice_attrs_set_json (dest, a->key, a->v.s); break;
+        case SLUICE_VALUE_JSON: sluice_attrs_set_json_trusted (dest, a->key, a->v.s); break;
         case SLUICE_VALUE_INT: sluice_attrs_set_int (dest, a->key, a->v.i); break;
         case SLUICE_VALUE_DOUBLE: sluice_attrs_set_double (dest, a->key, a->v.d); break;
         case SLUICE_VALUE_BOOL: sluice_attrs_set_bool (dest, a->key, a->v.b); break;

@@ -115,6 +115,12 @@ sluice_document_add_annotation (SluiceDocument *doc, const char *type, gsize sta
 {
   g_return_val_if_fail (doc != NULL, NULL);
   g_return_val_if_fail (type != NULL && *type != '\0', NULL);
+  if (G_UNLIKELY (!sluice_utf8_is_clean (type, strlen (type))))
+    {
+      g_critical ("stage '%s' added an annotation whose type is not valid UTF-8 on document "
+                  "'%s'; it was ignored", doc->current_stage, doc->id);
+      return NULL;
+    }
   if (start > end || end > doc->len
       || !is_char_boundary (doc->text, doc->len, start)
       || !is_char_boundary (doc->text, doc->len, end))

@@ -44,6 +44,9 @@ SLUICE_INTERNAL const char *sluice_intern (const char *s);
 SLUICE_INTERNAL const char *sluice_intern_key (const char *s);
 
 SLUICE_INTERNAL void sluice_attrs_init (SluiceAttrs *attrs);
+/* set_json for text the core already validated (the JSONL reader). */
+SLUICE_INTERNAL void sluice_attrs_set_json_trusted (SluiceAttrs *attrs, const char *key,
+                                                    const char *json);
 SLUICE_INTERNAL void sluice_attrs_clear (SluiceAttrs *attrs);
 SLUICE_INTERNAL void sluice_attrs_copy (SluiceAttrs *dest, const SluiceAttrs *src);
 SLUICE_INTERNAL const SluiceAttr *sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key);

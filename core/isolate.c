@@ -283,7 +283,7 @@ get_attrs (Cursor *c, SluiceAttrs *attrs)
           {
             const char *s = get_str (c, NULL);
             if (!c->bad)
-              sluice_attrs_set_json (attrs, key, s);
+              sluice_attrs_set_json_trusted (attrs, key, s);
           }
           break;
         case SLUICE_VALUE_INT:

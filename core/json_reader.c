@@ -772,7 +772,7 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
           /* Out of range for gint64 / double, or very long: keep the exact
            * text as a raw JSON value. */
           char *raw = g_strndup (start, n);
-          sluice_attrs_set_json (meta, key, raw);
+          sluice_attrs_set_json_trusted (meta, key, raw);
           g_free (raw);
           return TRUE;
         }
@@ -784,7 +784,7 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
   char *raw = dup_raw_value (ps, &len);
   if (raw == NULL)
     return FALSE;
-  sluice_attrs_set_json (meta, key, raw);
+  sluice_attrs_set_json_trusted (meta, key, raw);
   g_free (raw);
   return TRUE;
 }

@@ -344,6 +344,30 @@ test_rewrite_random_against_model (void **state)
   g_rand_free (r);
 }
 
+/* A stage's bad strings never make the output invalid. */
+static void
+test_stage_strings_are_made_valid (void **state)
+{
+  SluiceDocument *d = sluice_document_new ("s", "abc", -1);
+  SluiceAnnotation *a = sluice_document_add_annotation (d, "T", 0, 3);
+  SluiceAttrs *at = sluice_annotation_get_attrs (a);
+  sluice_attrs_set_string (at, "bad", "x\xff\xfey");
+  sluice_attrs_set_string (at, "k\xc3", "v");
+  const char *list[] = { "ok", "\xe2\x82", NULL };
+  sluice_attrs_set_string_list (at, "l", list, -1);
+  sluice_attrs_set_json (at, "j", "{\"unterminated\": ");
+  sluice_attrs_set_json (at, "ok", "[1, {\"a\": null}]");
+  assert_int_equal (sluice_attrs_get_type (at, "j"), SLUICE_VALUE_NULL);
+  assert_string_equal (sluice_attrs_get_json (at, "ok"), "[1, {\"a\": null}]");
+  assert_true (g_utf8_validate (sluice_attrs_get_string (at, "bad"), -1, NULL));
+  assert_null (sluice_document_add_annotation (d, "T\xff", 0, 1));
+  char *json = sluice_document_to_json (d);
+  assert_true (g_utf8_validate (json, -1, NULL));
+  assert_non_null (strstr (json, "\"j\":null"));
+  g_free (json);
+  sluice_document_free (d);
+}
+
 static void
 test_document_json_roundtrip_invariant (void **state)
 {
@@ -368,6 +392,7 @@ main (void)
     cmocka_unit_test (test_rewrite_drops_and_clamps),
     cmocka_unit_test (test_rewrite_rejects_misuse),
     cmocka_unit_test (test_rewrite_random_against_model),
+    cmocka_unit_test (test_stage_strings_are_made_valid),
     cmocka_unit_test (test_document_json_roundtrip_invariant),
   };
   return cmocka_run_group_tests_name ("document", tests, NULL, NULL);
