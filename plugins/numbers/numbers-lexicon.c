@@ -12,7 +12,7 @@ typedef enum {
   S_PERCENT, S_VAGUE, S_OVER, S_OUT, S_OF, S_OR, S_TO, S_BETWEEN, S_PREFIX_QUAL, S_POSTFIX_QUAL,
   S_CURRENCY_PREFIX, S_CURRENCY_WORD, S_SUFFIX, S_ID_CUE, S_MONTH, S_STOP, S_YEAR_CUE,
   S_ONE_DET, S_PLURAL_NOUN, S_DENOMINATOR, S_ORD_SUFFIX, S_DECADE_SUFFIX, S_ADJ_SUFFIX,
-  S_SETTING, S_RANGE_AND, S_YEAR_WORD,
+  S_SETTING, S_RANGE_AND, S_YEAR_WORD, S_UNIT_STOP_SUFFIX,
 } Section;
 
 static const struct { const char *name; Section s; } sections[] = {
@@ -28,7 +28,7 @@ static const struct { const char *name; Section s; } sections[] = {
   { "plural_noun", S_PLURAL_NOUN }, { "denominator", S_DENOMINATOR },
   { "ordinal_suffix", S_ORD_SUFFIX }, { "decade_suffix", S_DECADE_SUFFIX },
   { "adjective_suffix", S_ADJ_SUFFIX }, { "setting", S_SETTING }, { "range_and", S_RANGE_AND },
-  { "year_word", S_YEAR_WORD },
+  { "year_word", S_YEAR_WORD }, { "unit_stop_suffix", S_UNIT_STOP_SUFFIX },
 };
 
 static const struct { const char *name; NumQual q; } qualifiers[] = {
@@ -64,6 +64,7 @@ num_lexicon_free (NumLexicon *lx)
   g_clear_pointer (&lx->ord_suffix, g_hash_table_unref);
   g_clear_pointer (&lx->decade_suffix, g_hash_table_unref);
   g_clear_pointer (&lx->adj_suffix, g_ptr_array_unref);
+  g_clear_pointer (&lx->unit_stop_suffix, g_ptr_array_unref);
   g_free (lx->filter);
   g_free (lx->filter_all);
   g_free (lx->filter_behind);
@@ -404,6 +405,7 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
   lx->ord_suffix = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   lx->decade_suffix = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   lx->adj_suffix = g_ptr_array_new_with_free_func (g_free);
+  lx->unit_stop_suffix = g_ptr_array_new_with_free_func (g_free);
   lx->filter = g_malloc0 (NUM_FILTER_BYTES);
   lx->filter_all = g_malloc0 (NUM_FILTER_BYTES);
   lx->filter_behind = g_malloc0 (NUM_FILTER_BYTES);
@@ -673,6 +675,9 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
         break;
       case S_ADJ_SUFFIX:
         g_ptr_array_add (lx->adj_suffix, lower_dup (key));
+        break;
+      case S_UNIT_STOP_SUFFIX:
+        g_ptr_array_add (lx->unit_stop_suffix, lower_dup (key));
         break;
       case S_SETTING:
         if (strcmp (key, "decimal") == 0 && strcmp (fields[0], "comma") == 0)

@@ -109,6 +109,7 @@ typedef struct {
   GHashTable *ord_suffix;   /* after digits: "th", "-й" (lower case) */
   GHashTable *decade_suffix;/* after digits: "s", "-х" ("1990s") */
   GPtrArray *adj_suffix;    /* word endings skipped before the counted noun ("ых") */
+  GPtrArray *unit_stop_suffix; /* word endings that end the search for it ("ли": verbs) */
   gboolean decimal_comma;   /* "2,5" is 2.5 (setting decimal = comma) */
   gboolean unit_first_noun; /* the counted noun is the first word not ending in an
                              * adjective suffix (setting unit = first_noun) */

@@ -1570,14 +1570,14 @@ looks_plural (const char *w, gsize l)
   return TRUE;
 }
 
-/* Does lower-case `w` end with one of the lexicon's [adjective_suffix] endings, with at
- * least two characters before it? */
+/* Does lower-case `w` end with one of `suffixes` ([adjective_suffix],
+ * [unit_stop_suffix]), with at least two characters before it? */
 static gboolean
-ends_like_adjective (const NumLexicon *lx, const char *w)
+ends_with_any (const GPtrArray *suffixes, const char *w)
 {
   gsize wl = strlen (w);
-  for (guint i = 0; i < lx->adj_suffix->len; i++) {
-    const char *sfx = g_ptr_array_index (lx->adj_suffix, i);
+  for (guint i = 0; i < suffixes->len; i++) {
+    const char *sfx = g_ptr_array_index (suffixes, i);
     gsize sl = strlen (sfx);
     if (wl >= sl + 4 && memcmp (w + wl - sl, sfx, sl) == 0)
       return TRUE;
@@ -1624,7 +1624,9 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *
       char buf[WORDBUF];
       if (!lower_word (sc->text, w->start, w->end, buf))
         break;
-      if (!(r & NR_PLURAL) && ends_like_adjective (sc->lx, buf))
+      if (!(r & NR_PLURAL) && ends_with_any (sc->lx->unit_stop_suffix, buf))
+        break;
+      if (!(r & NR_PLURAL) && ends_with_any (sc->lx->adj_suffix, buf))
         continue;
       g_strlcpy (unit, buf, usize);
       return k + n + 1;

@@ -240,6 +240,7 @@ static const Case ru_cases[] = {
   { "Полтора миллиона человек", "Полтора миллиона", 1.5e6, "cardinal", "exact", "человек" },
   { "два с половиной миллиона", "два с половиной миллиона", 2.5e6, "fraction", "exact" },
   { "трое детей", "трое", 3, "cardinal", "exact", "детей" },
+  { "ещё двое получили ранения", "двое", 2, "cardinal", "exact" },
   { "полмиллиона", "полмиллиона", 5e5, "cardinal", "exact" },
   /* scales after digits, abbreviations with their period */
   { "1,2 млн человек", "1,2 млн", 1.2e6, "cardinal", "exact", "человек" },
