@@ -347,7 +347,8 @@ sluice_options_set_from_setting (SluiceOptions *opts, const config_setting_t *se
 {
   config_setting_t *s = (config_setting_t *) setting;
   const char *name = config_setting_name (s);
-  g_autofree char *location = g_strdup_printf ("%s:%u", file ? file : "<pipeline>",
+  const char *src = config_setting_source_file (s);
+  g_autofree char *location = g_strdup_printf ("%s:%u", src ? src : file ? file : "<pipeline>",
                                                config_setting_source_line (s));
   g_autofree char *prefix = g_strdup_printf ("%s: stage '%s': ", location, opts->stage_name);
   OptValue *v = find_value (opts, name);

@@ -39,8 +39,12 @@ add_error (Ctx *c, const config_setting_t *s, const char *fmt, ...)
   g_autofree char *msg = g_strdup_vprintf (fmt, ap);
   va_end (ap);
   if (s)
-    g_ptr_array_add (c->errors, g_strdup_printf ("%s:%u: %s", c->file,
-                                                 config_setting_source_line (s), msg));
+    {
+      /* The file the setting is in: an @include'd file, or the pipeline. */
+      const char *f = config_setting_source_file ((config_setting_t *) s);
+      g_ptr_array_add (c->errors, g_strdup_printf ("%s:%u: %s", f ? f : c->file,
+                                                   config_setting_source_line (s), msg));
+    }
   else
     g_ptr_array_add (c->errors, g_strdup_printf ("%s: %s", c->file, msg));
 }
@@ -155,10 +159,22 @@ parse_stage (Ctx *c, SluicePipeline *p, config_setting_t *entry, guint index,
   const char *plugin = get_string (c, ps, "'plugin'");
   if (plugin == NULL)
     return;
+  if (!g_utf8_validate (plugin, -1, NULL))
+    {
+      add_error (c, ps, "'plugin' is not valid UTF-8");
+      return;
+    }
   const char *name = NULL;
   config_setting_t *ns = config_setting_get_member (entry, "name");
   if (ns)
-    name = get_string (c, ns, "'name'");
+    {
+      name = get_string (c, ns, "'name'");
+      if (name && (!g_utf8_validate (name, -1, NULL) || *name == '\0'))
+        {
+          add_error (c, ns, "'name' must be a non-empty UTF-8 string");
+          return;
+        }
+    }
   g_autofree char *plugin_base = NULL;
   if (name == NULL)
     {
@@ -207,10 +223,12 @@ parse_stage (Ctx *c, SluicePipeline *p, config_setting_t *entry, guint index,
   st->timeout_ms = 0;
   if (ts)
     {
-      if (config_setting_type (ts) != CONFIG_TYPE_INT || config_setting_get_int (ts) < 0)
-        add_error (c, ts, "'timeout_ms' must be a non-negative integer");
+      int tt = config_setting_type (ts);
+      if ((tt != CONFIG_TYPE_INT && tt != CONFIG_TYPE_INT64) || config_setting_get_int64 (ts) < 0
+          || config_setting_get_int64 (ts) > G_MAXUINT)
+        add_error (c, ts, "'timeout_ms' must be an integer from 0 to %u", G_MAXUINT);
       else
-        st->timeout_ms = (guint) config_setting_get_int (ts);
+        st->timeout_ms = (guint) config_setting_get_int64 (ts);
     }
 
   GError *e = NULL;
@@ -330,9 +348,12 @@ sluice_pipeline_load (const char *file, const char *const *only,
             g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG, "%s: cannot read: %s",
                          file, config_error_text (&cfg));
           else
-            g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG, "%s:%d: %s",
-                         config_error_file (&cfg) ? config_error_file (&cfg) : file,
-                         config_error_line (&cfg), config_error_text (&cfg));
+            {
+              g_autofree char *text = g_utf8_make_valid (config_error_text (&cfg), -1);
+              g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG, "%s:%d: %s",
+                           config_error_file (&cfg) ? config_error_file (&cfg) : file,
+                           config_error_line (&cfg), text);
+            }
           goto fail;
         }
     }
@@ -508,7 +529,9 @@ sluice_pipeline_load (const char *file, const char *const *only,
     {
       g_ptr_array_add (c.errors, NULL);
       g_autofree char *all = g_strjoinv ("\n", (char **) c.errors->pdata);
-      g_set_error_literal (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG, all);
+      /* Messages quote values from the file, which may not be UTF-8. */
+      g_autofree char *valid = g_utf8_make_valid (all, -1);
+      g_set_error_literal (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG, valid);
       goto fail;
     }
   g_ptr_array_unref (c.errors);

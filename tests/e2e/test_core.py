@@ -164,6 +164,12 @@ class Core(unittest.TestCase):
         p = run("run", "-c", os.path.join(self.tmp, "missing.cfg"), stdin=b"", check_rc=EXIT_CONFIG)
         self.assertIn(b"missing.cfg: no such file", p.stderr)
 
+    def test_errors_in_included_files_name_them(self):
+        self.path("inc/stages.cfg", 'stages = (\n  { plugin = "no_such_stage";\n    x = 1; }\n);\n')
+        cfg = self.pipeline('pipeline = {\n  @include "inc/stages.cfg"\n};\n')
+        p = run("check", "-c", cfg, check_rc=EXIT_CONFIG)
+        self.assertIn(b"inc/stages.cfg:2:", p.stderr)
+
     def test_stages_filter_suggests(self):
         cfg = self.pipeline("pipeline = { stages = (); };")
         p = run("run", "-c", cfg, "--stages", "nubmers", stdin=b"x", check_rc=EXIT_CONFIG)
