@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <grp.h>
+#include <pwd.h>
 
 static GMutex registry_lock;
 static GHashTable *registry;   /* real path -> SluicePlugin* (never unloaded) */
@@ -90,26 +92,47 @@ sluice_descriptor_check (const SluiceStageDescriptor *d, const char *file, GErro
   return TRUE;
 }
 
-/* Refuses files and directories that another user could replace. */
+/* A group that only its owner can be in (Debian's user private groups, or
+ * root's group with no listed members). */
 static gboolean
-check_not_writable_by_others (const char *path, const char *what, const char *plugin,
-                              GError **error)
+private_group (gid_t gid, uid_t owner)
+{
+  struct group *g = getgrgid (gid);
+  struct passwd *pw = getpwuid (owner);
+  return g != NULL && pw != NULL && pw->pw_gid == gid
+         && (g->gr_mem == NULL || g->gr_mem[0] == NULL);
+}
+
+/* Refuses a path that another user could replace: writable by others (or
+ * by a shared group), or owned by someone other than root or us.  For an
+ * ancestor directory a world-writable one is fine when it is sticky and
+ * root-owned (/tmp): others cannot rename what is in it. */
+static gboolean
+check_path_safe (const char *path, const char *what, const char *plugin, gboolean ancestor,
+                 GError **error)
 {
   struct stat st;
   if (stat (path, &st) != 0)
     {
-      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_PLUGIN, "%s: %s", plugin, g_strerror (errno));
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_PLUGIN, "%s: %s: %s", plugin, path,
+                   g_strerror (errno));
       return FALSE;
     }
-  gboolean other_writable = (st.st_mode & S_IWOTH) != 0;
-  /* A sticky world-writable directory (/tmp) still lets others replace only
-   * their own files, but a plugin must not live there either. */
-  if (other_writable)
+  gboolean sticky_root = ancestor && (st.st_mode & S_ISVTX) && st.st_uid == 0;
+  if ((st.st_mode & S_IWOTH) && !sticky_root)
     {
       g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_PLUGIN,
                    "%s: refusing to load: %s '%s' is writable by other users (mode %04o); "
                    "run chmod o-w on it",
                    plugin, what, path, (unsigned) (st.st_mode & 07777));
+      return FALSE;
+    }
+  if ((st.st_mode & S_IWGRP) && !sticky_root && !private_group (st.st_gid, st.st_uid))
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_PLUGIN,
+                   "%s: refusing to load: %s '%s' is writable by its group (gid %u), which "
+                   "other users are in (mode %04o); run chmod g-w on it",
+                   plugin, what, path, (unsigned) st.st_gid, (unsigned) (st.st_mode & 07777));
       return FALSE;
     }
   if (st.st_uid != 0 && st.st_uid != geteuid ())
@@ -118,6 +141,26 @@ check_not_writable_by_others (const char *path, const char *what, const char *pl
                    "%s: refusing to load: %s '%s' belongs to another user (uid %u)",
                    plugin, what, path, (unsigned) st.st_uid);
       return FALSE;
+    }
+  return TRUE;
+}
+
+/* The file, its directory, and every directory above it (as ssh checks). */
+static gboolean
+check_not_writable_by_others (const char *file, const char *plugin, GError **error)
+{
+  if (!check_path_safe (file, "file", plugin, FALSE, error))
+    return FALSE;
+  g_autofree char *dir = g_path_get_dirname (file);
+  if (!check_path_safe (dir, "directory", plugin, FALSE, error))
+    return FALSE;
+  while (strcmp (dir, "/") != 0 && strcmp (dir, ".") != 0)
+    {
+      char *up = g_path_get_dirname (dir);
+      g_free (dir);
+      dir = up;
+      if (!check_path_safe (dir, "directory", plugin, TRUE, error))
+        return FALSE;
     }
   return TRUE;
 }
@@ -156,9 +199,7 @@ sluice_plugin_load (const char *path, GError **error)
       g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_PLUGIN, "%s: not a regular file", path);
       return NULL;
     }
-  g_autofree char *dir = g_path_get_dirname (resolved);
-  if (!check_not_writable_by_others (resolved, "file", path, error)
-      || !check_not_writable_by_others (dir, "directory", path, error))
+  if (!check_not_writable_by_others (resolved, path, error))
     return NULL;
 
   void *handle = dlopen (resolved, RTLD_NOW | RTLD_LOCAL);
@@ -237,7 +278,8 @@ running_from_build_tree (void)
   if (realpath (SLUICE_BUILD_ROOT, root) == NULL)
     return FALSE;
   g_autofree char *dir = g_path_get_dirname (exe);
-  return strcmp (dir, root) == 0 || g_str_has_prefix (dir, root);
+  gsize rl = strlen (root);
+  return strcmp (dir, root) == 0 || (g_str_has_prefix (dir, root) && dir[rl] == '/');
 }
 
 char **

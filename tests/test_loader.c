@@ -233,6 +233,42 @@ test_world_writable_directory (void **state)
   tmp_cleanup (dir);
 }
 
+/* A writable folder higher up lets others rename the plugin's folder and
+ * put their own in its place: refused too, except a sticky root-owned one
+ * such as /tmp. */
+static void
+test_writable_ancestor_directory (void **state)
+{
+  char *outer = tmp_dir ();
+  g_autofree char *inner = g_build_filename (outer, "plugins", NULL);
+  assert_int_equal (g_mkdir (inner, 0755), 0);
+  g_autofree char *src = plugin_file ("good");
+  g_autofree char *path = g_build_filename (inner, "sluice-good.so", NULL);
+  copy_file (src, path);
+
+  assert_int_equal (chmod (outer, 0777), 0);
+  GError *e = NULL;
+  assert_null (sluice_plugin_load (path, &e));
+  assert_non_null (e);
+  char real[PATH_MAX];
+  assert_non_null (realpath (outer, real));
+  g_autofree char *quoted = g_strdup_printf ("directory '%s' is writable by other users", real);
+  assert_contains (e->message, quoted);
+  g_clear_error (&e);
+
+  if (geteuid () == 0)
+    {
+      /* Sticky and owned by root (us): like /tmp, accepted. */
+      assert_int_equal (chmod (outer, 01777), 0);
+      SluicePlugin *p = sluice_plugin_load (path, &e);
+      assert_null (e);
+      assert_non_null (p);
+    }
+  g_unlink (path);
+  g_rmdir (inner);
+  tmp_cleanup (outer);
+}
+
 static void
 test_not_found_suggests (void **state)
 {
@@ -624,6 +660,7 @@ main (void)
     cmocka_unit_test (test_name_mismatch),
     cmocka_unit_test (test_dlopen_failure),
     cmocka_unit_test (test_world_writable_directory),
+    cmocka_unit_test (test_writable_ancestor_directory),
     cmocka_unit_test (test_not_found_suggests),
     cmocka_unit_test (test_pipeline_valid),
     cmocka_unit_test (test_pipeline_defaults),
