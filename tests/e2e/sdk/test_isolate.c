@@ -389,7 +389,7 @@ test_bad_isolate_settings (void **state)
   run_sluice (r, "{\"id\":\"a\",\"text\":\"x\"}\n", NULL);
   assert_int_equal (r->status, 2);
   assert_contains (r->err, "'isolate' must be true or false");
-  assert_contains (r->err, "'timeout_ms' must be a non-negative integer");
+  assert_contains (r->err, "'timeout_ms' must be an integer from 0 to");
   run_free (r);
 }
 
