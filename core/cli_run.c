@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 static const char *const bundled_stages[] = { "clean", "entities", "numbers", "translit" };
 
@@ -161,6 +162,22 @@ sluice_cmd_run (int argc, char **argv)
   FILE *out = stdout;
   if (output && strcmp (output, "-") != 0)
     {
+      /* Opening the output truncates it: never when it is one of the inputs. */
+      struct stat ost;
+      if (stat (output, &ost) == 0 && S_ISREG (ost.st_mode))
+        for (int i = 1; i < argc; i++)
+          {
+            struct stat ist;
+            if (stat (argv[i], &ist) == 0 && ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino)
+              {
+                sluice_cli_error ("%s: the output file is also an input; refusing to overwrite it",
+                                  output);
+                if (errf)
+                  fclose (errf);
+                sluice_pipeline_free (p);
+                return SLUICE_EXIT_CONFIG;
+              }
+          }
       out = fopen (output, "w");
       if (out == NULL)
         {

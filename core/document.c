@@ -129,6 +129,10 @@ sluice_document_add_annotation (SluiceDocument *doc, const char *type, gsize sta
                   ", %" G_GSIZE_FORMAT ") on document '%s' (text length %" G_GSIZE_FORMAT
                   " bytes); it was ignored",
                   doc->current_stage, type, start, end, doc->id, doc->len);
+      /* Also in the output, so that it is not lost among log lines. */
+      sluice_document_add_warning (doc, "stage '%s': a %s annotation with an invalid span [%"
+                                   G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") was ignored",
+                                   doc->current_stage, type, start, end);
       return NULL;
     }
   SluiceAnnotation *a = g_new (SluiceAnnotation, 1);

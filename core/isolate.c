@@ -877,8 +877,9 @@ sluice_isolate_process (SluiceStageInstance *st, SluiceDocument *doc, GError **e
         r = IO_BROKEN;
       else
         {
-          buf = g_malloc (len);
-          r = recv_deadline (c->fd, buf, len, deadline);
+          /* A broken child may claim any length: never abort on it. */
+          buf = g_try_malloc (len);
+          r = buf ? recv_deadline (c->fd, buf, len, deadline) : IO_BROKEN;
         }
     }
 

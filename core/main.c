@@ -1,5 +1,6 @@
 /* sluice — the command: a thin layer over libsluice. */
 #include "cli.h"
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -50,6 +51,18 @@ static const char usage[] =
   "a stage (fatal error or on_error = \"abort\"); 5 sluice batch: another run holds the lock;\n"
   "130 / 143 stopped by SIGINT / SIGTERM (every document read before was written).\n";
 
+/* Whatever a command printed on stdout must have reached it. */
+static int
+finish (int rc)
+{
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      fprintf (stderr, "sluice: error: <stdout>: write failed: %s\n", g_strerror (errno));
+      return rc == SLUICE_EXIT_OK ? SLUICE_EXIT_IO : rc;
+    }
+  return rc;
+}
+
 static void
 on_stop_signal (int sig)
 {
@@ -87,19 +100,19 @@ main (int argc, char **argv)
     {
       printf ("sluice %s (plugin ABI %u.%u)\n", sluice_version (), sluice_abi_major (),
               sluice_abi_minor ());
-      return SLUICE_EXIT_OK;
+      return finish (SLUICE_EXIT_OK);
     }
   if (strcmp (cmd, "--help") == 0 || strcmp (cmd, "-h") == 0 || strcmp (cmd, "help") == 0)
     {
       fputs (usage, stdout);
-      return SLUICE_EXIT_OK;
+      return finish (SLUICE_EXIT_OK);
     }
   if (strcmp (cmd, "run") == 0)
-    return sluice_cmd_run (argc - 1, argv + 1);
+    return finish (sluice_cmd_run (argc - 1, argv + 1));
   if (strcmp (cmd, "check") == 0)
-    return sluice_cmd_check (argc - 1, argv + 1);
+    return finish (sluice_cmd_check (argc - 1, argv + 1));
   if (strcmp (cmd, "plugins") == 0)
-    return sluice_cmd_plugins (argc - 1, argv + 1);
+    return finish (sluice_cmd_plugins (argc - 1, argv + 1));
 #ifdef SLUICE_HAVE_BATCH
   if (strcmp (cmd, "batch") == 0)
     return sluice_cmd_batch (argc - 1, argv + 1);

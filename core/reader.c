@@ -312,6 +312,8 @@ fill (SluiceReader *r, GError **error)
     }
 }
 
+static SluiceDocument *parse_line (SluiceReader *r, char *start, gsize len, GError **error);
+
 static SluiceDocument *
 next_jsonl (SluiceReader *r, GError **error, gboolean *end_of_stream)
 {
@@ -365,6 +367,53 @@ next_jsonl (SluiceReader *r, GError **error, gboolean *end_of_stream)
           r->skipping = FALSE;
           continue;
         }
+      if (len > r->max_line)
+        {
+          g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT,
+                       "%s:%" G_GUINT64_FORMAT ": line longer than %" G_GSIZE_FORMAT
+                       " bytes (6 x max_document_bytes + 1 MiB); skipped",
+                       r->name, r->lineno, r->max_line);
+          return NULL;
+        }
+      /* After a long line, give the memory back. */
+      if (r->buf_alloc > 16 * READ_CHUNK && r->buf_len - r->buf_pos < READ_CHUNK)
+        {
+          gsize keep = r->buf_len - r->buf_pos;
+          char *nb = g_malloc (4 * READ_CHUNK);
+          memcpy (nb, r->buf + r->buf_pos, keep);
+          /* `start` points into the old buffer: copy the line out first. */
+          char *line = g_memdup2 (start, len);
+          g_free (r->buf);
+          r->buf = nb;
+          r->buf_alloc = 4 * READ_CHUNK;
+          r->buf_len = keep;
+          r->buf_pos = 0;
+          GError *e = NULL;
+          SluiceDocument *doc = parse_line (r, line, len, &e);
+          g_free (line);
+          if (doc == NULL && e == NULL)
+            continue;   /* blank line */
+          if (e)
+            g_propagate_error (error, e);
+          return doc;
+        }
+      GError *e = NULL;
+      SluiceDocument *doc = parse_line (r, start, len, &e);
+      if (doc == NULL && e == NULL)
+        continue;       /* blank line */
+      if (e)
+        g_propagate_error (error, e);
+      return doc;
+    }
+}
+
+/* One JSONL line (without its newline) into a document, or NULL: a blank
+ * line (error unset) or a malformed one (error set). */
+static SluiceDocument *
+parse_line (SluiceReader *r, char *start, gsize len, GError **error)
+{
+  {
+    {
       if (len > 0 && start[len - 1] == '\r')
         len--;
       /* Blank lines are allowed (and ignored) in JSONL. */
@@ -372,7 +421,7 @@ next_jsonl (SluiceReader *r, GError **error, gboolean *end_of_stream)
       while (k < len && (start[k] == ' ' || start[k] == '\t'))
         k++;
       if (k == len)
-        continue;
+        return NULL;
 
       char *id = NULL, *text = NULL;
       gsize text_len = 0;
@@ -409,7 +458,14 @@ next_jsonl (SluiceReader *r, GError **error, gboolean *end_of_stream)
         {
           SluiceAttrs warn = doc->meta;
           doc->meta = meta;
-          sluice_attrs_copy (&doc->meta, &warn);
+          /* Append ours to warnings the input already carried. */
+          guint nw = 0;
+          const char *const *w = sluice_attrs_get_string_list (&warn, "warnings", &nw);
+          if (nw > 0 && sluice_attrs_get_type (&doc->meta, "warnings") == SLUICE_VALUE_STRING_LIST)
+            for (guint i = 0; i < nw; i++)
+              sluice_attrs_append_string (&doc->meta, "warnings", w[i]);
+          else
+            sluice_attrs_copy (&doc->meta, &warn);
           sluice_attrs_clear (&warn);
         }
       if (r->extra->len)
@@ -417,6 +473,7 @@ next_jsonl (SluiceReader *r, GError **error, gboolean *end_of_stream)
                                          r->extra->len);
       return doc;
     }
+  }
 }
 
 static gboolean

@@ -220,6 +220,25 @@ test_meta_and_extra_passthrough (void **state)
   sluice_reader_free (r);
 }
 
+static void
+test_input_warnings_kept (void **state)
+{
+  g_autofree char *p = put ("w.jsonl",
+                            "{\"id\":\"w\",\"text\":\"a\\u0000b\",\"meta\":{\"warnings\":[\"upstream\"]}}\n", -1);
+  const char *inputs[] = { p, NULL };
+  SluiceReader *r = sluice_reader_new (inputs, SLUICE_INPUT_AUTO, 1000, FALSE, FALSE);
+  GError *e = NULL;
+  SluiceDocument *d = sluice_reader_next (r, &e);
+  assert_non_null (d);
+  guint n = 0;
+  const char *const *w = sluice_attrs_get_string_list (sluice_document_get_meta (d), "warnings", &n);
+  assert_int_equal (n, 2);
+  assert_string_equal (w[0], "upstream");
+  assert_non_null (strstr (w[1], "invalid UTF-8"));
+  sluice_document_free (d);
+  sluice_reader_free (r);
+}
+
 int
 main (void)
 {
@@ -231,6 +250,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_binary_file_refused, setup, teardown),
     cmocka_unit_test_setup_teardown (test_missing_input_reported, setup, teardown),
     cmocka_unit_test_setup_teardown (test_meta_and_extra_passthrough, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_input_warnings_kept, setup, teardown),
   };
   return cmocka_run_group_tests_name ("reader", tests, NULL, NULL);
 }

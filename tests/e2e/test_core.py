@@ -194,6 +194,21 @@ class Core(unittest.TestCase):
         self.assertIn(b"/dev/full", p.stderr)
         self.assertIn(b"write failed", p.stderr)
 
+    def test_output_never_overwrites_an_input(self):
+        cfg = self.pipeline("pipeline = { stages = (); };")
+        src = self.path("same.jsonl", '{"id":"a","text":"keep me"}\n')
+        p = run("run", "-c", cfg, src, "-o", src, check_rc=EXIT_CONFIG)
+        self.assertIn(b"also an input", p.stderr)
+        with open(src) as f:
+            self.assertIn("keep me", f.read())
+
+    def test_other_commands_check_stdout(self):
+        if not os.path.exists("/dev/full"):
+            self.skipTest("no /dev/full")
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([SLUICE, "plugins"], stdout=full, stderr=subprocess.PIPE)
+        self.assertEqual(p.returncode, EXIT_IO, p.stderr)
+
     def test_closed_pipe_is_an_io_error(self):
         cfg = self.pipeline("pipeline = { stages = (); };")
         big = self.path("many.jsonl", "".join(json.dumps({"id": str(i), "text": "x" * 500}) + "\n"
