@@ -19,7 +19,35 @@ typedef struct {
   guint32 start, end;   /* bytes */
   guint32 norm, nlen;   /* into the norm buffer */
   guint32 flags;
+  guint32 hash;         /* gz_tok_hash of the normalised bytes */
 } Tok;
+
+/* One slot of a per-document map from a normalised token range to a candidate. */
+typedef struct {
+  guint32 hash, off, len;
+  gint cand;            /* -1: empty slot */
+} MapSlot;
+
+typedef struct {
+  MapSlot *slots;
+  guint32 mask;
+} NameMap;
+
+/* Per-call working memory, reused across documents (a pool in the instance:
+ * process() takes one, returns it when done, so no per-document allocation
+ * once the buffers have grown to the documents' size). */
+typedef struct {
+  Tok *tk;
+  gsize tk_cap;
+  char *nb;
+  gsize nb_cap;
+  GString *slow;           /* one token's normalised form on the Unicode path */
+  GArray *cands;
+  guint32 *lower_set;
+  gsize lower_cap;
+  MapSlot *maps;
+  gsize maps_cap;
+} Scratch;
 
 struct _Entities {
   GMappedFile *mapped;
@@ -30,6 +58,8 @@ struct _Entities {
   GzTable rules;
   guint type_mask;
   gboolean guess_persons;
+  GMutex pool_lock;        /* guards `pool` only: the rest is read-only after create() */
+  GPtrArray *pool;         /* idle Scratch */
 };
 
 static const char *const type_names[] = { "PERSON", "LOCATION", "ORGANIZATION", "MISC", "DATE" };
@@ -55,6 +85,7 @@ typedef struct {
   const char *nb;          /* norm buffer */
   const Entities *E;
   GArray *cands;           /* Cand */
+  Scratch *sc;
   guint32 *lower_set;      /* hashes of lower-case words */
   guint32 lower_mask;
   int meta_year, meta_month, meta_day;
@@ -110,7 +141,7 @@ lower_set_has (const Doc *d, guint32 h)
 static inline guint32
 tok_hash (const Doc *d, guint i)
 {
-  return gz_hash_step (GZ_HASH_INIT, d->nb + d->tk[i].norm, d->tk[i].nlen);
+  return d->tk[i].hash;
 }
 
 /* ------------------------------------------------------------- matching */
@@ -145,7 +176,10 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
 {
   if (!t->hdr)
     return;
-  guint32 h = GZ_HASH_INIT;
+  guint32 h = d->tk[i].hash;
+  /* Most words start no name: the filter answers without touching the table. */
+  if (!gz_table_maybe (t, h))
+    return;
   guint maxt = t->hdr->max_tokens;
   const char *base = d->nb + d->tk[i].norm;
   for (guint k = 0; k < maxt && i + k < d->n; k++) {
@@ -153,9 +187,8 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
     if (k > 0) {
       if (tk->flags & (GZ_TOK_NL | T_USED))
         break;
-      h = gz_hash_step (h, " ", 1);
+      h = gz_hash_combine (h, tk->hash);
     }
-    h = gz_hash_step (h, d->nb + tk->norm, tk->nlen);
     const GzKey *key = gz_table_lookup (t, base, tk->norm + tk->nlen - d->tk[i].norm, h);
     if (!key)
       break;
@@ -242,24 +275,36 @@ month_of (const Doc *d, guint i)
   static const char *const full[] = { "january", "february", "march", "april", "may", "june",
                                       "july", "august", "september", "october", "november",
                                       "december" };
-  static const char *const abbr[] = { "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-                                      "sep", "oct", "nov", "dec" };
   if (i >= d->n || !(d->tk[i].flags & (GZ_TOK_CAP | GZ_TOK_ALLCAPS)) || !(d->tk[i].flags & GZ_TOK_ASCII))
     return 0;
-  const char *s = d->nb + d->tk[i].norm;
   guint l = d->tk[i].nlen;
-  if (l < 3 || l > 9 || !strchr ("jfmasond", s[0]))
+  if (l < 3 || l > 9)
     return 0;
-  for (int m = 0; m < 12; m++) {
-    if (abbr[m][0] != s[0])
-      continue;
-    if (strlen (full[m]) == l && memcmp (full[m], s, l) == 0)
-      return m + 1;
-    if (l == 3 && memcmp (abbr[m], s, 3) == 0)
-      return m + 1;
-    if (l == 4 && m == 8 && memcmp ("sept", s, 4) == 0)
-      return 9;
+  const guchar *s = (const guchar *) d->nb + d->tk[i].norm;
+  int m;
+#define M3(a, b, c) (((guint32) (a) << 16) | ((guint32) (b) << 8) | (guint32) (c))
+  switch (M3 (s[0], s[1], s[2])) {
+  case M3 ('j', 'a', 'n'): m = 1; break;
+  case M3 ('f', 'e', 'b'): m = 2; break;
+  case M3 ('m', 'a', 'r'): m = 3; break;
+  case M3 ('a', 'p', 'r'): m = 4; break;
+  case M3 ('m', 'a', 'y'): m = 5; break;
+  case M3 ('j', 'u', 'n'): m = 6; break;
+  case M3 ('j', 'u', 'l'): m = 7; break;
+  case M3 ('a', 'u', 'g'): m = 8; break;
+  case M3 ('s', 'e', 'p'): m = 9; break;
+  case M3 ('o', 'c', 't'): m = 10; break;
+  case M3 ('n', 'o', 'v'): m = 11; break;
+  case M3 ('d', 'e', 'c'): m = 12; break;
+  default: return 0;
   }
+#undef M3
+  if (l == 3)
+    return m;
+  if (l == 4 && m == 9 && s[3] == 't')
+    return 9;
+  if (strlen (full[m - 1]) == l && memcmp (full[m - 1], s, l) == 0)
+    return m;
   return 0;
 }
 
@@ -329,34 +374,72 @@ glued_number (const Doc *d, guint s, guint e)
   return FALSE;
 }
 
-static void
-fmt_day (const Doc *d, char *buf, gsize n, int y, int m, int day)
+/* Writes v as `w` digits (v in 0 .. 10^w - 1). */
+static char *
+put_digits (char *p, int v, int w)
 {
-  if (y > 0) {
-    g_snprintf (buf, n, "%04d-%02d-%02d", y, m, day);
-  } else if (d->meta_year > 0) {
-    int yy = d->meta_year;
+  if (v < 0)
+    v = 0;
+  for (int k = w - 1; k >= 0; k--) {
+    p[k] = (char) ('0' + v % 10);
+    v /= 10;
+  }
+  return p + w;
+}
+
+/* "YYYY-MM-DD", or "--MM-DD" when the year is unknown; returns the end. */
+static char *
+fmt_day (const Doc *d, char *p, int y, int m, int day)
+{
+  if (y <= 0 && d->meta_year > 0) {
+    y = d->meta_year;
     /* More than six months after the document's date: last year's. */
     int diff = (m - d->meta_month) * 31 + (day - d->meta_day);
     if (diff > 6 * 31)
-      yy--;
-    g_snprintf (buf, n, "%04d-%02d-%02d", yy, m, day);
-  } else {
-    g_snprintf (buf, n, "--%02d-%02d", m, day);
+      y--;
   }
+  if (y > 0) {
+    p = put_digits (p, y, 4);
+  } else {
+    *p++ = '-';
+  }
+  *p++ = '-';
+  p = put_digits (p, m, 2);
+  *p++ = '-';
+  return put_digits (p, day, 2);
 }
 
+/* val holds at least 48 bytes. */
 static void
-date_value (const Doc *d, char *buf, gsize n, int y, int m, int d1, int d2)
+date_value (const Doc *d, char *buf, int y, int m, int d1, int d2)
 {
-  char a[20], b[20];
-  fmt_day (d, a, sizeof a, y, m, d1);
+  char *p = fmt_day (d, buf, y, m, d1);
   if (d2 > 0) {
-    fmt_day (d, b, sizeof b, y, m, d2);
-    g_snprintf (buf, n, "%s/%s", a, b);
-  } else {
-    g_snprintf (buf, n, "%s", a);
+    *p++ = '/';
+    p = fmt_day (d, p, y, m, d2);
   }
+  *p = '\0';
+}
+
+/* "YYYY", "YYYY-MM", "YYYY-MM-DD" (fields < 0 are left out), "--MM" when y < 0. */
+static void
+ymd_value (char *buf, int y, int m, int day)
+{
+  char *p = buf;
+  if (y >= 0) {
+    p = put_digits (p, y, 4);
+  } else {
+    *p++ = '-';
+  }
+  if (m >= 0) {
+    *p++ = '-';
+    p = put_digits (p, m, 2);
+  }
+  if (day >= 0) {
+    *p++ = '-';
+    p = put_digits (p, day, 2);
+  }
+  *p = '\0';
 }
 
 static gboolean
@@ -379,7 +462,7 @@ year_context (const Doc *d, guint i)
 
 /* Tries a date at token i; returns the end token (exclusive) or 0. */
 static guint
-date_at (const Doc *d, guint i, char *val, gsize vn)
+date_at (const Doc *d, guint i, char *val)
 {
   const Tok *tk = d->tk;
   int m, day, day2 = 0, y;
@@ -391,7 +474,7 @@ date_at (const Doc *d, guint i, char *val, gsize vn)
       attached (&tk[i + 4])) {
     int mm = digits_val (d, i + 2, 2), dd = digits_val (d, i + 4, 2);
     if (mm >= 1 && mm <= 12 && dd >= 1 && dd <= 31 && !glued_number (d, i, i + 5)) {
-      g_snprintf (val, vn, "%04d-%02d-%02d", y, mm, dd);
+      ymd_value (val, y, mm, dd);
       return i + 5;
     }
   }
@@ -400,7 +483,12 @@ date_at (const Doc *d, guint i, char *val, gsize vn)
       attached (&tk[i + 2])) {
     int y2 = year_of (d, i + 2);
     if (y2 > y && y2 - y < 200 && !glued_number (d, i, i + 3)) {
-      g_snprintf (val, vn, "%04d/%04d", y, y2);
+      {
+        char *p = put_digits (val, y, 4);
+        *p++ = '/';
+        p = put_digits (p, y2, 4);
+        *p = '\0';
+      }
       return i + 3;
     }
   }
@@ -419,22 +507,22 @@ date_at (const Doc *d, guint i, char *val, gsize vn)
       if (k2 < d->n && tok_is (d, k2, ","))
         k2++;
       if ((y = year_of (d, k2)) > 0 && !glued_number (d, k2, k2 + 1)) {
-        date_value (d, val, vn, y, m, day, day2);
+        date_value (d, val, y, m, day, day2);
         return k2 + 1;
       }
       if (glued_number (d, j, k))
         return 0;
-      date_value (d, val, vn, 0, m, day, day2);
+      date_value (d, val, 0, m, day, day2);
       return k;
     }
     if ((y = year_of (d, j)) > 0 && !glued_number (d, j, j + 1)) {
-      g_snprintf (val, vn, "%04d-%02d", y, m);
+      ymd_value (val, y, m, -1);
       return j + 1;
     }
     /* A month name alone: only a full name, and May/March only after a cue. */
     if (d->tk[i].nlen > 3 && (m != 5 && m != 3 ? TRUE : year_context (d, i)) &&
         !(tk[i].flags & GZ_TOK_ALLCAPS)) {
-      g_snprintf (val, vn, "--%02d", m);
+      ymd_value (val, -1, m, -1);
       return i + 1;
     }
     return 0;
@@ -456,10 +544,10 @@ date_at (const Doc *d, guint i, char *val, gsize vn)
       if (k2 < d->n && tok_is (d, k2, ","))
         k2++;
       if ((y = year_of (d, k2)) > 0 && !glued_number (d, k2, k2 + 1)) {
-        date_value (d, val, vn, y, m, day, day2);
+        date_value (d, val, y, m, day, day2);
         return k2 + 1;
       }
-      date_value (d, val, vn, 0, m, day, day2);
+      date_value (d, val, 0, m, day, day2);
       return k;
     }
     return 0;
@@ -469,7 +557,7 @@ date_at (const Doc *d, guint i, char *val, gsize vn)
       (year_context (d, i) || (i > 0 && tok_is (d, i - 1, "the") && i + 1 < d->n &&
                                (d->tk[i + 1].flags & GZ_TOK_CAP))) &&
       !glued_number (d, i, i + 1)) {
-    g_snprintf (val, vn, "%04d", y);
+    ymd_value (val, y, -1, -1);
     return i + 1;
   }
   return 0;
@@ -483,7 +571,7 @@ find_dates (Doc *d)
     if (!(f & GZ_TOK_WORD) || !(f & (GZ_TOK_HASDIGIT | GZ_TOK_CAP | GZ_TOK_ALLCAPS)))
       continue;
     char val[48];
-    guint e = date_at (d, i, val, sizeof val);
+    guint e = date_at (d, i, val);
     if (e > i) {
       guint c = add_cand (d, i, e, GZ_DATE, SRC_RULE, NULL);
       g_strlcpy (g_array_index (d->cands, Cand, c).value, val, 48);
@@ -778,77 +866,65 @@ find_names (Doc *d)
 
 /* ---------------------------------------------------------- consistency */
 
+/* The key of a token range: its normalised bytes (tokens joined by one space
+ * in the norm buffer) and their hash, combined from the tokens' hashes. */
 typedef struct {
-  const char *p;
-  guint len;
-  gint cand;
-} Slice;
+  guint32 hash, off, len;
+} RangeKey;
 
-static guint
-slice_hash (gconstpointer k)
+static RangeKey
+range_key (const Doc *d, guint ts, guint te)
 {
-  const Slice *s = k;
-  return gz_hash_step (GZ_HASH_INIT, s->p, s->len);
+  RangeKey k;
+  k.hash = d->tk[ts].hash;
+  for (guint t = ts + 1; t < te; t++)
+    k.hash = gz_hash_combine (k.hash, d->tk[t].hash);
+  k.off = d->tk[ts].norm;
+  k.len = d->tk[te - 1].norm + d->tk[te - 1].nlen - d->tk[ts].norm;
+  return k;
 }
-
-static gboolean
-slice_equal (gconstpointer a, gconstpointer b)
-{
-  const Slice *x = a, *y = b;
-  return x->len == y->len && memcmp (x->p, y->p, x->len) == 0;
-}
-
-static Slice
-cand_key (const Doc *d, guint ts, guint te)
-{
-  Slice s = { d->nb + d->tk[ts].norm, d->tk[te - 1].norm + d->tk[te - 1].nlen - d->tk[ts].norm, -1 };
-  return s;
-}
-
-typedef struct {
-  GHashTable *h;
-  Slice *store;      /* pre-sized: never reallocated while in the table */
-  guint n, cap;
-} SliceMap;
 
 static void
-slice_put (SliceMap *m, Slice s, gint cand, gboolean replace)
+map_init (NameMap *m, MapSlot *slots, guint32 n)
 {
-  Slice *old = g_hash_table_lookup (m->h, &s);
-  if (old) {
-    if (replace)
-      old->cand = cand;
-    return;
+  m->slots = slots;
+  m->mask = n - 1;
+  for (guint32 i = 0; i < n; i++)
+    slots[i].cand = -1;
+}
+
+/* The slot of `k`: its own, or the empty one where it would go. */
+static MapSlot *
+map_slot (const Doc *d, const NameMap *m, RangeKey k)
+{
+  guint32 i = k.hash & m->mask;
+  for (;;) {
+    MapSlot *s = &m->slots[i];
+    if (s->cand < 0 || (s->hash == k.hash && s->len == k.len &&
+                        memcmp (d->nb + s->off, d->nb + k.off, k.len) == 0))
+      return s;
+    i = (i + 1) & m->mask;
   }
-  if (m->n >= m->cap)
+}
+
+/* Maps are sized to twice the number of entries they can receive, so a free
+ * slot always remains. */
+static void
+map_put (const Doc *d, NameMap *m, RangeKey k, gint cand, gboolean replace)
+{
+  MapSlot *s = map_slot (d, m, k);
+  if (s->cand >= 0 && !replace)
     return;
-  Slice *n = &m->store[m->n++];
-  *n = s;
-  n->cand = cand;
-  g_hash_table_add (m->h, n);
+  s->hash = k.hash;
+  s->off = k.off;
+  s->len = k.len;
+  s->cand = cand;
 }
 
 static gint
-slice_get (const SliceMap *m, Slice s)
+map_get (const Doc *d, const NameMap *m, RangeKey k)
 {
-  Slice *v = g_hash_table_lookup (m->h, &s);
-  return v ? v->cand : -1;
-}
-
-static void
-slice_map_init (SliceMap *m, guint cap)
-{
-  m->h = g_hash_table_new (slice_hash, slice_equal);
-  m->store = g_new (Slice, cap);
-  m->n = 0;
-  m->cap = cap;
-}
-
-static void
-slice_map_clear (SliceMap *m)
-{
-  g_hash_table_destroy (m->h);
-  g_free (m->store);
+  return map_slot (d, m, k)->cand;
 }
 
 static void
@@ -857,23 +933,35 @@ consistency (Doc *d)
   GArray *cs = d->cands;
   if (cs->len == 0)
     return;
-  SliceMap typed, surname;
+  NameMap typed, surname;
   guint n0 = cs->len;
-  slice_map_init (&typed, 2 * n0 + 4);
-  slice_map_init (&surname, n0 + 4);
+  /* typed gets at most two keys per candidate, surname one. */
+  guint32 nt = 16, ns = 16;
+  while (nt < 4 * n0)
+    nt <<= 1;
+  while (ns < 2 * n0)
+    ns <<= 1;
+  Scratch *sc = d->sc;
+  if (sc->maps_cap < (gsize) nt + ns) {
+    g_free (sc->maps);
+    sc->maps_cap = (gsize) nt + ns;
+    sc->maps = g_new (MapSlot, sc->maps_cap);
+  }
+  map_init (&typed, sc->maps, nt);
+  map_init (&surname, sc->maps + nt, ns);
 
   for (guint c = 0; c < n0; c++) {
     Cand *x = &g_array_index (cs, Cand, c);
     if (x->type < 0 || x->type == GZ_DATE)
       continue;
-    slice_put (&typed, cand_key (d, x->ts, x->te), (gint) c, FALSE);
+    map_put (d, &typed, range_key (d, x->ts, x->te), (gint) c, FALSE);
     if (x->type == GZ_PERSON && x->te - x->ts >= 2 && (d->tk[x->te - 1].flags & GZ_TOK_WORD))
-      slice_put (&surname, cand_key (d, x->te - 1, x->te), (gint) c, FALSE);
+      map_put (d, &surname, range_key (d, x->te - 1, x->te), (gint) c, FALSE);
     /* "Organization of Islamic Conference (OIC)": the acronym is an alias here. */
     guint e = x->te;
     if (x->te - x->ts >= 2 && e + 2 < d->n && tok_is (d, e, "(") && tok_is (d, e + 2, ")") &&
         (d->tk[e + 1].flags & GZ_TOK_ALLCAPS) && d->tk[e + 1].nlen >= 2) {
-      slice_put (&typed, cand_key (d, e + 1, e + 2), (gint) c, TRUE);
+      map_put (d, &typed, range_key (d, e + 1, e + 2), (gint) c, TRUE);
       gboolean present = FALSE;
       for (guint o = c + 1; o < cs->len && o < c + 4 && !present; o++)
         present = g_array_index (cs, Cand, o).ts == e + 1;
@@ -890,23 +978,21 @@ consistency (Doc *d)
     if (x->type == GZ_DATE || (x->type >= 0 && x->source == SRC_DOC))
       continue;
     if (x->type < 0 || (x->te - x->ts == 1 && x->type != GZ_PERSON)) {
-      Slice k = cand_key (d, x->ts, x->te);
+      RangeKey k = range_key (d, x->ts, x->te);
       gint v;
-      if ((v = slice_get (&surname, k)) >= 0) {
+      if ((v = map_get (d, &surname, k)) >= 0) {
         x->type = GZ_PERSON;
         x->source = SRC_DOC;
         x->antecedent = v;
         x->t = NULL;
         x->ent = NULL;
-      } else if (x->type < 0 && (v = slice_get (&typed, k)) >= 0) {
+      } else if (x->type < 0 && (v = map_get (d, &typed, k)) >= 0) {
         x->type = g_array_index (cs, Cand, v).type;
         x->source = SRC_DOC;
         x->antecedent = v;
       }
     }
   }
-  slice_map_clear (&typed);
-  slice_map_clear (&surname);
 }
 
 /* ----------------------------------------------------------------- emit */
@@ -984,6 +1070,263 @@ mark_lines (Doc *d)
   }
 }
 
+/* ------------------------------------------------------------ tokeniser */
+
+/* Byte classes of the ASCII fast path. */
+enum { C_SP = 1, C_NL, C_UP, C_LO, C_DI, C_PU, C_HI };
+
+/* Bits of an ASCII word byte: W any, D digit, L lower, U upper (0x20: OR-ing
+ * it into the byte lower-cases it). */
+enum { WB_W = 0x01, WB_D = 0x02, WB_L = 0x04, WB_U = 0x20 };
+static const guint8 word_bits[256] = {
+  ['0' ... '9'] = WB_W | WB_D, ['A' ... 'Z'] = WB_W | WB_U, ['a' ... 'z'] = WB_W | WB_L,
+};
+
+static const guint8 byte_class[256] = {
+  [0 ... 8] = C_PU, ['\t'] = C_SP, ['\n'] = C_NL, [11 ... 13] = C_SP, [14 ... 31] = C_PU,
+  [' '] = C_SP, [33 ... 47] = C_PU, ['0' ... '9'] = C_DI, [58 ... 64] = C_PU,
+  ['A' ... 'Z'] = C_UP, [91 ... 96] = C_PU, ['a' ... 'z'] = C_LO, [123 ... 127] = C_PU,
+  [128 ... 255] = C_HI,
+};
+
+static void
+scratch_grow_nb (Scratch *sc, gsize need)
+{
+  gsize cap = MAX (sc->nb_cap * 2, need + 64);
+  sc->nb = g_realloc (sc->nb, cap);
+  sc->nb_cap = cap;
+}
+
+/* Splits the text into tokens exactly as gz_next_token does (it stays the
+ * reference, and takes over for anything but ASCII words, punctuation and
+ * spaces), writing each token's normalised form into the norm buffer followed
+ * by one space, and hashing it on the way. */
+static gsize
+tokenize (Scratch *sc, const char *text, gsize len)
+{
+  g_return_val_if_fail (text[len] == '\0', 0);
+  const guchar *t = (const guchar *) text;
+  gsize p = 0, n = 0, nl_len = 0;
+  /* Invariant before each token: room for 2 bytes per remaining input byte
+   * (an ASCII token and its separator never take more). */
+  if (sc->nb_cap < 2 * len + 64)
+    scratch_grow_nb (sc, 2 * len + 64);
+  if (sc->tk_cap < len / 3 + 16) {
+    g_free (sc->tk);
+    sc->tk_cap = len / 3 + 16;
+    sc->tk = g_new (Tok, sc->tk_cap);
+  }
+  for (;;) {
+    gsize gap = p;
+    guint32 f = 0;
+    guint nls = 0;
+    guint c = C_PU;
+    while (p < len && (c = byte_class[t[p]]) <= C_NL) {
+      f |= GZ_TOK_SPACE;
+      if (c == C_NL) {
+        f |= GZ_TOK_NL;
+        nls++;
+      }
+      p++;
+    }
+    if (p >= len)
+      break;
+    if (nls >= 2)
+      f |= GZ_TOK_PARA;
+    if (G_UNLIKELY (n == sc->tk_cap)) {
+      sc->tk_cap *= 2;
+      sc->tk = g_renew (Tok, sc->tk, sc->tk_cap);
+    }
+    if (G_UNLIKELY (sc->nb_cap - nl_len < 2 * (len - p) + 16))
+      scratch_grow_nb (sc, nl_len + 2 * (len - p) + 16);
+    Tok *tok = &sc->tk[n];
+    char *o = sc->nb + nl_len;
+    guint32 h = GZ_HASH_INIT;
+    gsize s = p;
+    if (c == C_PU) {
+      o[0] = (char) t[p];
+      h = (h ^ t[p]) * GZ_HASH_MUL;
+      p++;
+      f |= GZ_TOK_ASCII;
+    } else if (c != C_HI) {
+      guint seen = 0;
+      f |= GZ_TOK_WORD | (c == C_UP ? GZ_TOK_CAP : c == C_LO ? GZ_TOK_LOWER : 0);
+      /* The text is NUL-terminated (a document guarantee): the NUL ends the word. */
+      guint ch = t[p], b = word_bits[ch];
+      do {
+        seen |= b;
+        ch |= b & WB_U;
+        *o++ = (char) ch;
+        h = (h ^ ch) * GZ_HASH_MUL;
+        ch = t[++p];
+        b = word_bits[ch];
+      } while (b);
+      if (ch >= 0x80) {
+        /* A letter or mark may continue the word ("Café"). */
+        gunichar u = g_utf8_get_char_validated (text + p, len - p);
+        if (u != (gunichar) -1 && u != (gunichar) -2 &&
+            (g_unichar_isalnum (u) || g_unichar_ismark (u)))
+          goto slow;
+      }
+      if ((seen & WB_U) && !(seen & WB_L))
+        f |= GZ_TOK_ALLCAPS;
+      if (seen & WB_D)
+        f |= GZ_TOK_HASDIGIT;
+      if (!(seen & (WB_U | WB_L)))
+        f |= GZ_TOK_DIGITS;
+      f |= GZ_TOK_ASCII;
+    } else {
+      goto slow;
+    }
+    tok->start = (guint32) s;
+    tok->end = (guint32) p;
+    tok->flags = f;
+    tok->norm = (guint32) nl_len;
+    tok->nlen = (guint32) (p - s);
+    tok->hash = h;
+    nl_len += p - s;
+    sc->nb[nl_len++] = ' ';
+    n++;
+    continue;
+
+  slow:
+    {
+      gsize pos = gap, st, en;
+      guint32 fl;
+      g_string_truncate (sc->slow, 0);
+      if (!gz_next_token (text, len, &pos, &st, &en, &fl, sc->slow))
+        break;
+      if (sc->nb_cap - nl_len < sc->slow->len + 2 * (len - pos) + 16)
+        scratch_grow_nb (sc, nl_len + sc->slow->len + 2 * (len - pos) + 16);
+      tok = &sc->tk[n];
+      memcpy (sc->nb + nl_len, sc->slow->str, sc->slow->len);
+      tok->start = (guint32) st;
+      tok->end = (guint32) en;
+      tok->flags = fl;
+      tok->norm = (guint32) nl_len;
+      tok->nlen = (guint32) sc->slow->len;
+      tok->hash = gz_tok_hash (sc->slow->str, sc->slow->len);
+      nl_len += sc->slow->len;
+      sc->nb[nl_len++] = ' ';
+      n++;
+      p = pos;
+    }
+  }
+  sc->nb[nl_len] = '\0';
+  return n;
+}
+
+/* For the tests: tokenises `text` (NUL-terminated at len) with the fast path
+ * and with gz_next_token alone, and says where they first differ (NULL when
+ * they agree; g_free the message). */
+char *
+entities_tokenizer_check (const char *text, gsize len)
+{
+  Scratch sc;
+  memset (&sc, 0, sizeof sc);
+  sc.slow = g_string_new ("");
+  gsize n = tokenize (&sc, text, len);
+  GString *norm = g_string_new ("");
+  gsize pos = 0, st, en, i = 0;
+  guint32 fl;
+  char *why = NULL;
+  for (;; i++) {
+    gsize off = norm->len;
+    if (!gz_next_token (text, len, &pos, &st, &en, &fl, norm))
+      break;
+    if (i >= n) {
+      why = g_strdup_printf ("token %zu: missing", i);
+      break;
+    }
+    const Tok *t = &sc.tk[i];
+    gsize nl = norm->len - off;
+    if (t->start != st || t->end != en || t->flags != fl || t->nlen != nl ||
+        memcmp (sc.nb + t->norm, norm->str + off, nl) != 0 ||
+        t->hash != gz_tok_hash (norm->str + off, nl)) {
+      why = g_strdup_printf ("token %zu [%zu,%zu) flags %x: fast [%u,%u) flags %x norm '%.*s' "
+                             "vs '%.*s'", i, st, en, fl, t->start, t->end, t->flags,
+                             (int) t->nlen, sc.nb + t->norm, (int) nl, norm->str + off);
+      break;
+    }
+    g_string_append_c (norm, ' ');
+  }
+  if (!why && i != n)
+    why = g_strdup_printf ("%zu tokens, expected %zu", n, i);
+  g_string_free (norm, TRUE);
+  g_string_free (sc.slow, TRUE);
+  g_free (sc.tk);
+  g_free (sc.nb);
+  return why;
+}
+
+/* -------------------------------------------------------------- scratch */
+
+static Scratch *
+scratch_take (const Entities *E)
+{
+  Entities *mut = (Entities *) E;
+  Scratch *sc = NULL;
+  g_mutex_lock (&mut->pool_lock);
+  if (mut->pool->len > 0)
+    sc = g_ptr_array_steal_index_fast (mut->pool, mut->pool->len - 1);
+  g_mutex_unlock (&mut->pool_lock);
+  if (!sc) {
+    sc = g_new0 (Scratch, 1);
+    sc->slow = g_string_new ("");
+    sc->cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+  }
+  return sc;
+}
+
+static void
+scratch_free (gpointer p)
+{
+  Scratch *sc = p;
+  g_free (sc->tk);
+  g_free (sc->nb);
+  g_string_free (sc->slow, TRUE);
+  g_array_free (sc->cands, TRUE);
+  g_free (sc->lower_set);
+  g_free (sc->maps);
+  g_free (sc);
+}
+
+/* Buffers grown by a huge document are not kept (16 MiB of text would pin
+ * some 100 MB per worker). */
+#define SCRATCH_KEEP_BYTES (8u << 20)
+
+static void
+scratch_give (const Entities *E, Scratch *sc)
+{
+  Entities *mut = (Entities *) E;
+  if (sc->nb_cap > SCRATCH_KEEP_BYTES) {
+    g_free (sc->nb);
+    sc->nb = NULL;
+    sc->nb_cap = 0;
+    g_free (sc->tk);
+    sc->tk = NULL;
+    sc->tk_cap = 0;
+  }
+  if (sc->lower_cap * 4 > SCRATCH_KEEP_BYTES) {
+    g_free (sc->lower_set);
+    sc->lower_set = NULL;
+    sc->lower_cap = 0;
+  }
+  if (sc->maps_cap * sizeof (MapSlot) > SCRATCH_KEEP_BYTES) {
+    g_free (sc->maps);
+    sc->maps = NULL;
+    sc->maps_cap = 0;
+  }
+  if (sc->cands->len * sizeof (Cand) > SCRATCH_KEEP_BYTES) {
+    g_array_free (sc->cands, TRUE);
+    sc->cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+  }
+  g_array_set_size (sc->cands, 0);
+  g_mutex_lock (&mut->pool_lock);
+  g_ptr_array_add (mut->pool, sc);
+  g_mutex_unlock (&mut->pool_lock);
+}
+
 SluiceStatus
 entities_process_text (const Entities *E, SluiceDocument *doc)
 {
@@ -1002,40 +1345,27 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
   if (md && strlen (md) >= 10 && sscanf (md, "%4d-%2d-%2d", &d.meta_year, &d.meta_month, &d.meta_day) != 3)
     d.meta_year = 0;
 
-  GString *nb = g_string_sized_new (len + len / 4 + 16);
-  gsize cap = len / 4 + 16, ntok = 0;
-  Tok *tk = g_new (Tok, cap);
-  gsize pos = 0, s, e;
-  guint32 fl;
-  guint n_lower = 0;
-  for (;;) {
-    guint32 off = (guint32) nb->len;
-    if (!gz_next_token (text, len, &pos, &s, &e, &fl, nb))
-      break;
-    if (ntok == cap) {
-      cap *= 2;
-      tk = g_renew (Tok, tk, cap);
-    }
-    Tok *t = &tk[ntok++];
-    t->start = (guint32) s;
-    t->end = (guint32) e;
-    t->flags = fl;
-    t->norm = off;
-    t->nlen = (guint32) nb->len - off;
-    if (fl & GZ_TOK_LOWER)
-      n_lower++;
-    g_string_append_c (nb, ' ');
-  }
-  d.tk = tk;
-  d.n = (guint) ntok;
-  d.nb = nb->str;
-  d.cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+  Scratch *sc = scratch_take (E);
+  d.sc = sc;
+  d.n = (guint) tokenize (sc, text, len);
+  d.tk = sc->tk;
+  d.nb = sc->nb;
+  d.cands = sc->cands;
 
-  guint32 sz = 16;
+  guint n_lower = 0;
+  for (guint k = 0; k < d.n; k++)
+    n_lower += (d.tk[k].flags & GZ_TOK_LOWER) != 0;
+  gsize sz = 16;
   while (sz < n_lower * 2u + 16)
     sz <<= 1;
-  d.lower_set = g_new0 (guint32, sz);
-  d.lower_mask = sz - 1;
+  if (sc->lower_cap < sz) {
+    g_free (sc->lower_set);
+    sc->lower_set = g_new (guint32, sz);
+    sc->lower_cap = sz;
+  }
+  memset (sc->lower_set, 0, sz * sizeof (guint32));
+  d.lower_set = sc->lower_set;
+  d.lower_mask = (guint32) sz - 1;
   for (guint k = 0; k < d.n; k++)
     if (d.tk[k].flags & GZ_TOK_LOWER)
       lower_set_add (&d, tok_hash (&d, k));
@@ -1046,10 +1376,7 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
   consistency (&d);
   emit (&d, doc);
 
-  g_free (d.lower_set);
-  g_array_free (d.cands, TRUE);
-  g_free (tk);
-  g_string_free (nb, TRUE);
+  scratch_give (E, sc);
   return SLUICE_OK;
 }
 
@@ -1095,6 +1422,9 @@ entities_free (Entities *E)
     g_bytes_unref (E->user_img);
   if (E->rules_img)
     g_bytes_unref (E->rules_img);
+  if (E->pool)
+    g_ptr_array_free (E->pool, TRUE);
+  g_mutex_clear (&E->pool_lock);
   g_free (E);
 }
 
@@ -1102,6 +1432,8 @@ Entities *
 entities_new (const SluiceOptions *opts, GError **error)
 {
   Entities *E = g_new0 (Entities, 1);
+  g_mutex_init (&E->pool_lock);
+  E->pool = g_ptr_array_new_with_free_func (scratch_free);
   const char *data_dir = sluice_options_get_data_dir (opts);
 
   /* Types to output. */

@@ -9,5 +9,8 @@ typedef struct _Entities Entities;
 Entities *entities_new (const SluiceOptions *opts, GError **error);
 void entities_free (Entities *E);
 SluiceStatus entities_process_text (const Entities *E, SluiceDocument *doc);
+/* For the tests: NULL when the fast tokeniser agrees with gz_next_token on
+ * `text` (NUL-terminated at len), else where they differ (g_free it). */
+char *entities_tokenizer_check (const char *text, gsize len);
 
 #endif

@@ -228,8 +228,11 @@ gz_table_init (GzTable *t, const guint8 *data, gsize size, const char *what, GEr
   guint64 keys_end = (guint64) h->off_keys + (guint64) h->n_keys * sizeof (GzKey);
   guint64 slots_end = (guint64) h->off_slots + (guint64) h->n_slots * 4;
   guint64 str_end = (guint64) h->off_strings + h->size_strings;
+  guint64 filter_end = (guint64) h->off_filter + (guint64) h->n_filter_words * 8;
   if (h->total_size != size || ents_end > size || keys_end > size || slots_end > size ||
-      str_end > size || h->n_slots == 0 || (h->n_slots & (h->n_slots - 1)) != 0 ||
+      str_end > size || filter_end > size || h->n_filter_words == 0 ||
+      (h->n_filter_words & (h->n_filter_words - 1)) != 0 || (h->off_filter & 7) ||
+      h->n_slots == 0 || (h->n_slots & (h->n_slots - 1)) != 0 ||
       h->size_strings == 0 || data[str_end - 1] != 0 || (h->off_entities & 3) ||
       (h->off_keys & 3) || (h->off_slots & 3)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: corrupt gazetteer image", what);
@@ -240,14 +243,32 @@ gz_table_init (GzTable *t, const guint8 *data, gsize size, const char *what, GEr
   t->entities = (const GzEntity *) (data + h->off_entities);
   t->keys = (const GzKey *) (data + h->off_keys);
   t->slots = (const guint32 *) (data + h->off_slots);
+  t->filter = (const guint64 *) (data + h->off_filter);
   t->strings = (const char *) (data + h->off_strings);
   return TRUE;
+}
+
+guint32
+gz_key_hash (const char *key, gsize len)
+{
+  guint32 h = 0;
+  gsize s = 0;
+  gboolean first = TRUE;
+  for (gsize i = 0; i <= len; i++) {
+    if (i == len || key[i] == ' ') {
+      guint32 th = gz_tok_hash (key + s, i - s);
+      h = first ? th : gz_hash_combine (h, th);
+      first = FALSE;
+      s = i + 1;
+    }
+  }
+  return h;
 }
 
 const GzKey *
 gz_table_lookup (const GzTable *t, const char *key, gsize len, guint32 hash)
 {
-  if (!t->hdr)
+  if (!t->hdr || !gz_table_maybe (t, hash))
     return NULL;
   guint32 mask = t->hdr->n_slots - 1;
   guint32 i = hash & mask;
@@ -351,7 +372,7 @@ builder_key (GzBuilder *b, const char *key, gsize len, gboolean *created)
   BKey *bk = g_new0 (BKey, 1);
   bk->str = k;
   bk->key.len = (guint32) len;
-  bk->key.hash = gz_hash_step (GZ_HASH_INIT, key, len);
+  bk->key.hash = gz_key_hash (key, len);
   bk->key.entity = GZ_NONE;
   g_ptr_array_add (b->keys, bk);
   g_hash_table_insert (b->key_index, k, GUINT_TO_POINTER (b->keys->len));
@@ -544,13 +565,14 @@ gz_builder_add_rules (GzBuilder *b, const char *filename, const char *contents, 
 }
 
 static gsize
-align4 (GByteArray *a)
+align_to (GByteArray *a, guint n)
 {
-  static const guint8 zeros[4] = { 0 };
-  while (a->len & 3)
+  static const guint8 zeros[8] = { 0 };
+  while (a->len & (n - 1))
     g_byte_array_append (a, zeros, 1);
   return a->len;
 }
+#define align4(a) align_to ((a), 4)
 
 GBytes *
 gz_builder_finish (GzBuilder *b)
@@ -598,6 +620,20 @@ gz_builder_finish (GzBuilder *b)
   }
   h.off_slots = (guint32) align4 (a);
   g_byte_array_append (a, (const guint8 *) slots, n_slots * 4);
+  /* The filter: about 10 bits per key, two bits set per key. */
+  guint32 n_words = 16;
+  while ((guint64) n_words * 64 < (guint64) n_keys * 10)
+    n_words <<= 1;
+  guint64 *filter = g_new0 (guint64, n_words);
+  for (guint i = 0; i < n_keys; i++) {
+    guint32 m = gz_filter_mix (((BKey *) b->keys->pdata[i])->key.hash);
+    filter[GZ_FILTER_W1 (m) & (n_words - 1)] |= G_GUINT64_CONSTANT (1) << GZ_FILTER_B1 (m);
+    filter[GZ_FILTER_W2 (m) & (n_words - 1)] |= G_GUINT64_CONSTANT (1) << GZ_FILTER_B2 (m);
+  }
+  h.n_filter_words = n_words;
+  h.off_filter = (guint32) align_to (a, 8);
+  g_byte_array_append (a, (const guint8 *) filter, n_words * 8);
+  g_free (filter);
   h.off_strings = (guint32) align4 (a);
   h.size_strings = (guint32) b->strings->len;
   g_byte_array_append (a, (const guint8 *) b->strings->str, b->strings->len);

@@ -14,7 +14,15 @@
  * order and the compiler runs on the build host, so images are never shipped
  * between machines):
  *
- *   GzHeader | GzEntity[n_entities] | GzKey[n_keys] | guint32 slots[n_slots] | strings
+ *   GzHeader | GzEntity[n_entities] | GzKey[n_keys] | guint32 slots[n_slots] |
+ *   guint64 filter[n_filter_words] | strings
+ *
+ * A key's hash is built from its tokens' hashes (gz_tok_hash, FNV-1a of the
+ * token's normalised bytes) with gz_hash_combine, so that the matcher hashes
+ * each token of the text once and extends a name by one token in O(1).  The
+ * filter is a two-bit Bloom filter over the hashes of all keys: most words of
+ * a text are in no name, and it answers them from a few hundred KB that stay
+ * in cache instead of probing the multi-MB table.
  *
  * Strings are NUL-terminated and addressed by offset into the string area.
  * Loading is a GMappedFile and a header check: no per-entry work.
@@ -27,7 +35,7 @@
 G_BEGIN_DECLS
 
 #define GZ_MAGIC "SLENTGZ"
-#define GZ_FORMAT_VERSION 1u
+#define GZ_FORMAT_VERSION 2u
 #define GZ_ENDIAN_MARK 0x01020304u
 #define GZ_MAX_TOKENS 16
 #define GZ_NONE 0xffffffffu
@@ -69,6 +77,8 @@ typedef struct {
   guint32 off_slots;
   guint32 off_strings;
   guint32 size_strings;
+  guint32 off_filter;
+  guint32 n_filter_words; /* guint64 words, power of two */
   guint32 total_size;
 } GzHeader;
 
@@ -123,6 +133,40 @@ gz_hash_step (guint32 h, const char *s, gsize n)
   return h;
 }
 #define GZ_HASH_INIT 2166136261u
+#define GZ_HASH_MUL 16777619u
+
+/* A token's hash: FNV-1a of its normalised bytes. */
+static inline guint32
+gz_tok_hash (const char *s, gsize n)
+{
+  return gz_hash_step (GZ_HASH_INIT, s, n);
+}
+
+/* The hash of a key of several tokens: the first token's hash, then each
+ * further token's hash combined in. */
+static inline guint32
+gz_hash_combine (guint32 h, guint32 tok)
+{
+  h = (h << 13) | (h >> 19);
+  return (h * 0x85ebca6bu) ^ tok;
+}
+
+/* The hash of a whole key ("cote d ' ivoire": tokens joined by one space). */
+guint32 gz_key_hash (const char *key, gsize len);
+
+/* The two filter bits of a hash: word and bit of each. */
+#define GZ_FILTER_W1(m) ((m) >> 6)
+#define GZ_FILTER_B1(m) ((m) & 63u)
+#define GZ_FILTER_W2(m) (((m) >> 20) ^ ((m) << 6))
+#define GZ_FILTER_B2(m) (((m) >> 26) & 63u)
+static inline guint32
+gz_filter_mix (guint32 h)
+{
+  h ^= h >> 16;
+  h *= 0x7feb352du;
+  h ^= h >> 15;
+  return h;
+}
 
 /* ------------------------------------------------------------------ tables */
 
@@ -132,6 +176,7 @@ typedef struct {
   const GzEntity *entities;
   const GzKey *keys;
   const guint32 *slots;
+  const guint64 *filter;
   const char *strings;
 } GzTable;
 
@@ -140,6 +185,15 @@ gboolean gz_table_init (GzTable *t, const guint8 *data, gsize size, const char *
                         GError **error);
 /* Looks a key up; NULL when absent. */
 const GzKey *gz_table_lookup (const GzTable *t, const char *key, gsize len, guint32 hash);
+/* FALSE when no key has this hash (the Bloom filter); TRUE means "maybe". */
+static inline gboolean
+gz_table_maybe (const GzTable *t, guint32 hash)
+{
+  guint32 m = gz_filter_mix (hash);
+  guint32 wmask = t->hdr->n_filter_words - 1;
+  guint64 a = t->filter[GZ_FILTER_W1 (m) & wmask], b = t->filter[GZ_FILTER_W2 (m) & wmask];
+  return ((a >> GZ_FILTER_B1 (m)) & (b >> GZ_FILTER_B2 (m)) & 1u) != 0;
+}
 static inline const char *
 gz_table_string (const GzTable *t, guint32 off)
 {

@@ -9,6 +9,7 @@
 #include <sluice/sluice.h>
 
 #include "gazetteer.h"
+#include "entities.h"
 
 const SluiceStageDescriptor *sluice_stage_descriptor (void);
 
@@ -94,6 +95,43 @@ test_tokens_and_keys (void **state)
   g_string_free (norm, TRUE);
 }
 
+/* The process() tokeniser (ASCII fast path) agrees with gz_next_token on every
+ * token: spans, flags, normalised form and hash. */
+static void
+test_fast_tokenizer (void **state)
+{
+  static const char *const cases[] = {
+    "", " ", "a", "A", "9", "Hello, World!", "  Côte d’Ivoire–BAKU\n", "Café au lait",
+    "naïve résumé", "ABC123 abc123 123 1a2B", "x\n\n\ny\r\n\tz\v\fq", "Ходжалы Khojaly",
+    "O'Neill’s\u00a0Al-Hadid", "word\u2014word word\u2019s", "ǅemal İstanbul ß ẞ",
+    "tab\tsep\u2028line\u3000ideo", "e\u0301 a\u0308b", "MIXEDcase mixedCASE",
+    "\u200bzero\u200bwidth\u00adsoft", "العربية فارسی ქართული Հայաստան", "x#y$z%^&*()",
+    "1992-02-25/26", "\x7f\x01ctrl", NULL,
+  };
+  for (guint i = 0; cases[i]; i++) {
+    char *why = entities_tokenizer_check (cases[i], strlen (cases[i]));
+    if (why)
+      fail_msg ("'%s': %s", cases[i], why);
+  }
+  /* Random strings over a mixed alphabet. */
+  static const char *const pieces[] = { "a", "Z", "q", "7", " ", "\n", "\t", ".", "-", "'",
+                                        "é", "É", "ж", "Ж", "’", "—", "\u00a0", "\u0301",
+                                        "ფ", "中", "😀", "İ", "\r", "\"" };
+  GRand *r = g_rand_new_with_seed (4);
+  GString *s = g_string_new ("");
+  for (guint k = 0; k < 3000; k++) {
+    g_string_truncate (s, 0);
+    guint n = g_rand_int_range (r, 0, 40);
+    for (guint j = 0; j < n; j++)
+      g_string_append (s, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
+    char *why = entities_tokenizer_check (s->str, s->len);
+    if (why)
+      fail_msg ("'%s': %s", s->str, why);
+  }
+  g_string_free (s, TRUE);
+  g_rand_free (r);
+}
+
 static void
 test_builder_errors (void **state)
 {
@@ -126,11 +164,11 @@ test_image_checks (void **state)
   GzTable t;
   assert_true (gz_table_init (&t, data, size, "img", NULL));
   const char *k = "foo bar";
-  const GzKey *key = gz_table_lookup (&t, k, strlen (k), gz_hash_step (GZ_HASH_INIT, k, strlen (k)));
+  const GzKey *key = gz_table_lookup (&t, k, strlen (k), gz_key_hash (k, strlen (k)));
   assert_non_null (key);
   assert_string_equal (gz_table_string (&t, t.entities[key->entity].id), "x:1");
   k = "foo";
-  key = gz_table_lookup (&t, k, 3, gz_hash_step (GZ_HASH_INIT, k, 3));
+  key = gz_table_lookup (&t, k, 3, gz_key_hash (k, 3));
   assert_non_null (key);
   assert_true (key->flags & GZ_KEY_PREFIX);
   assert_false (key->flags & GZ_KEY_FULL);
@@ -481,6 +519,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_tokens_and_keys),
+    cmocka_unit_test (test_fast_tokenizer),
     cmocka_unit_test (test_builder_errors),
     cmocka_unit_test (test_image_checks),
     cmocka_unit_test (test_gazetteer_match),
