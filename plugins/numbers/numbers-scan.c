@@ -1697,13 +1697,21 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 2);
   }
   if (np > 0) {
-    /* more context only where a qualifier, currency or identifier cue may end */
-    gboolean more = lx->digit_last ||
-                    (pv[0].lex && (pv[0].lex->roles & (NR_QLAST | NR_IDCUE | NR_BETWEEN | NR_CURPRE))) ||
-                    (pv[0].word && prev_is (t, &pv[0], "the")) ||
-                    (a->year_plain && !pv[0].word && !pv[0].num && prev_is (t, &pv[0], ","));
-    if (more)
-      np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, np, 7);
+    /* more context only where a qualifier, currency or identifier cue may end, and only
+     * as many tokens as the longest such phrase ending there */
+    int need = 0;
+    const NumLex *l0 = pv[0].lex;
+    if (lx->digit_last || (l0 && (l0->roles & NR_BETWEEN)) ||
+        (pv[0].word && prev_is (t, &pv[0], "the")))
+      need = 7;
+    else if (l0 && (l0->roles & NR_CURPRE))
+      need = 2 + (int) lx->max_prefix_words;        /* "about US $ 5" */
+    else if (l0 && (l0->roles & (NR_QLAST | NR_IDCUE)))
+      need = g_bit_nth_msf (l0->qual_lens | l0->id_lens, -1);
+    if (a->year_plain && !pv[0].word && !pv[0].num && prev_is (t, &pv[0], ","))
+      need = MAX (need, 3);
+    if (need > np)
+      np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, np, MIN (need, 7));
   }
   int o = 0;
   gboolean year_explicit = FALSE;
