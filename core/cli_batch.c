@@ -618,9 +618,22 @@ scan_inbox (Batch *b)
       if (ignored_name (de->d_name))
         continue;
       struct stat st;
-      if (fstatat (b->inbox_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG (st.st_mode))
-        continue;
-      if (now_ns - st_mtime_ns (&st) < (gint64) b->settle * 1000000000)
+      if (fstatat (b->inbox_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        continue;   /* gone since the listing */
+      if (!S_ISREG (st.st_mode))
+        {
+          if (!S_ISDIR (st.st_mode))
+            log_info (b, "%s/%s: not a regular file (symlink, FIFO, device...); left alone",
+                      b->inbox, de->d_name);
+          continue;
+        }
+      gint64 age_ns = now_ns - st_mtime_ns (&st);
+      /* A modification time in the future (a clock set wrong, a copy that kept
+       * a remote mtime) would hold the file back for ever: take it, and say so. */
+      if (age_ns < -(gint64) b->settle * 1000000000)
+        log_info (b, "%s/%s: modified in the future (clock skew?); processed anyway",
+                  b->inbox, de->d_name);
+      else if (age_ns < (gint64) b->settle * 1000000000)
         {
           b->deferred++;
           log_info (b, "%s/%s: modified less than %d s ago; left for a later run", b->inbox,
@@ -983,6 +996,14 @@ fail_file (Batch *b, Candidate *c, const FileFailure *ff)
   /* Now the file itself, under exactly that name. */
   if (rename_noreplace (b->inbox_fd, c->name, b->failed_fd, target) != 0)
     {
+      if (errno == ENOENT && faccessat (b->inbox_fd, c->name, F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+        {
+          /* Someone took the file away meanwhile: nothing to move, and the
+           * report would describe a file that is not there. */
+          unlinkat (b->failed_fd, rep, 0);
+          log_info (b, "%s: disappeared during the run; skipped", c->path);
+          return TRUE;
+        }
       GError *e = NULL;
       if (errno != EXDEV || !copy_into (b->inbox_fd, c->name, b->failed_fd, target, &e)
           || unlinkat (b->inbox_fd, c->name, 0) != 0)
