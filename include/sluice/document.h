@@ -45,7 +45,11 @@ typedef enum {
 } SluiceValueType;
 
 /* An ordered key -> value map.  Setting an existing key replaces its value
- * and keeps its position.  Keys and string values are copied. */
+ * and keeps its position.  Keys and string values are copied; strings that
+ * are not valid UTF-8 are repaired (U+FFFD) and set_json() values are
+ * checked, so that the output is always valid JSON.  Pointers returned by the
+ * getters stay valid until the same map is changed (any set, append or
+ * remove) or freed. */
 void sluice_attrs_set_null (SluiceAttrs *attrs, const char *key);
 void sluice_attrs_set_string (SluiceAttrs *attrs, const char *key, const char *value);
 /* Like set_string with a length (value need not be NUL-terminated). */

@@ -26,7 +26,8 @@
  * FROM SEVERAL THREADS ON THE SAME INSTANCE with different
  * documents: treat the instance as read-only after create(), keep per-call
  * scratch on the stack, in the document, or in thread-local storage.
- * destroy() is called once, after the last process() returned.
+ * destroy() is called once, after the last process() returned, with what
+ * create() returned (which may be NULL for a stateless stage).
  *
  * File name: `sluice-<name>.so`; the loader checks that the descriptor's name
  * matches the file name.
@@ -72,6 +73,9 @@ typedef enum {
   SLUICE_OPTION_STRING_LIST   /* libconfig array or list of strings */
 } SluiceOptionType;
 
+/* One option of a stage.  This struct has no size field: tables are arrays
+ * of it, so adding a member changes the stride and needs an ABI major bump
+ * (see docs/PLUGINS.md). */
 typedef struct {
   const char *name;           /* snake_case; NULL ends the table */
   SluiceOptionType type;
