@@ -403,6 +403,38 @@ enter (Parser *ps)
   return TRUE;
 }
 
+typedef enum { NEXT_MORE, NEXT_DONE, NEXT_ERROR } Next;
+
+/* After an element of an array or object: a ',' and another element, or
+ * the closing bracket (which leaves the nesting level). */
+static Next
+after_element (Parser *ps, char close, const char *what)
+{
+  skip_ws (ps);
+  if (ps->p < ps->end && *ps->p == ',')
+    {
+      ps->p++;
+      skip_ws (ps);
+      if (ps->p < ps->end && *ps->p == close)
+        {
+          fail (ps, ps->p, "trailing comma in %s", what);
+          return NEXT_ERROR;
+        }
+      return NEXT_MORE;
+    }
+  if (ps->p < ps->end && *ps->p == close)
+    {
+      ps->p++;
+      ps->depth--;
+      return NEXT_DONE;
+    }
+  if (close == ']')
+    expected (ps, "',' or ']'");
+  else
+    expected (ps, "',' or '}'");
+  return NEXT_ERROR;
+}
+
 static gboolean
 skip_array (Parser *ps)
 {
@@ -420,22 +452,9 @@ skip_array (Parser *ps)
     {
       if (!skip_value (ps))
         return FALSE;
-      skip_ws (ps);
-      if (ps->p < ps->end && *ps->p == ',')
-        {
-          ps->p++;
-          skip_ws (ps);
-          if (ps->p < ps->end && *ps->p == ']')
-            return fail (ps, ps->p, "trailing comma in array");
-          continue;
-        }
-      if (ps->p < ps->end && *ps->p == ']')
-        {
-          ps->p++;
-          ps->depth--;
-          return TRUE;
-        }
-      return expected (ps, "',' or ']'");
+      Next n = after_element (ps, ']', "array");
+      if (n != NEXT_MORE)
+        return n == NEXT_DONE;
     }
 }
 
@@ -467,22 +486,9 @@ skip_object (Parser *ps)
       ps->p++;
       if (!skip_value (ps))
         return FALSE;
-      skip_ws (ps);
-      if (ps->p < ps->end && *ps->p == ',')
-        {
-          ps->p++;
-          skip_ws (ps);
-          if (ps->p < ps->end && *ps->p == '}')
-            return fail (ps, ps->p, "trailing comma in object");
-          continue;
-        }
-      if (ps->p < ps->end && *ps->p == '}')
-        {
-          ps->p++;
-          ps->depth--;
-          return TRUE;
-        }
-      return expected (ps, "',' or '}'");
+      Next n = after_element (ps, '}', "object");
+      if (n != NEXT_MORE)
+        return n == NEXT_DONE;
     }
 }
 
