@@ -11,6 +11,7 @@
 #define T_CAPSLINE  (1u << 16)
 #define T_SENTSTART (1u << 17)
 #define T_USED      (1u << 18)   /* inside a DATE */
+#define T_TABLE     (1u << 19)   /* on a line of names and numbers (results, standings) */
 
 #define MAX_ATOMS 24
 #define MAX_TABLES 2
@@ -55,7 +56,9 @@ struct _Entities {
   GBytes *rules_img;
   GzTable tables[MAX_TABLES];
   guint n_tables;
-  GzTable rules;
+  GzTable rules;            /* name words: titles, organisation words, connectors... */
+  GBytes *cues_img;
+  GzTable cues;             /* context cues: team-*, org-before/after, not-org */
   guint type_mask;
   gboolean guess_persons;
   GMutex pool_lock;        /* guards `pool` only: the rest is read-only after create() */
@@ -74,6 +77,8 @@ typedef struct {
   const GzTable *t;        /* gazetteer entity (or NULL) */
   const GzEntity *ent;
   gint antecedent;         /* candidate whose norm/id this one borrows, -1 none */
+  guint8 guess;            /* a PERSON guessed from capitalisation alone */
+  guint8 org_ctx;          /* made an ORGANIZATION by its context (team, company cues) */
   char value[48];          /* DATE value */
 } Cand;
 
@@ -231,22 +236,34 @@ match_at (const Doc *d, guint i, Match *m)
     *m = r;
 }
 
-/* A rule word of class `cls` ending exactly at token `end` (exclusive)? */
+/* A phrase of class `cls` in table t ending exactly at token `end` (exclusive)? */
 static gboolean
-rule_before (const Doc *d, guint end, GzClass cls)
+phrase_before (const Doc *d, const GzTable *t, guint end, GzClass cls)
 {
   for (guint k = 1; k <= 4 && k <= end; k++) {
     guint s = end - k;
     if (d->tk[s].flags & T_USED)
       break;
     Match r = { 0 };
-    match_table (d, &d->E->rules, s, &r);
+    match_table (d, t, s, &r);
     if (r.len == k && r.ent->cls == (guint32) cls)
       return TRUE;
     if (k < 4 && s > 0 && (d->tk[s].flags & GZ_TOK_NL))
       break;
   }
   return FALSE;
+}
+
+static gboolean
+rule_before (const Doc *d, guint end, GzClass cls)
+{
+  return phrase_before (d, &d->E->rules, end, cls);
+}
+
+static gboolean
+cue_before (const Doc *d, guint end, GzClass cls)
+{
+  return phrase_before (d, &d->E->cues, end, cls);
 }
 
 static guint
@@ -730,9 +747,14 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
         if ((d->tk[a[s].s].flags & T_SENTSTART) && a[s].cls == -1 &&
             lower_set_has (d, tok_hash (d, a[s].s)))
           s++;
-        if (k + run - s >= 2)
-          add_cand (d, a[s].s, a[k + run - 1].e, GZ_PERSON, SRC_RULE, NULL);
-        else
+        if (k + run - s >= 2) {
+          guint ci = add_cand (d, a[s].s, a[k + run - 1].e, GZ_PERSON, SRC_RULE, NULL);
+          gboolean guess = TRUE;
+          for (guint r = s; r < k + run; r++)
+            if (a[r].cls != -1 || a[r].e != a[r].s + 1)   /* given name, initial, "Jr." */
+              guess = FALSE;
+          g_array_index (d->cands, Cand, ci).guess = (guint8) guess;
+        } else
           emit_unknown (d, a[s].s, a[k + run - 1].e);
       } else {
         emit_unknown (d, a[k].s, a[k + run - 1].e);
@@ -866,6 +888,112 @@ find_names (Doc *d)
 
 /* ---------------------------------------------------------- consistency */
 
+/* ------------------------------------------------------ organisation cues */
+
+/* The class of the longest rule phrase starting at token i (-1 none); its
+ * length in *len. */
+static gint
+cue_at (const Doc *d, guint i, guint *len)
+{
+  Match r = { 0 };
+  if (i < d->n && !(d->tk[i].flags & GZ_TOK_NL))
+    match_table (d, &d->E->cues, i, &r);
+  *len = r.len;
+  return r.len ? (gint) r.ent->cls : -1;
+}
+
+static gboolean
+is_country (const Cand *x)
+{
+  return x->ent && g_str_has_prefix (gz_table_string (x->t, x->ent->id), "iso3166-1:");
+}
+
+/* May context make this candidate an organisation?  Places other than
+ * countries (national teams are the country), unknown names and guessed
+ * persons. */
+static gboolean
+org_eligible (const Cand *x, gboolean places)
+{
+  if (x->type < 0 || (x->type == GZ_PERSON && x->guess))
+    return TRUE;
+  return places && x->type == GZ_LOCATION && x->ent && !is_country (x);
+}
+
+static gboolean
+line_is (const Doc *d, guint i, gboolean start)
+{
+  if (start)
+    return i == 0 || (d->tk[i].flags & GZ_TOK_NL);
+  return i >= d->n || (d->tk[i].flags & GZ_TOK_NL);
+}
+
+/* Sports teams and companies known by their context:
+ *  - a team-between phrase on either side ("Leicestershire beat Somerset",
+ *    "Essex v Kent"), a team-before phrase before ("victory over Orrell"),
+ *    a team-after phrase after ("Newcastle striker");
+ *  - a name followed by a number on a results or standings line
+ *    ("Hull 0 Barnet 0", "Haitai 64 2 43 .596");
+ *  - a fixture line "X at Y" / "X v Y";
+ *  - for names in no gazetteer: an org-before phrase before ("shares in X",
+ *    "analyst at X"), an org-after phrase after ("X shares", "X's board");
+ *  - an unknown all-capitals word of 2-5 letters outside headlines ("the
+ *    WBA") unless listed as not-org ("CEO", "GDP").
+ * Countries stay places.  Document consistency spreads the type to the
+ * name's other mentions. */
+static void
+org_context (Doc *d)
+{
+  GArray *cs = d->cands;
+  for (guint c = 0; c < cs->len; c++) {
+    Cand *x = &g_array_index (cs, Cand, c);
+    if (!org_eligible (x, TRUE))
+      continue;
+    guint ts = x->ts, te = x->te, len;
+    gboolean team = FALSE, org = FALSE;
+    gint after = cue_at (d, te, &len);
+    if (after == GZ_TEAM_BETWEEN || after == GZ_TEAM_AFTER)
+      team = TRUE;
+    else if (ts > 0 && (cue_before (d, ts, GZ_TEAM_BETWEEN) || cue_before (d, ts, GZ_TEAM_BEFORE)))
+      team = TRUE;
+    else if ((d->tk[ts].flags & T_TABLE) && te < d->n && (d->tk[te].flags & GZ_TOK_DIGITS) &&
+             !(d->tk[te].flags & (GZ_TOK_NL | T_USED)) &&
+             !(ts > 0 && tok_is (d, ts - 1, "(")))
+      team = TRUE;
+    else if (line_is (d, ts, TRUE) && (tok_is (d, te, "at") || after == GZ_TEAM_BETWEEN)) {
+      /* "KANSAS CITY AT DETROIT": the line is two names around "at". */
+      guint k = te + 1;
+      for (guint o = c + 1; o < cs->len && o < c + 3; o++) {
+        Cand *y = &g_array_index (cs, Cand, o);
+        if (y->ts == k && line_is (d, y->te, FALSE) && org_eligible (y, TRUE)) {
+          team = TRUE;
+          y->type = GZ_ORGANIZATION;
+          y->source = SRC_RULE;
+          y->org_ctx = 1;
+        }
+      }
+    }
+    if (!team && org_eligible (x, FALSE)) {
+      guint e = te;
+      if (tok_is (d, e, "'") && tok_is (d, e + 1, "s"))
+        e += 2;
+      if (cue_at (d, e, &len) == GZ_ORG_AFTER)
+        org = TRUE;
+      else if (ts > 0 && cue_before (d, ts, GZ_ORG_BEFORE))
+        org = TRUE;
+      else if (x->type < 0 && te == ts + 1 && (d->tk[ts].flags & GZ_TOK_ALLCAPS) &&
+               !(d->tk[ts].flags & (T_CAPSLINE | GZ_TOK_HASDIGIT)) &&
+               d->tk[ts].end - d->tk[ts].start >= 2 && d->tk[ts].end - d->tk[ts].start <= 5 &&
+               cue_at (d, ts, &len) != GZ_NOT_ORG)
+        org = TRUE;
+    }
+    if (team || org) {
+      x->type = GZ_ORGANIZATION;
+      x->source = SRC_RULE;
+      x->org_ctx = 1;
+    }
+  }
+}
+
 /* The key of a token range: its normalised bytes (tokens joined by one space
  * in the norm buffer) and their hash, combined from the tokens' hashes. */
 typedef struct {
@@ -954,7 +1082,7 @@ consistency (Doc *d)
     Cand *x = &g_array_index (cs, Cand, c);
     if (x->type < 0 || x->type == GZ_DATE)
       continue;
-    map_put (d, &typed, range_key (d, x->ts, x->te), (gint) c, FALSE);
+    map_put (d, &typed, range_key (d, x->ts, x->te), (gint) c, x->org_ctx);
     if (x->type == GZ_PERSON && x->te - x->ts >= 2 && (d->tk[x->te - 1].flags & GZ_TOK_WORD))
       map_put (d, &surname, range_key (d, x->te - 1, x->te), (gint) c, FALSE);
     /* "Organization of Islamic Conference (OIC)": the acronym is an alias here. */
@@ -990,6 +1118,17 @@ consistency (Doc *d)
         x->type = g_array_index (cs, Cand, v).type;
         x->source = SRC_DOC;
         x->antecedent = v;
+      }
+    }
+    /* "Leicestershire beat Somerset" ... "Somerset 83": the team's other mentions. */
+    if (x->type >= 0 && !x->org_ctx && org_eligible (x, TRUE)) {
+      gint v = map_get (d, &typed, range_key (d, x->ts, x->te));
+      if (v >= 0 && v != (gint) c && g_array_index (cs, Cand, v).org_ctx) {
+        x->type = GZ_ORGANIZATION;
+        x->source = SRC_DOC;
+        x->antecedent = v;
+        x->t = NULL;
+        x->ent = NULL;
       }
     }
   }
@@ -1039,9 +1178,11 @@ mark_lines (Doc *d)
     guint j = i + 1;
     while (j < d->n && !(d->tk[j].flags & GZ_TOK_NL))
       j++;
-    guint allcaps = 0, other = 0;
+    guint allcaps = 0, other = 0, lower = 0, digits = 0;
     for (guint k = i; k < j; k++) {
       guint32 f = d->tk[k].flags;
+      lower += (f & GZ_TOK_LOWER) != 0;
+      digits += (f & GZ_TOK_DIGITS) != 0;
       if (!(f & GZ_TOK_WORD) || (f & GZ_TOK_DIGITS) || (f & GZ_TOK_CASELESS))
         continue;
       if (f & GZ_TOK_ALLCAPS)
@@ -1050,9 +1191,13 @@ mark_lines (Doc *d)
         other++;
     }
     gboolean caps = allcaps >= 1 && allcaps > 2 * other;
+    /* Results and standings: "Hull 0 Barnet 0", "Haitai 64 2 43 .596". */
+    gboolean table = digits >= 2 && 2 * lower <= digits;
     for (guint k = i; k < j; k++) {
       if (caps)
         d->tk[k].flags |= T_CAPSLINE;
+      if (table)
+        d->tk[k].flags |= T_TABLE;
       if (k == i) {
         d->tk[k].flags |= T_SENTSTART;
       } else {
@@ -1373,6 +1518,7 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
   mark_lines (&d);
   find_dates (&d);
   find_names (&d);
+  org_context (&d);
   consistency (&d);
   emit (&d, doc);
 
@@ -1383,8 +1529,8 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
 /* ---------------------------------------------------------- life cycle */
 
 static gboolean
-load_text_files (GzBuilder *b, const SluiceOptions *opts, const char *option, gboolean rules,
-                 guint *n_loaded, GError **error)
+load_text_files (GzBuilder *b, GzBuilder *b2, const SluiceOptions *opts, const char *option,
+                 gboolean rules, guint *n_loaded, GError **error)
 {
   guint n = 0;
   const char *const *files = sluice_options_get_string_list (opts, option, &n);
@@ -1397,7 +1543,8 @@ load_text_files (GzBuilder *b, const SluiceOptions *opts, const char *option, gb
     GError *e = NULL;
     gboolean ok = g_file_get_contents (path, &contents, &len, &e);
     if (ok)
-      ok = rules ? gz_builder_add_rules (b, path, contents, len, &e)
+      ok = rules ? gz_builder_add_rules (b, path, contents, len, &e) &&
+                   (!b2 || gz_builder_add_rules (b2, path, contents, len, &e))
                  : gz_builder_add_text (b, path, contents, len, &e);
     g_free (contents);
     g_free (path);
@@ -1422,6 +1569,8 @@ entities_free (Entities *E)
     g_bytes_unref (E->user_img);
   if (E->rules_img)
     g_bytes_unref (E->rules_img);
+  if (E->cues_img)
+    g_bytes_unref (E->cues_img);
   if (E->pool)
     g_ptr_array_free (E->pool, TRUE);
   g_mutex_clear (&E->pool_lock);
@@ -1450,7 +1599,7 @@ entities_new (const SluiceOptions *opts, GError **error)
   /* User gazetteers first: their names win over the bundled ones. */
   GzBuilder *ub = gz_builder_new ();
   guint n_user = 0;
-  if (!load_text_files (ub, opts, "gazetteers", FALSE, &n_user, error)) {
+  if (!load_text_files (ub, NULL, opts, "gazetteers", FALSE, &n_user, error)) {
     gz_builder_free (ub);
     entities_free (E);
     return NULL;
@@ -1484,16 +1633,19 @@ entities_new (const SluiceOptions *opts, GError **error)
   }
 
   /* Rules: the user's files first, then the bundled rules.txt. */
-  GzBuilder *rb = gz_builder_new ();
+  GzBuilder *rb = gz_builder_new (), *cb = gz_builder_new ();
+  gz_builder_set_class_mask (rb, ~GZ_CUE_CLASSES);
+  gz_builder_set_class_mask (cb, GZ_CUE_CLASSES);
   guint n_rules = 0;
-  gboolean ok = load_text_files (rb, opts, "rules", TRUE, &n_rules, error);
+  gboolean ok = load_text_files (rb, cb, opts, "rules", TRUE, &n_rules, error);
   if (ok) {
     char *path = g_build_filename (data_dir, "rules.txt", NULL);
     char *contents = NULL;
     gsize len = 0;
     GError *e = NULL;
     ok = g_file_get_contents (path, &contents, &len, &e) &&
-         gz_builder_add_rules (rb, path, contents, len, &e);
+         gz_builder_add_rules (rb, path, contents, len, &e) &&
+         gz_builder_add_rules (cb, path, contents, len, &e);
     if (!ok) {
       g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_DATA, "%s", e->message);
       g_error_free (e);
@@ -1507,7 +1659,14 @@ entities_new (const SluiceOptions *opts, GError **error)
     const guint8 *p = g_bytes_get_data (E->rules_img, &sz);
     ok = gz_table_init (&E->rules, p, sz, "rules", error);
   }
+  if (ok) {
+    E->cues_img = gz_builder_finish (cb);
+    gsize sz;
+    const guint8 *p = g_bytes_get_data (E->cues_img, &sz);
+    ok = gz_table_init (&E->cues, p, sz, "rules (cues)", error);
+  }
   gz_builder_free (rb);
+  gz_builder_free (cb);
   if (!ok) {
     entities_free (E);
     return NULL;

@@ -7,6 +7,7 @@ const char *const gz_class_names[GZ_N_CLASSES] = {
   "PERSON", "LOCATION", "ORGANIZATION", "MISC", "DATE",
   "GIVEN", "title", "org-suffix", "org-head", "loc-head", "misc-suffix",
   "connector", "stop", "person-suffix",
+  "team-between", "team-before", "team-after", "org-before", "org-after", "not-org",
 };
 
 int
@@ -297,6 +298,7 @@ struct _GzBuilder {
   GHashTable *key_index;   /* char* key -> index+1 into keys */
   GString *strings;
   GHashTable *string_index; /* interned strings -> offset+1 */
+  guint32 class_mask;
 };
 
 GzBuilder *
@@ -309,6 +311,7 @@ gz_builder_new (void)
   b->strings = g_string_new ("");
   g_string_append_c (b->strings, '\0'); /* offset 0: "" */
   b->string_index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  b->class_mask = 0xffffffffu;
   return b;
 }
 
@@ -351,6 +354,12 @@ gz_builder_add_entity (GzBuilder *b, GzClass cls, const char *norm, const char *
   GzEntity e = { intern (b, norm), intern (b, id), (guint32) cls };
   g_array_append_val (b->entities, e);
   return b->entities->len - 1;
+}
+
+void
+gz_builder_set_class_mask (GzBuilder *b, guint32 mask)
+{
+  b->class_mask = mask;
 }
 
 guint
@@ -544,7 +553,8 @@ gz_builder_add_rules (GzBuilder *b, const char *filename, const char *contents, 
     if (cls < 0 || cls == GZ_DATE) {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                    "%s:%u: unknown class '%s' (title, org-suffix, org-head, loc-head, misc-suffix, "
-                   "connector, stop, person-suffix, GIVEN, PERSON, LOCATION, ORGANIZATION, MISC)",
+                   "connector, stop, person-suffix, team-between, team-before, team-after, "
+                   "org-before, org-after, not-org, GIVEN, PERSON, LOCATION, ORGANIZATION, MISC)",
                    filename, line, l);
       g_free (l);
       return FALSE;
@@ -552,7 +562,7 @@ gz_builder_add_rules (GzBuilder *b, const char *filename, const char *contents, 
     char **al = g_strsplit (colon + 1, "|", -1);
     for (char **a = al; *a; a++) {
       char *s = strip_dup (*a, strlen (*a));
-      if (*s) {
+      if (*s && (b->class_mask >> cls) & 1u) {
         guint32 ent = gz_builder_add_entity (b, (GzClass) cls, s, "");
         gz_builder_add_name (b, ent, s);
       }

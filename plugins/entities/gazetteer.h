@@ -57,6 +57,12 @@ typedef enum {
   GZ_CONNECTOR,    /* lower-case word allowed inside a name ("of", "de") */
   GZ_STOP,         /* capitalised word that never starts a name ("The", "However") */
   GZ_PERSON_SUFFIX,/* "Jr.", "Sr." */
+  GZ_TEAM_BETWEEN, /* between two teams ("beat", "drew with", "v") */
+  GZ_TEAM_BEFORE,  /* before a team ("victory over", "defeat to") */
+  GZ_TEAM_AFTER,   /* after a team ("striker", "fans", "side") */
+  GZ_ORG_BEFORE,   /* before an organisation ("shares in", "analyst at") */
+  GZ_ORG_AFTER,    /* after an organisation ("shares", "spokesman", "board") */
+  GZ_NOT_ORG,      /* an all-capitals word that is no organisation ("CEO", "GDP", "USD") */
   GZ_N_CLASSES
 } GzClass;
 
@@ -218,6 +224,11 @@ gboolean gz_builder_add_text (GzBuilder *b, const char *filename, const char *co
 gboolean gz_builder_add_rules (GzBuilder *b, const char *filename, const char *contents,
                                gsize len, GError **error);
 guint gz_builder_get_n_entities (GzBuilder *b);
+/* Only entries of the classes in `mask` (bit 1 << GzClass) are added from
+ * then on (default: all). */
+void gz_builder_set_class_mask (GzBuilder *b, guint32 mask);
+#define GZ_CUE_CLASSES ((1u << GZ_TEAM_BETWEEN) | (1u << GZ_TEAM_BEFORE) | (1u << GZ_TEAM_AFTER) | \
+                        (1u << GZ_ORG_BEFORE) | (1u << GZ_ORG_AFTER) | (1u << GZ_NOT_ORG))
 /* Serialises the image. */
 GBytes *gz_builder_finish (GzBuilder *b);
 
