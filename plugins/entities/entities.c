@@ -936,8 +936,6 @@ line_is (const Doc *d, guint i, gboolean start)
  *  - a fixture line "X at Y" / "X v Y";
  *  - for names in no gazetteer: an org-before phrase before ("shares in X",
  *    "analyst at X"), an org-after phrase after ("X shares", "X's board");
- *  - an unknown all-capitals word of 2-5 letters outside headlines ("the
- *    WBA") unless listed as not-org ("CEO", "GDP").
  * Countries stay places.  Document consistency spreads the type to the
  * name's other mentions. */
 static void
@@ -980,16 +978,31 @@ org_context (Doc *d)
         org = TRUE;
       else if (ts > 0 && cue_before (d, ts, GZ_ORG_BEFORE))
         org = TRUE;
-      else if (x->type < 0 && te == ts + 1 && (d->tk[ts].flags & GZ_TOK_ALLCAPS) &&
-               !(d->tk[ts].flags & (T_CAPSLINE | GZ_TOK_HASDIGIT)) &&
-               d->tk[ts].end - d->tk[ts].start >= 2 && d->tk[ts].end - d->tk[ts].start <= 5 &&
-               cue_at (d, ts, &len) != GZ_NOT_ORG)
-        org = TRUE;
     }
     if (team || org) {
       x->type = GZ_ORGANIZATION;
       x->source = SRC_RULE;
       x->org_ctx = 1;
+    }
+  }
+}
+
+/* After consistency: a word still unknown that is all capitals, 2-5 letters
+ * long, outside a headline ("the WBA title"), is an organisation's acronym
+ * unless listed as not-org ("CEO", "GDP", "USD"). */
+static void
+acronyms (Doc *d)
+{
+  for (guint c = 0; c < d->cands->len; c++) {
+    Cand *x = &g_array_index (d->cands, Cand, c);
+    guint ts = x->ts, len;
+    if (x->type >= 0 || x->te != ts + 1)
+      continue;
+    guint32 f = d->tk[ts].flags, n = d->tk[ts].end - d->tk[ts].start;
+    if ((f & GZ_TOK_ALLCAPS) && (f & GZ_TOK_ASCII) && !(f & (T_CAPSLINE | GZ_TOK_HASDIGIT)) &&
+        n >= 2 && n <= 5 && cue_at (d, ts, &len) != GZ_NOT_ORG) {
+      x->type = GZ_ORGANIZATION;
+      x->source = SRC_RULE;
     }
   }
 }
@@ -1520,6 +1533,7 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
   find_names (&d);
   org_context (&d);
   consistency (&d);
+  acronyms (&d);
   emit (&d, doc);
 
   scratch_give (E, sc);
