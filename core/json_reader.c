@@ -930,7 +930,11 @@ sluice_json_parse_document (const char *line, gsize len,
             /* A key written with escapes ("t\u0065xt") means the same. */
             Scratch sc = { .heap = NULL };
             char *buf = scratch_get (&sc, raw_len + 1);
+            /* Decoded only to classify it: what decoding replaces here is
+             * not replaced in the output (other members pass through raw). */
+            guint before = ps.n_replaced;
             gsize dlen = decode_string (&ps, raw, raw_len, buf);
+            ps.n_replaced = before;
             kind = classify_key (buf, dlen, FALSE);
             g_free (sc.heap);
           }
