@@ -902,10 +902,17 @@ cue_at (const Doc *d, guint i, guint *len)
   return r.len ? (gint) r.ent->cls : -1;
 }
 
+/* A country, national teams included: ISO 3166-1 entries, and the four
+ * ISO 3166-2:GB subdivisions whose category is "country". */
 static gboolean
 is_country (const Cand *x)
 {
-  return x->ent && g_str_has_prefix (gz_table_string (x->t, x->ent->id), "iso3166-1:");
+  if (!x->ent)
+    return FALSE;
+  const char *id = gz_table_string (x->t, x->ent->id);
+  return g_str_has_prefix (id, "iso3166-1:") || strcmp (id, "iso3166-2:GB-ENG") == 0 ||
+         strcmp (id, "iso3166-2:GB-SCT") == 0 || strcmp (id, "iso3166-2:GB-WLS") == 0 ||
+         strcmp (id, "iso3166-2:GB-NIR") == 0;
 }
 
 /* May context make this candidate an organisation?  Places other than
@@ -946,6 +953,24 @@ org_context (Doc *d)
     Cand *x = &g_array_index (cs, Cand, c);
     if (!org_eligible (x, TRUE))
       continue;
+    /* A city and a plural nickname: "Seattle Mariners", "Boston Red Sox". */
+    if (x->type == GZ_LOCATION && c + 1 < cs->len) {
+      Cand *y = &g_array_index (cs, Cand, c + 1);
+      const Tok *last = &d->tk[y->te - 1];
+      if (y->ts == x->te && y->te - y->ts <= 2 && (y->type == -1 || (y->type == GZ_PERSON && y->guess)) &&
+          !(d->tk[y->ts].flags & GZ_TOK_NL) && (last->flags & GZ_TOK_WORD) && last->nlen >= 4 &&
+          (d->nb[last->norm + last->nlen - 1] == 's' || d->nb[last->norm + last->nlen - 1] == 'x') &&
+          !(last->flags & GZ_TOK_ALLCAPS)) {
+        x->te = y->te;
+        x->type = GZ_ORGANIZATION;
+        x->source = SRC_RULE;
+        x->org_ctx = 1;
+        x->t = NULL;
+        x->ent = NULL;
+        y->type = -2;
+        continue;
+      }
+    }
     guint ts = x->ts, te = x->te, len;
     gboolean team = FALSE, org = FALSE;
     gint after = cue_at (d, te, &len);
@@ -954,6 +979,7 @@ org_context (Doc *d)
     else if (ts > 0 && (cue_before (d, ts, GZ_TEAM_BETWEEN) || cue_before (d, ts, GZ_TEAM_BEFORE)))
       team = TRUE;
     else if ((d->tk[ts].flags & T_TABLE) && te < d->n && (d->tk[te].flags & GZ_TOK_DIGITS) &&
+             x->type != GZ_PERSON &&
              !(d->tk[te].flags & (GZ_TOK_NL | T_USED)) &&
              !(ts > 0 && tok_is (d, ts - 1, "(")))
       team = TRUE;
@@ -974,9 +1000,10 @@ org_context (Doc *d)
       guint e = te;
       if (tok_is (d, e, "'") && tok_is (d, e + 1, "s"))
         e += 2;
-      if (cue_at (d, e, &len) == GZ_ORG_AFTER)
+      gint cls = cue_at (d, e, &len);
+      if (cls == GZ_ORG_AFTER || (cls == GZ_ORG_NEAR && e == te))
         org = TRUE;
-      else if (ts > 0 && cue_before (d, ts, GZ_ORG_BEFORE))
+      else if (ts > 0 && (cue_before (d, ts, GZ_ORG_BEFORE) || cue_before (d, ts, GZ_ORG_NEAR)))
         org = TRUE;
     }
     if (team || org) {
@@ -996,7 +1023,7 @@ acronyms (Doc *d)
   for (guint c = 0; c < d->cands->len; c++) {
     Cand *x = &g_array_index (d->cands, Cand, c);
     guint ts = x->ts, len;
-    if (x->type >= 0 || x->te != ts + 1)
+    if (x->type != -1 || x->te != ts + 1)
       continue;
     guint32 f = d->tk[ts].flags, n = d->tk[ts].end - d->tk[ts].start;
     if ((f & GZ_TOK_ALLCAPS) && (f & GZ_TOK_ASCII) && !(f & (T_CAPSLINE | GZ_TOK_HASDIGIT)) &&
@@ -1074,7 +1101,7 @@ consistency (Doc *d)
   GArray *cs = d->cands;
   if (cs->len == 0)
     return;
-  NameMap typed, surname;
+  NameMap typed, surname, given;
   guint n0 = cs->len;
   /* typed gets at most two keys per candidate, surname one. */
   guint32 nt = 16, ns = 16;
@@ -1083,13 +1110,14 @@ consistency (Doc *d)
   while (ns < 2 * n0)
     ns <<= 1;
   Scratch *sc = d->sc;
-  if (sc->maps_cap < (gsize) nt + ns) {
+  if (sc->maps_cap < (gsize) nt + 2 * ns) {
     g_free (sc->maps);
-    sc->maps_cap = (gsize) nt + ns;
+    sc->maps_cap = (gsize) nt + 2 * ns;
     sc->maps = g_new (MapSlot, sc->maps_cap);
   }
   map_init (&typed, sc->maps, nt);
   map_init (&surname, sc->maps + nt, ns);
+  map_init (&given, sc->maps + nt + ns, ns);
 
   for (guint c = 0; c < n0; c++) {
     Cand *x = &g_array_index (cs, Cand, c);
@@ -1098,6 +1126,9 @@ consistency (Doc *d)
     map_put (d, &typed, range_key (d, x->ts, x->te), (gint) c, x->org_ctx);
     if (x->type == GZ_PERSON && x->te - x->ts >= 2 && (d->tk[x->te - 1].flags & GZ_TOK_WORD))
       map_put (d, &surname, range_key (d, x->te - 1, x->te), (gint) c, FALSE);
+    if (x->type == GZ_PERSON && x->te - x->ts >= 2 && (d->tk[x->ts].flags & GZ_TOK_WORD) &&
+        d->tk[x->ts].nlen >= 3)
+      map_put (d, &given, range_key (d, x->ts, x->ts + 1), (gint) c, FALSE);
     /* "Organization of Islamic Conference (OIC)": the acronym is an alias here. */
     guint e = x->te;
     if (x->te - x->ts >= 2 && e + 2 < d->n && tok_is (d, e, "(") && tok_is (d, e + 2, ")") &&
@@ -1116,7 +1147,7 @@ consistency (Doc *d)
 
   for (guint c = 0; c < cs->len; c++) {
     Cand *x = &g_array_index (cs, Cand, c);
-    if (x->type == GZ_DATE || (x->type >= 0 && x->source == SRC_DOC))
+    if (x->type == GZ_DATE || x->type == -2 || (x->type >= 0 && x->source == SRC_DOC))
       continue;
     if (x->type < 0 || (x->te - x->ts == 1 && x->type != GZ_PERSON)) {
       RangeKey k = range_key (d, x->ts, x->te);
@@ -1127,6 +1158,15 @@ consistency (Doc *d)
         x->antecedent = v;
         x->t = NULL;
         x->ent = NULL;
+      } else if ((x->type < 0 || x->org_ctx) && x->te == x->ts + 1 &&
+                 (v = map_get (d, &given, k)) >= 0) {
+        /* "Jansher Khan" ... "Jansher beat Nicol": a person named by the first name. */
+        x->type = GZ_PERSON;
+        x->source = SRC_DOC;
+        x->antecedent = v;
+        x->t = NULL;
+        x->ent = NULL;
+        x->org_ctx = 0;
       } else if (x->type < 0 && (v = map_get (d, &typed, k)) >= 0) {
         x->type = g_array_index (cs, Cand, v).type;
         x->source = SRC_DOC;

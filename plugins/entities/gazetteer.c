@@ -7,7 +7,7 @@ const char *const gz_class_names[GZ_N_CLASSES] = {
   "PERSON", "LOCATION", "ORGANIZATION", "MISC", "DATE",
   "GIVEN", "title", "org-suffix", "org-head", "loc-head", "misc-suffix",
   "connector", "stop", "person-suffix",
-  "team-between", "team-before", "team-after", "org-before", "org-after", "not-org",
+  "team-between", "team-before", "team-after", "org-before", "org-after", "org-near", "not-org",
 };
 
 int
@@ -554,7 +554,7 @@ gz_builder_add_rules (GzBuilder *b, const char *filename, const char *contents, 
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                    "%s:%u: unknown class '%s' (title, org-suffix, org-head, loc-head, misc-suffix, "
                    "connector, stop, person-suffix, team-between, team-before, team-after, "
-                   "org-before, org-after, not-org, GIVEN, PERSON, LOCATION, ORGANIZATION, MISC)",
+                   "org-before, org-after, org-near, not-org, GIVEN, PERSON, LOCATION, ORGANIZATION, MISC)",
                    filename, line, l);
       g_free (l);
       return FALSE;

@@ -62,6 +62,7 @@ typedef enum {
   GZ_TEAM_AFTER,   /* after a team ("striker", "fans", "side") */
   GZ_ORG_BEFORE,   /* before an organisation ("shares in", "analyst at") */
   GZ_ORG_AFTER,    /* after an organisation ("shares", "spokesman", "board") */
+  GZ_ORG_NEAR,     /* before or after an organisation ("newspaper", "club", "firm") */
   GZ_NOT_ORG,      /* an all-capitals word that is no organisation ("CEO", "GDP", "USD") */
   GZ_N_CLASSES
 } GzClass;
@@ -228,7 +229,8 @@ guint gz_builder_get_n_entities (GzBuilder *b);
  * then on (default: all). */
 void gz_builder_set_class_mask (GzBuilder *b, guint32 mask);
 #define GZ_CUE_CLASSES ((1u << GZ_TEAM_BETWEEN) | (1u << GZ_TEAM_BEFORE) | (1u << GZ_TEAM_AFTER) | \
-                        (1u << GZ_ORG_BEFORE) | (1u << GZ_ORG_AFTER) | (1u << GZ_NOT_ORG))
+                        (1u << GZ_ORG_BEFORE) | (1u << GZ_ORG_AFTER) | (1u << GZ_ORG_NEAR) | \
+                        (1u << GZ_NOT_ORG))
 /* Serialises the image. */
 GBytes *gz_builder_finish (GzBuilder *b);
 
