@@ -291,6 +291,82 @@ test_rules (void **state)
   }
 }
 
+/* Organisations from context: text, type, span with that type, a span that
+ * must NOT have that type (or NULL), and the source of the first span. */
+typedef struct {
+  const char *text, *type, *span, *not_span, *source;
+} OrgCase;
+
+static const OrgCase org_cases[] = {
+  /* Teams named after places, by a cue between, before or after. */
+  { "Ganja beat Sumgait by an innings.", "ORGANIZATION", "Ganja", NULL, "rule" },
+  { "Ganja beat Sumgait by an innings.", "ORGANIZATION", "Sumgait", NULL, "rule" },
+  { "Later Ganja drew with Marlow at home.", "ORGANIZATION", "Marlow", NULL, "rule" },
+  { "A 3-1 victory over Marlow lifted them.", "ORGANIZATION", "Marlow", NULL, "rule" },
+  { "The Marlow striker scored twice.", "ORGANIZATION", "Marlow", NULL, "rule" },
+  /* A country stays a place (national teams). */
+  { "Azerbaijan beat Marlow 2-0.", "LOCATION", "Azerbaijan", "Azerbaijan", "gazetteer" },
+  { "England beat Marlow 2-0.", "LOCATION", "England", NULL, "gazetteer" },
+  /* Results and standings lines: a name followed by a score. */
+  { "Results:\nMarlow 2 Trevick 1\nQuellby 0 Ganja 0\n", "ORGANIZATION", "Quellby", NULL, "rule" },
+  { "Results:\nMarlow 2 Trevick 1\nQuellby 0 Ganja 0\n", "ORGANIZATION", "Ganja", NULL, "rule" },
+  { "Standings:\nZarvex 4 3 1 0 9 2 10\n", "ORGANIZATION", "Zarvex", NULL, "rule" },
+  /* ... but not in a sentence, and not a person's score. */
+  { "In Ganja 5 people were hurt on Monday.", "LOCATION", "Ganja", "Ganja", "gazetteer" },
+  /* A fixture line. */
+  { "Schedule\nGANJA AT MARLOW\n", "ORGANIZATION", "MARLOW", NULL, "rule" },
+  /* A city and a plural nickname. */
+  { "The Marlow Gryphons won again.", "ORGANIZATION", "Marlow Gryphons", NULL, "rule" },
+  /* Companies known by their cues (names in no list). */
+  { "Shares in Veltrona rose 4 percent.", "ORGANIZATION", "Veltrona", NULL, "rule" },
+  { "Veltrona shares rose 4 percent.", "ORGANIZATION", "Veltrona", NULL, "rule" },
+  { "Quorbin 's board met on Tuesday.", "ORGANIZATION", "Quorbin", NULL, "rule" },
+  { "said an analyst at Brastow Kimmel in London.", "ORGANIZATION", "Brastow Kimmel", NULL, "rule" },
+  { "the mineral water firm Multavo said.", "ORGANIZATION", "Multavo", NULL, "rule" },
+  { "the Zavrenski news agency reported.", "ORGANIZATION", "Zavrenski", NULL, "rule" },
+  /* Unlisted acronyms outside headlines, except listed non-organisations. */
+  { "He defended his QBF title on Friday.", "ORGANIZATION", "QBF", NULL, "rule" },
+  { "The CEO resigned and GDP fell.", "ORGANIZATION", NULL, "CEO", NULL },
+  { "The CEO resigned and GDP fell.", "ORGANIZATION", NULL, "GDP", NULL },
+  /* Document consistency: the team's other mentions follow. */
+  { "Ganja beat Sumgait.\nSumgait are now fourth.", "ORGANIZATION", "Sumgait", NULL, NULL },
+};
+
+static void
+test_org_context (void **state)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (org_cases); i++) {
+    const OrgCase *c = &org_cases[i];
+    SluiceDocument *doc = run (c->text);
+    if (c->source) {
+      SluiceAnnotation *a = expect (doc, c->type, c->span);
+      assert_string_equal (attr (a, "source"), c->source);
+    }
+    if (c->not_span)
+      expect_none (doc, "ORGANIZATION", c->not_span);
+    sluice_document_free (doc);
+  }
+  /* Every mention of a team named in a sports context is an organisation. */
+  SluiceDocument *doc = run ("Ganja beat Sumgait by 39 runs.\nSumgait had won in May, "
+                             "and Sumgait fans were quiet.");
+  guint n = 0;
+  for (guint i = 0; i < sluice_document_get_n_annotations (doc); i++) {
+    SluiceAnnotation *a = sluice_document_get_annotation (doc, i);
+    char *t = sluice_annotation_dup_text (doc, a);
+    if (strcmp (t, "Sumgait") == 0) {
+      assert_string_equal (sluice_annotation_get_type (a), "ORGANIZATION");
+      n++;
+    }
+    g_free (t);
+  }
+  assert_int_equal (n, 3);
+  sluice_document_free (doc);
+  /* A person named by the first name keeps being a person. */
+  doc = run ("Jansuar Khelm won the final. Jansuar beat Ganja 3-0.");
+  expect (doc, "PERSON", "Jansuar");
+  sluice_document_free (doc);
+}
+
 static void
 test_acronym_alias (void **state)
 {
@@ -527,6 +603,7 @@ main (void)
     cmocka_unit_test (test_longest_match),
     cmocka_unit_test (test_scripts_one_id),
     cmocka_unit_test (test_rules),
+    cmocka_unit_test (test_org_context),
     cmocka_unit_test (test_acronym_alias),
     cmocka_unit_test (test_consistency),
     cmocka_unit_test (test_dates),
