@@ -83,6 +83,16 @@ sluice_attrs_init (SluiceAttrs *attrs)
   attrs->items = NULL;
   attrs->n = 0;
   attrs->alloc = 0;
+  attrs->items_inline = FALSE;
+}
+
+void
+sluice_attrs_init_inline (SluiceAttrs *attrs, SluiceAttr *storage, guint n_storage)
+{
+  attrs->items = storage;
+  attrs->n = 0;
+  attrs->alloc = n_storage;
+  attrs->items_inline = TRUE;
 }
 
 static void
@@ -112,8 +122,13 @@ sluice_attrs_clear (SluiceAttrs *attrs)
       if (attrs->items[i].key_owned)
         g_free ((char *) attrs->items[i].key);
     }
-  g_free (attrs->items);
-  sluice_attrs_init (attrs);
+  if (attrs->items_inline)
+    attrs->n = 0;     /* keep using the owner's storage */
+  else
+    {
+      g_free (attrs->items);
+      sluice_attrs_init (attrs);
+    }
 }
 
 const SluiceAttr *
@@ -153,8 +168,17 @@ attrs_slot (SluiceAttrs *attrs, const char *key)
     }
   if (attrs->n == attrs->alloc)
     {
-      attrs->alloc = attrs->alloc ? attrs->alloc * 2 : 4;
-      attrs->items = g_renew (SluiceAttr, attrs->items, attrs->alloc);
+      guint alloc = attrs->alloc ? attrs->alloc * 2 : 8;
+      if (attrs->items_inline)
+        {
+          SluiceAttr *heap = g_new (SluiceAttr, alloc);
+          memcpy (heap, attrs->items, attrs->n * sizeof (SluiceAttr));
+          attrs->items = heap;
+          attrs->items_inline = FALSE;
+        }
+      else
+        attrs->items = g_renew (SluiceAttr, attrs->items, alloc);
+      attrs->alloc = alloc;
     }
   a = &attrs->items[attrs->n++];
   a->key_owned = shared == NULL;

@@ -140,7 +140,7 @@ sluice_document_add_annotation (SluiceDocument *doc, const char *type, gsize sta
   a->stage = doc->current_stage;
   a->start = start;
   a->end = end;
-  sluice_attrs_init (&a->attrs);
+  sluice_attrs_init_inline (&a->attrs, a->inline_attrs, SLUICE_ANNOTATION_INLINE_ATTRS);
   g_ptr_array_add (doc->annotations, a);
   return a;
 }

@@ -31,7 +31,12 @@ struct _SluiceAttrs {
   SluiceAttr *items;
   guint n;
   guint alloc;
+  gboolean items_inline;      /* items is storage inside the owner: not freed */
 };
+
+/* Uses `storage` (n_storage slots inside the owning struct) until it fills. */
+SLUICE_INTERNAL void sluice_attrs_init_inline (SluiceAttrs *attrs, SluiceAttr *storage,
+                                               guint n_storage);
 
 /* g_intern_string() with a small per-thread cache in front: keys and types
  * are nearly always the same string literals, and g_intern_string takes a
@@ -53,12 +58,16 @@ SLUICE_INTERNAL const SluiceAttr *sluice_attrs_lookup (const SluiceAttrs *attrs,
 
 /* ------------------------------------------------------------- documents */
 
+#define SLUICE_ANNOTATION_INLINE_ATTRS 6
+
 struct _SluiceAnnotation {
   const char *type;           /* interned */
   const char *stage;          /* interned */
   gsize start;                /* bytes, half-open */
   gsize end;
   SluiceAttrs attrs;
+  /* Most annotations have a handful of attributes: no allocation for them. */
+  SluiceAttr inline_attrs[SLUICE_ANNOTATION_INLINE_ATTRS];
 };
 
 typedef struct {

@@ -108,6 +108,15 @@ valid_prefix (const char *in, gsize len)
 gboolean
 sluice_utf8_is_clean (const char *in, gsize len)
 {
+  /* Short ASCII strings (attribute values, keys) are the common call. */
+  if (len < 16)
+    {
+      gsize i = 0;
+      while (i < len && (guchar) (in[i] - 1) < 0x7F)   /* 0x01..0x7F */
+        i++;
+      if (i == len)
+        return TRUE;
+    }
   return valid_prefix (in, len) == len;
 }
 
@@ -191,7 +200,8 @@ sluice_utf8_count_chars (const char *text, gsize len)
     {
       __m128i x = _mm_loadu_si128 ((const __m128i *) p);
       int mask = _mm_movemask_epi8 (_mm_cmplt_epi8 (x, lim));
-      conts += __builtin_popcount (mask);
+      if (mask)   /* popcount is a library call without -mpopcnt */
+        conts += __builtin_popcount (mask);
       p += 16;
     }
 #endif
@@ -199,7 +209,9 @@ sluice_utf8_count_chars (const char *text, gsize len)
     {
       guint64 x = sluice_load64 (p);
       if (x & HIGHS)
-        conts += __builtin_popcountll ((x >> 7) & (~x >> 6) & ONES);
+        /* One bit per continuation byte, summed by a multiply (no popcnt
+         * instruction in the baseline x86-64 target). */
+        conts += (((x >> 7) & (~x >> 6) & ONES) * ONES) >> 56;
       p += 8;
     }
   for (; p < end; p++)
