@@ -660,8 +660,13 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
         gint cm = a[m].cls;
         if (cm == GZ_TITLE || cm == GZ_STOP)
           break;
-        if (cm == GZ_CONNECTOR)
+        if (cm == GZ_CONNECTOR) {
+          /* "Tramlot SA and Kestrel Holdings": two names, unless the first
+           * is a "<head> of ..." name ("Ministry of Culture and Tourism"). */
+          if (org_end >= (gint) k && !head_of && (tok_is (d, a[m].s, "and") || tok_is (d, a[m].s, "or")))
+            break;
           seen_conn = TRUE;
+        }
         if (cm == GZ_ORG_SUFFIX || cm == GZ_ORG_HEAD ||
             (cm == GZ_ORGANIZATION && m > k && !seen_conn)) {
           if (cm != GZ_ORG_HEAD)

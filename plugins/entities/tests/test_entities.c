@@ -317,6 +317,12 @@ static const OrgCase org_cases[] = {
   { "Schedule\nGANJA AT MARLOW\n", "ORGANIZATION", "MARLOW", NULL, "rule" },
   /* A city and a plural nickname. */
   { "The Marlow Gryphons won again.", "ORGANIZATION", "Marlow Gryphons", NULL, "rule" },
+  /* Companies by their legal form; "and" separates two of them. */
+  { "Veltrona AG said profits rose.", "ORGANIZATION", "Veltrona AG", NULL, "rule" },
+  { "Marvex Corp. fell while Dunwell Co. rose.", "ORGANIZATION", "Dunwell Co.", NULL, "rule" },
+  { "Tramlot SA and Kestrel Holdings agreed.", "ORGANIZATION", "Tramlot SA", "Tramlot SA and Kestrel Holdings", "rule" },
+  { "Tramlot SA and Kestrel Holdings agreed.", "ORGANIZATION", "Kestrel Holdings", NULL, "rule" },
+  { "The Ministry of Culture and Tourism said.", "ORGANIZATION", "Ministry of Culture and Tourism", NULL, "rule" },
   /* Companies known by their cues (names in no list). */
   { "Shares in Veltrona rose 4 percent.", "ORGANIZATION", "Veltrona", NULL, "rule" },
   { "Veltrona shares rose 4 percent.", "ORGANIZATION", "Veltrona", NULL, "rule" },
