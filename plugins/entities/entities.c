@@ -236,34 +236,38 @@ match_at (const Doc *d, guint i, Match *m)
     *m = r;
 }
 
-/* A phrase of class `cls` in table t ending exactly at token `end` (exclusive)? */
-static gboolean
-phrase_before (const Doc *d, const GzTable *t, guint end, GzClass cls)
+/* The classes (bit 1 << GzClass) of the phrases of table t ending exactly at
+ * token `end` (exclusive), up to 4 tokens long: one exact lookup per length. */
+static guint32
+phrases_before (const Doc *d, const GzTable *t, guint end)
 {
+  guint32 mask = 0;
+  if (!t->hdr)
+    return 0;
   for (guint k = 1; k <= 4 && k <= end; k++) {
     guint s = end - k;
     if (d->tk[s].flags & T_USED)
       break;
-    Match r = { 0 };
-    match_table (d, t, s, &r);
-    if (r.len == k && r.ent->cls == (guint32) cls)
-      return TRUE;
-    if (k < 4 && s > 0 && (d->tk[s].flags & GZ_TOK_NL))
+    guint32 h = d->tk[s].hash;
+    for (guint j = s + 1; j < end; j++)
+      h = gz_hash_combine (h, d->tk[j].hash);
+    if (gz_table_maybe (t, h)) {
+      const Tok *last = &d->tk[end - 1];
+      const GzKey *key = gz_table_lookup (t, d->nb + d->tk[s].norm,
+                                          last->norm + last->nlen - d->tk[s].norm, h);
+      if (key && (key->flags & GZ_KEY_FULL) && case_ok (key, &d->tk[s]))
+        mask |= 1u << t->entities[key->entity].cls;
+    }
+    if (s > 0 && (d->tk[s].flags & GZ_TOK_NL))
       break;
   }
-  return FALSE;
+  return mask;
 }
 
 static gboolean
 rule_before (const Doc *d, guint end, GzClass cls)
 {
-  return phrase_before (d, &d->E->rules, end, cls);
-}
-
-static gboolean
-cue_before (const Doc *d, guint end, GzClass cls)
-{
-  return phrase_before (d, &d->E->cues, end, cls);
+  return (phrases_before (d, &d->E->rules, end) >> cls) & 1u;
 }
 
 static guint
@@ -979,9 +983,10 @@ org_context (Doc *d)
     guint ts = x->ts, te = x->te, len;
     gboolean team = FALSE, org = FALSE;
     gint after = cue_at (d, te, &len);
+    guint32 before = phrases_before (d, &d->E->cues, ts);
     if (after == GZ_TEAM_BETWEEN || after == GZ_TEAM_AFTER)
       team = TRUE;
-    else if (ts > 0 && (cue_before (d, ts, GZ_TEAM_BETWEEN) || cue_before (d, ts, GZ_TEAM_BEFORE)))
+    else if (before & ((1u << GZ_TEAM_BETWEEN) | (1u << GZ_TEAM_BEFORE)))
       team = TRUE;
     else if ((d->tk[ts].flags & T_TABLE) && te < d->n && (d->tk[te].flags & GZ_TOK_DIGITS) &&
              x->type != GZ_PERSON &&
@@ -1008,7 +1013,7 @@ org_context (Doc *d)
       gint cls = cue_at (d, e, &len);
       if (cls == GZ_ORG_AFTER || (cls == GZ_ORG_NEAR && e == te))
         org = TRUE;
-      else if (ts > 0 && (cue_before (d, ts, GZ_ORG_BEFORE) || cue_before (d, ts, GZ_ORG_NEAR)))
+      else if (before & ((1u << GZ_ORG_BEFORE) | (1u << GZ_ORG_NEAR)))
         org = TRUE;
     }
     if (team || org) {
