@@ -2,8 +2,8 @@
  * document metadata.  Maps are small (a handful of keys), so a flat array
  * with linear search beats a hash table; keys are interned. */
 #include "internal.h"
-#include <json-glib/json-glib.h>
 #include <string.h>
+#include <pthread.h>
 
 #define INTERN_CACHE 64
 
@@ -40,15 +40,28 @@ sluice_intern (const char *s)
 static GMutex keys_lock;
 static GHashTable *shared_keys;   /* key -> itself; never freed */
 
+/* Isolated stages run in children forked from worker threads: the key
+ * table's lock must not be copied while another thread holds it. */
+static void keys_prepare (void) { g_mutex_lock (&keys_lock); }
+static void keys_release (void) { g_mutex_unlock (&keys_lock); }
+
+static gpointer
+keys_init (gpointer unused)
+{
+  shared_keys = g_hash_table_new (g_str_hash, g_str_equal);
+  pthread_atfork (keys_prepare, keys_release, keys_release);
+  return NULL;
+}
+
 const char *
 sluice_intern_key (const char *s)
 {
   InternSlot *slot = cache_slot (key_cache, s);
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, keys_init, NULL);
   g_mutex_lock (&keys_lock);
-  if (shared_keys == NULL)
-    shared_keys = g_hash_table_new (g_str_hash, g_str_equal);
   const char *k = g_hash_table_lookup (shared_keys, s);
   if (k == NULL && g_hash_table_size (shared_keys) < MAX_SHARED_KEYS)
     {
@@ -291,12 +304,12 @@ void
 sluice_attrs_set_json (SluiceAttrs *attrs, const char *key, const char *json)
 {
   g_return_if_fail (attrs != NULL && key != NULL && json != NULL);
-  /* What a stage hands us is checked with json-glib, so that the line we
-   * write is always valid JSON. */
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  /* What a stage hands us is checked (with our strict parser: json-glib
+   * would create GObjects, which deadlocks in forked isolated children), so
+   * that the line we write is always valid JSON. */
   GError *e = NULL;
-  if (!sluice_utf8_is_clean (json, strlen (json))
-      || !json_parser_load_from_data (parser, json, -1, &e))
+  gsize len = strlen (json);
+  if (!sluice_utf8_is_clean (json, len) || !sluice_json_validate_value (json, len, &e))
     {
       g_critical ("attribute '%s': not one valid JSON value (%s); stored as null", key,
                   e ? e->message : "invalid UTF-8");
@@ -304,7 +317,11 @@ sluice_attrs_set_json (SluiceAttrs *attrs, const char *key, const char *json)
       sluice_attrs_set_null (attrs, key);
       return;
     }
-  sluice_attrs_set_json_trusted (attrs, key, json);
+  char *copy = g_strndup (json, len);
+  sluice_json_fix_lone_surrogates (copy, len);
+  SluiceAttr *a = attrs_slot (attrs, key);
+  a->type = SLUICE_VALUE_JSON;
+  a->v.s = copy;
 }
 
 gboolean

@@ -140,6 +140,15 @@ SLUICE_INTERNAL void sluice_json_write_document (GString *out, const SluiceDocum
 SLUICE_INTERNAL void sluice_json_append_attr_value (GString *out, const SluiceAttr *attr);
 SLUICE_INTERNAL void sluice_json_append_attrs (GString *out, const SluiceAttrs *attrs);
 
+/* TRUE when json[0, len) is exactly one strict JSON value (whitespace
+ * around it allowed).  No GObject: safe in forked children. */
+SLUICE_INTERNAL gboolean sluice_json_validate_value (const char *json, gsize len,
+                                                     GError **error);
+
+/* Rewrites escaped lone surrogates (\uD800) in valid JSON text to \uFFFD,
+ * in place; returns how many.  They are valid syntax but not characters. */
+SLUICE_INTERNAL guint sluice_json_fix_lone_surrogates (char *json, gsize len);
+
 /* Parses one JSONL line holding a document object.
  *   id:    string or number (written as text) or absent (*id = NULL)
  *   text:  required string; decoded bytes in *text / *text_len, NOT sanitized

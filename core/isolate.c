@@ -59,7 +59,6 @@
 #include <signal.h>
 #include <stdio_ext.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -436,10 +435,16 @@ static G_GNUC_NORETURN void
 child_main (SluiceStageInstance *st, int fd, pid_t parent)
 {
   on_exit (child_on_exit, NULL);
-  /* Die with the parent, even when stuck inside process(). */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid () != parent)
-    _exit (0);
+  /* A crash must end the child by its signal, so that the parent can name
+   * it, even where a sanitizer or a debugging library installed handlers. */
+  const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+  for (guint i = 0; i < G_N_ELEMENTS (crash_signals); i++)
+    signal (crash_signals[i], SIG_DFL);
+  /* A parent killed outright (SIGKILL) leaves a child stuck inside
+   * process() running until the stage returns; it then reads EOF and exits.
+   * (PR_SET_PDEATHSIG fires when the forking worker *thread* ends, and a
+   * watchdog thread or timer in the child made forked children hang.) */
+  (void) parent;
 
   /* Only this thread exists now.  Close the parent ends of the other
    * children's sockets so that they see EOF when the parent closes them. */

@@ -179,8 +179,8 @@ hex4 (const char *p)
  * most parsers) rejects them.  Rewrites each to \uFFFD in place (same
  * length) and returns how many.  The value is already known to be valid
  * JSON, so backslashes only occur as escapes inside strings. */
-static guint
-fix_lone_surrogate_escapes (char *p, gsize len)
+guint
+sluice_json_fix_lone_surrogates (char *p, gsize len)
 {
   guint n = 0;
   char *end = p + len;
@@ -882,6 +882,21 @@ classify_key (const char *raw, gsize len, gboolean escaped)
 }
 
 gboolean
+sluice_json_validate_value (const char *json, gsize len, GError **error)
+{
+  Parser ps = { .base = json, .p = json, .end = json + len, .error = error };
+  if (!skip_value (&ps))
+    return FALSE;
+  skip_ws (&ps);
+  if (ps.p < ps.end)
+    {
+      fail (&ps, ps.p, "text after the JSON value");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 sluice_json_parse_document (const char *line, gsize len,
                             char **id, char **text, gsize *text_len,
                             guint *n_replaced,
@@ -1038,12 +1053,24 @@ sluice_json_parse_document (const char *line, gsize len,
               {
                 gsize at = extra->len;
                 g_string_append_c (extra, ',');
+                gsize key_at = extra->len;
                 g_string_append_len (extra, key_start, key_end - key_start);
+                /* A NUL in a member name ("id\u0000") reads as another name
+                 * ("id") to C-string readers: make it U+FFFD. */
+                for (char *k = extra->str + key_at; (k = strstr (k, "\\u0000")) != NULL; k += 6)
+                  {
+                    /* Only an escape, not an escaped backslash before "u0000". */
+                    gsize bs = 0;
+                    for (char *b = k; b > extra->str + key_at && b[-1] == '\\'; b--)
+                      bs++;
+                    if (bs % 2 == 0)
+                      memcpy (k + 2, "fffd", 4);
+                  }
                 g_string_append_c (extra, ':');
                 g_string_append_len (extra, value_start, ps.p - value_start);
                 const char *m = extra->str + at;
                 gsize mlen = extra->len - at;
-                ps.n_replaced += fix_lone_surrogate_escapes (extra->str + at, mlen);
+                ps.n_replaced += sluice_json_fix_lone_surrogates (extra->str + at, mlen);
                 if (!sluice_utf8_is_clean (m, mlen))
                   {
                     /* Replace invalid bytes (they can only be inside

@@ -2,6 +2,7 @@
  * option with FILE:LINE messages, plugin loading, stage creation. */
 #include "core.h"
 #include <string.h>
+#include <unistd.h>
 
 static const char default_pipeline[] =
   "# The default pipeline: every bundled stage, in order.\n"
@@ -318,6 +319,63 @@ check_order (Ctx *c, SluicePipeline *p)
     }
 }
 
+/* libconfig 1.5 calls exit() from its scanner when an @include names
+ * something that is not a readable file (a folder, a FIFO...), and it has
+ * no hook to check includes first.  So check them here, recursively,
+ * before handing the file to libconfig. */
+static gboolean
+check_includes (const char *file, const char *include_dir, guint depth, GError **error)
+{
+  if (depth > 10)
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
+                   "%s: @include nested more than 10 deep", file);
+      return FALSE;
+    }
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  GError *e = NULL;
+  if (!g_file_get_contents (file, &text, &len, &e))
+    {
+      g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG, "%s", e->message);
+      g_error_free (e);
+      return FALSE;
+    }
+  guint line = 1;
+  for (const char *p = text, *end = text + len; p < end; line++)
+    {
+      const char *eol = memchr (p, '\n', (gsize) (end - p));
+      if (eol == NULL)
+        eol = end;
+      const char *q = p;
+      while (q < eol && (*q == ' ' || *q == '\t'))
+        q++;
+      if ((gsize) (eol - q) > 8 && memcmp (q, "@include", 8) == 0)
+        {
+          const char *a = memchr (q, '"', (gsize) (eol - q));
+          const char *b = a ? memchr (a + 1, '"', (gsize) (eol - a - 1)) : NULL;
+          if (a && b)
+            {
+              g_autofree char *name = g_strndup (a + 1, (gsize) (b - a - 1));
+              g_autofree char *path = g_path_is_absolute (name)
+                                        ? g_strdup (name)
+                                        : g_build_filename (include_dir, name, NULL);
+              if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) || access (path, R_OK) != 0)
+                {
+                  g_autofree char *shown = g_utf8_make_valid (name, -1);
+                  g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
+                               "%s:%u: @include \"%s\": not a readable file", file, line, shown);
+                  return FALSE;
+                }
+              if (!check_includes (path, include_dir, depth + 1, error))
+                return FALSE;
+            }
+        }
+      p = eol + 1;
+    }
+  return TRUE;
+}
+
 SluicePipeline *
 sluice_pipeline_load (const char *file, const char *const *only,
                       const char *const *extra_plugin_path, GError **error)
@@ -342,6 +400,8 @@ sluice_pipeline_load (const char *file, const char *const *only,
           g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG, "%s: no such file", file);
           goto fail;
         }
+      if (!check_includes (file, p->dir, 0, error))
+        goto fail;
       if (!config_read_file (&cfg, file))
         {
           if (config_error_type (&cfg) == CONFIG_ERR_FILE_IO)
