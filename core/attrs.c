@@ -114,6 +114,10 @@ attr_clear_value (SluiceAttr *a)
   switch (a->type)
     {
     case SLUICE_VALUE_STRING:
+      if (!a->value_shared)
+        g_free (a->v.s);
+      a->value_shared = FALSE;
+      break;
     case SLUICE_VALUE_JSON:
       g_free (a->v.s);
       break;
@@ -160,6 +164,65 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
   return NULL;
 }
 
+/* Short string values repeat endlessly ("rule", "cardinal", a country's
+ * canonical name): they come from a bounded shared table instead of a copy
+ * per annotation.  Same scheme as keys: a per-thread cache by the caller's
+ * pointer in front, a table of at most MAX_SHARED_VALUES entries behind it,
+ * and an ordinary copy once it is full. */
+#define MAX_SHARED_VALUE_LEN 48
+#define MAX_SHARED_VALUES 16384
+#define VALUE_CACHE 256
+
+static __thread InternSlot value_cache[VALUE_CACHE];
+/* A plain mutex, not a GRWLock: after fork() a child cannot unlock a
+ * pthread rwlock taken by its parent's thread (the owner is a thread id). */
+static GMutex values_lock;
+static GHashTable *shared_values;
+
+static void values_prepare (void) { g_mutex_lock (&values_lock); }
+static void values_release (void) { g_mutex_unlock (&values_lock); }
+
+static gpointer
+values_init (gpointer unused)
+{
+  shared_values = g_hash_table_new (g_str_hash, g_str_equal);
+  pthread_atfork (values_prepare, values_release, values_release);
+  return NULL;
+}
+
+/* value[0, len) is clean UTF-8 of at most MAX_SHARED_VALUE_LEN bytes. */
+static const char *
+shared_value (const char *value, gsize len)
+{
+  InternSlot *slot = &value_cache[(guint) (((guintptr) value >> 3) ^ ((guintptr) value >> 11))
+                                  % VALUE_CACHE];
+  /* strncmp stops at the cached string's end when it is the shorter one
+   * (value holds no NUL). */
+  if (slot->src == value && strncmp (slot->interned, value, len) == 0
+      && slot->interned[len] == '\0')
+    return slot->interned;
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, values_init, NULL);
+  char buf[MAX_SHARED_VALUE_LEN + 1];
+  memcpy (buf, value, len);
+  buf[len] = '\0';
+  g_mutex_lock (&values_lock);
+  const char *v = g_hash_table_lookup (shared_values, buf);
+  if (v == NULL && g_hash_table_size (shared_values) < MAX_SHARED_VALUES)
+    {
+      char *copy = g_strdup (buf);
+      g_hash_table_add (shared_values, copy);
+      v = copy;
+    }
+  g_mutex_unlock (&values_lock);
+  if (v)
+    {
+      slot->src = value;
+      slot->interned = v;
+    }
+  return v;
+}
+
 /* Returns the slot for key, emptied, appending one if needed.  Stored keys
  * are interned, so once the key is interned a pointer compare finds it. */
 static SluiceAttr *
@@ -195,6 +258,7 @@ attrs_slot (SluiceAttrs *attrs, const char *key)
     }
   a = &attrs->items[attrs->n++];
   a->key_owned = shared == NULL;
+  a->value_shared = FALSE;
   a->key = shared ? shared : g_strdup (key);
   a->type = SLUICE_VALUE_NULL;
   return a;
@@ -223,11 +287,17 @@ void
 sluice_attrs_set_string_len (SluiceAttrs *attrs, const char *key, const char *value, gsize len)
 {
   g_return_if_fail (attrs != NULL && key != NULL && (value != NULL || len == 0));
-  /* Copy first: value may point into the slot being replaced. */
-  char *copy = clean_dup (value ? value : "", len);
+  if (value == NULL)
+    value = "";
+  /* Shared (no copy) when short and clean; else a copy, made before the
+   * slot is emptied: value may point into the value being replaced. */
+  const char *shared = len <= MAX_SHARED_VALUE_LEN && sluice_utf8_is_clean (value, len)
+                         ? shared_value (value, len) : NULL;
+  char *copy = shared ? NULL : clean_dup (value, len);
   SluiceAttr *a = attrs_slot (attrs, key);
   a->type = SLUICE_VALUE_STRING;
-  a->v.s = copy;
+  a->v.s = shared ? (char *) shared : copy;
+  a->value_shared = shared != NULL;
 }
 
 void

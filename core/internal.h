@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 
 typedef struct {
   const char *key;            /* permanent (sluice_intern_key) unless key_owned */
-  gboolean key_owned;
+  guint8 key_owned;
+  guint8 value_shared;        /* STRING from the shared value table: not freed */
   SluiceValueType type;
   union {
     char *s;                  /* STRING, JSON */

@@ -437,6 +437,12 @@ sluice_run (const SluiceRunConfig *cfg, SluiceReader *reader, SluiceRunStats *st
       g_free (run.done);
     }
   flush_output (&run);
+  /* We wrote past stdio: tell the FILE where its descriptor now is, or a
+   * later ftell()/fwrite() by the caller (sluice batch) would use a stale
+   * cached offset. */
+  off_t pos = lseek (fileno (cfg->out), 0, SEEK_CUR);
+  if (pos >= 0)
+    fseeko (cfg->out, pos, SEEK_SET);
   if (sluice_stop_requested)
     stats->interrupted = sluice_stop_requested;
   if (g_atomic_int_get (&error_report_failed))
