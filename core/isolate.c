@@ -64,6 +64,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 #define DEFAULT_TIMEOUT_MS 10000
 /* A child reports ready within a millisecond or so; one that does not is
@@ -421,6 +422,20 @@ read_full (int fd, void *buf, gsize len)
 
 /* --------------------------------------------------------------- child */
 
+/* SIG_DFL for `sig`, with the system call itself: sanitizers intercept
+ * signal() and sigaction() for the signals they handle and ignore them. */
+static void
+default_signal_action (int sig)
+{
+  struct {
+    void (*handler) (int);
+    unsigned long flags;
+    void (*restorer) (void);
+    unsigned long mask;
+  } ksa = { SIG_DFL, 0, NULL, 0 };
+  syscall (SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
+}
+
 /* A stage that calls exit() in the child must not run the parent's exit
  * handlers nor flush the stdio buffers it inherited (the parent's pending
  * output: flushing them would write those bytes a second time into the
@@ -439,7 +454,7 @@ child_main (SluiceStageInstance *st, int fd, pid_t parent)
    * it, even where a sanitizer or a debugging library installed handlers. */
   const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
   for (guint i = 0; i < G_N_ELEMENTS (crash_signals); i++)
-    signal (crash_signals[i], SIG_DFL);
+    default_signal_action (crash_signals[i]);
   /* A parent killed outright (SIGKILL) leaves a child stuck inside
    * process() running until the stage returns; it then reads EOF and exits.
    * (PR_SET_PDEATHSIG fires when the forking worker *thread* ends, and a
