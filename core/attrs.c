@@ -37,20 +37,58 @@ sluice_intern (const char *s)
 
 #define MAX_SHARED_KEYS 4096
 
-static GMutex keys_lock;
-static GHashTable *shared_keys;   /* key -> itself; never freed */
+/* A table of at most `max` permanent strings shared by every thread: what
+ * keeps the keys and short values of input documents from growing memory
+ * without bound (past `max`, callers keep their own copies).  Its lock is
+ * taken around fork(): isolated stages run in children forked from worker
+ * threads.  A plain mutex, since a child cannot unlock a pthread rwlock its
+ * parent's thread held. */
+typedef struct {
+  GMutex lock;
+  GHashTable *table;   /* string -> itself; never freed */
+  guint max;
+} SharedTable;
 
-/* Isolated stages run in children forked from worker threads: the key
- * table's lock must not be copied while another thread holds it. */
-static void keys_prepare (void) { g_mutex_lock (&keys_lock); }
-static void keys_release (void) { g_mutex_unlock (&keys_lock); }
+static SharedTable shared_keys = { .max = MAX_SHARED_KEYS };
+static SharedTable shared_values = { .max = 16384 };
+
+static void tables_prepare (void)
+{
+  g_mutex_lock (&shared_keys.lock);
+  g_mutex_lock (&shared_values.lock);
+}
+
+static void tables_release (void)
+{
+  g_mutex_unlock (&shared_values.lock);
+  g_mutex_unlock (&shared_keys.lock);
+}
 
 static gpointer
-keys_init (gpointer unused)
+tables_init (gpointer unused)
 {
-  shared_keys = g_hash_table_new (g_str_hash, g_str_equal);
-  pthread_atfork (keys_prepare, keys_release, keys_release);
+  shared_keys.table = g_hash_table_new (g_str_hash, g_str_equal);
+  shared_values.table = g_hash_table_new (g_str_hash, g_str_equal);
+  pthread_atfork (tables_prepare, tables_release, tables_release);
   return NULL;
+}
+
+/* The table's copy of s (NUL-terminated), added if there is room; or NULL. */
+static const char *
+shared_table_get (SharedTable *t, const char *s)
+{
+  static GOnce once = G_ONCE_INIT;
+  g_once (&once, tables_init, NULL);
+  g_mutex_lock (&t->lock);
+  const char *k = g_hash_table_lookup (t->table, s);
+  if (k == NULL && g_hash_table_size (t->table) < t->max)
+    {
+      char *copy = g_strdup (s);
+      g_hash_table_add (t->table, copy);
+      k = copy;
+    }
+  g_mutex_unlock (&t->lock);
+  return k;
 }
 
 const char *
@@ -59,17 +97,7 @@ sluice_intern_key (const char *s)
   InternSlot *slot = cache_slot (key_cache, s);
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
-  static GOnce once = G_ONCE_INIT;
-  g_once (&once, keys_init, NULL);
-  g_mutex_lock (&keys_lock);
-  const char *k = g_hash_table_lookup (shared_keys, s);
-  if (k == NULL && g_hash_table_size (shared_keys) < MAX_SHARED_KEYS)
-    {
-      char *copy = g_strdup (s);
-      g_hash_table_add (shared_keys, copy);
-      k = copy;
-    }
-  g_mutex_unlock (&keys_lock);
+  const char *k = shared_table_get (&shared_keys, s);
   if (k)
     {
       slot->src = s;
@@ -167,29 +195,12 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
 /* Short string values repeat endlessly ("rule", "cardinal", a country's
  * canonical name): they come from a bounded shared table instead of a copy
  * per annotation.  Same scheme as keys: a per-thread cache by the caller's
- * pointer in front, a table of at most MAX_SHARED_VALUES entries behind it,
+ * pointer in front, a bounded SharedTable behind it,
  * and an ordinary copy once it is full. */
 #define MAX_SHARED_VALUE_LEN 48
-#define MAX_SHARED_VALUES 16384
 #define VALUE_CACHE 256
 
 static __thread InternSlot value_cache[VALUE_CACHE];
-/* A plain mutex, not a GRWLock: after fork() a child cannot unlock a
- * pthread rwlock taken by its parent's thread (the owner is a thread id). */
-static GMutex values_lock;
-static GHashTable *shared_values;
-
-static void values_prepare (void) { g_mutex_lock (&values_lock); }
-static void values_release (void) { g_mutex_unlock (&values_lock); }
-
-static gpointer
-values_init (gpointer unused)
-{
-  shared_values = g_hash_table_new (g_str_hash, g_str_equal);
-  pthread_atfork (values_prepare, values_release, values_release);
-  return NULL;
-}
-
 /* value[0, len) is clean UTF-8 of at most MAX_SHARED_VALUE_LEN bytes. */
 static const char *
 shared_value (const char *value, gsize len)
@@ -201,20 +212,10 @@ shared_value (const char *value, gsize len)
   if (slot->src == value && strncmp (slot->interned, value, len) == 0
       && slot->interned[len] == '\0')
     return slot->interned;
-  static GOnce once = G_ONCE_INIT;
-  g_once (&once, values_init, NULL);
   char buf[MAX_SHARED_VALUE_LEN + 1];
   memcpy (buf, value, len);
   buf[len] = '\0';
-  g_mutex_lock (&values_lock);
-  const char *v = g_hash_table_lookup (shared_values, buf);
-  if (v == NULL && g_hash_table_size (shared_values) < MAX_SHARED_VALUES)
-    {
-      char *copy = g_strdup (buf);
-      g_hash_table_add (shared_values, copy);
-      v = copy;
-    }
-  g_mutex_unlock (&values_lock);
+  const char *v = shared_table_get (&shared_values, buf);
   if (v)
     {
       slot->src = value;

@@ -114,7 +114,6 @@ sluice_process_document (SluicePipeline *p, SluiceDocument *doc, FILE *errors,
   for (guint i = 0; i < p->stages->len; i++)
     {
       SluiceStageInstance *st = g_ptr_array_index (p->stages, i);
-      guint n_before = doc->annotations->len;
       GError *e = NULL;
       sluice_document_set_current_stage (doc, st->name);
       SluiceStatus status;
@@ -153,7 +152,6 @@ sluice_process_document (SluicePipeline *p, SluiceDocument *doc, FILE *errors,
           if (a->stage == stage_name)
             g_ptr_array_remove_index (doc->annotations, k - 1);
         }
-      (void) n_before;
       if (status == SLUICE_FATAL || p->on_error == SLUICE_ON_ERROR_ABORT)
         {
           *abort = TRUE;
