@@ -120,7 +120,7 @@ static const Pair ar_bgn[] = {
   { "الظَّهْرَان", "Az̧ Z̧ahrān" }, { NULL, NULL } };
 static const Pair ar_un2017[] = {
   { "الشَّارِقَة", "Ash Shāriqah" }, { "طَرَابُلُس", "Ṯarābulus" }, { "حِمْص", "H̱ims̱" },
-  { "وَادِي الرَّمْلَة", "Wādī Ar Ramlah" }, { "الضِّنِّيَّة", "Aḏ Ḏinniyyah" }, { NULL, NULL } };
+  { "وَادِي الرَّمْلَة", "Wādī ar Ramlah" }, { "الضِّنِّيَّة", "Aḏ Ḏinnīyah" }, { NULL, NULL } };
 static const Pair fa_alalc[] = {
   { "تِهْرَان", "Tihrān" }, { "شِیرَاز", "Shīrāz" }, { "گُل", "Gul" }, { "خَانَهٔ مَن", "Khānah-’i Man" },
   { "ثَروَت", "S̄arvat" }, { "ذِکر", "Z̄ikr" }, { "الشَّمس", "al-Shams" }, { NULL, NULL } };
