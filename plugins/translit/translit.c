@@ -122,32 +122,128 @@ where (const SluiceOptions *opts, const char *option)
   return g_strdup (loc ? loc : "translit");
 }
 
-/* Lists "SCHEME.LANG" names found, for error messages. */
-static char *
-list_available (GPtrArray *dirs, const char *scheme)
-{
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < dirs->len; i++)
-    {
-      GDir *d = g_dir_open (g_ptr_array_index (dirs, i), 0, NULL);
-      const char *f;
-      while (d && (f = g_dir_read_name (d)))
-        if (g_str_has_suffix (f, ".map") && (!scheme || g_str_has_prefix (f, scheme)))
-          g_ptr_array_add (names, g_strndup (f, strlen (f) - 4));
-      if (d)
-        g_dir_close (d);
-    }
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-  g_ptr_array_add (names, NULL);
-  char *s = g_strjoinv (", ", (char **) names->pdata);
-  g_ptr_array_free (names, TRUE);
-  return s;
-}
-
 static int
 cmp_str_ptr (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Optimal string alignment distance, for "did you mean" hints. */
+static guint
+edit_distance (const char *a, const char *b)
+{
+  gsize la = strlen (a), lb = strlen (b);
+  if (la > 64 || lb > 64)
+    return G_MAXUINT;
+  guint d[65][65];
+  for (gsize i = 0; i <= la; i++)
+    d[i][0] = (guint) i;
+  for (gsize j = 0; j <= lb; j++)
+    d[0][j] = (guint) j;
+  for (gsize i = 1; i <= la; i++)
+    for (gsize j = 1; j <= lb; j++)
+      {
+        guint c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+        c = MIN (c, d[i - 1][j] + 1);
+        c = MIN (c, d[i][j - 1] + 1);
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          c = MIN (c, d[i - 2][j - 2] + 1);
+        d[i][j] = c;
+      }
+  return d[la][lb];
+}
+
+/* For an unknown scheme: the schemes available (for `lang` only, unless it
+ * is "auto" or has none: *all_langs), sorted, with their languages, and the nearest
+ * scheme name as a hint ("" when none is close). */
+static char *
+list_available (GPtrArray *dirs, const char *scheme, const char *lang, char **hint,
+                gboolean *all_langs)
+{
+  g_autoptr (GHashTable) langs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  gboolean any_lang = strcmp (lang, "auto") == 0;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      for (guint i = 0; i < dirs->len; i++)
+        {
+          GDir *d = g_dir_open (g_ptr_array_index (dirs, i), 0, NULL);
+          const char *f;
+          while (d && (f = g_dir_read_name (d)))
+            {
+              if (!g_str_has_suffix (f, ".map"))
+                continue;
+              g_autofree char *base = g_strndup (f, strlen (f) - 4);
+              char *dot = strrchr (base, '.');
+              const char *flang = "any language"; /* ascii.map: any Latin text */
+              if (dot && (dot == base || dot[1] == '\0'))
+                continue;
+              if (dot)
+                {
+                  *dot = '\0';
+                  flang = dot + 1;
+                }
+              if (!any_lang && dot && strcmp (flang, lang) != 0)
+                continue;
+              GPtrArray *l = g_hash_table_lookup (langs, base);
+              if (!l)
+                {
+                  l = g_ptr_array_new_with_free_func (g_free);
+                  g_hash_table_insert (langs, g_strdup (base), l);
+                }
+              gboolean dup = FALSE;
+              for (guint k = 0; k < l->len && !dup; k++)
+                dup = strcmp (g_ptr_array_index (l, k), flang) == 0;
+              if (!dup)
+                g_ptr_array_add (l, g_strdup (flang));
+            }
+          if (d)
+            g_dir_close (d);
+        }
+      /* Only the language-independent ascii: list every scheme instead. */
+      if (g_hash_table_size (langs) > 1 || any_lang)
+        break;
+      g_hash_table_remove_all (langs);
+      any_lang = TRUE;
+    }
+  *all_langs = any_lang;
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, langs);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    g_ptr_array_add (names, k);
+  g_ptr_array_sort (names, cmp_str_ptr);
+  GString *out = g_string_new (NULL);
+  guint best = G_MAXUINT;
+  const char *nearest = NULL;
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      GPtrArray *l = g_hash_table_lookup (langs, name);
+      g_ptr_array_sort (l, cmp_str_ptr);
+      if (out->len)
+        g_string_append (out, ", ");
+      g_string_append (out, name);
+      if (any_lang)
+        {
+          g_string_append (out, " (");
+          for (guint j = 0; j < l->len; j++)
+            g_string_append_printf (out, "%s%s", j ? " " : "", (char *) g_ptr_array_index (l, j));
+          g_string_append_c (out, ')');
+        }
+      guint dist = edit_distance (scheme, name);
+      if (dist < best)
+        {
+          best = dist;
+          nearest = name;
+        }
+    }
+  if (nearest && best <= MAX (2u, (guint) strlen (scheme) / 3) && best > 0)
+    *hint = g_strdup_printf ("; did you mean '%s'?", nearest);
+  else
+    *hint = g_strdup ("");
+  return g_string_free (out, FALSE);
 }
 
 static gboolean
@@ -364,15 +460,23 @@ translit_create (const SluiceOptions *opts, GError **error)
     }
   if (t->schemes->len == 0)
     {
-      g_autofree char *avail = list_available (dirs, NULL);
+      g_autofree char *hint = NULL;
+      gboolean all_langs = FALSE;
+      g_autofree char *avail = list_available (dirs, scheme, lang, &hint, &all_langs);
       if (strcmp (lang, "auto") == 0)
         g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
-                     "%s: unknown scheme '%s' (no file %s.*.map; available: %s)", loc_scheme,
-                     scheme, scheme, avail);
+                     "%s: unknown scheme '%s' (no file %s.*.map)%s; available: %s", loc_scheme,
+                     scheme, scheme, hint, avail);
+      else if (all_langs)
+        g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
+                     "%s: no scheme '%s' for lang '%s' (no file %s.%s.map), and no scheme at "
+                     "all for '%s'%s; available: %s",
+                     loc_scheme, scheme, lang, scheme, lang, lang, hint, avail);
       else
         g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_CONFIG,
-                     "%s: no scheme '%s' for lang '%s' (no file %s.%s.map; available: %s)",
-                     loc_scheme, scheme, lang, scheme, lang, avail);
+                     "%s: no scheme '%s' for lang '%s' (no file %s.%s.map)%s; available for "
+                     "%s: %s",
+                     loc_scheme, scheme, lang, scheme, lang, hint, lang, avail);
       goto fail;
     }
   build_tables (t);

@@ -371,6 +371,13 @@ test_invalid_names (void **state)
   expect_create_error (o1, "no scheme 'no-such-scheme' for lang 'ru'");
   const char *o2[] = { "scheme", "iso9", "lang", "xx", NULL };
   expect_create_error (o2, "no scheme 'iso9' for lang 'xx'");
+  /* A typo gets the nearest scheme and the schemes of that language, sorted. */
+  const char *o5[] = { "scheme", "bgn-pgcn", "lang", "ru", NULL };
+  expect_create_error (o5, "did you mean 'bgn-pcgn'?; available for ru: ala-lc, ala-lc-alt, ascii, "
+                           "bgn-pcgn, ");
+  const char *o6[] = { "scheme", "isoo9", "lang", "auto", NULL };
+  expect_create_error (o6, "did you mean 'iso9'?; available: ala-lc (ar az el fa hy ka ru uk), ");
+  expect_create_error (o2, "no scheme at all for 'xx'; available: ala-lc (");
   const char *o3[] = { "scheme", "../etc", "lang", "ru", NULL };
   expect_create_error (o3, "invalid scheme name");
   const char *o4[] = { "scheme", "bgn-pcgn", "lang", "ru", "mode", "shout", NULL };
