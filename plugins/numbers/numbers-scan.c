@@ -2242,6 +2242,97 @@ static const guint8 byte_class[256] = {
   ['+'] = 3, [0x80 ... 0xFF] = 4,
 };
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Bit i of the result: byte i of the 16 at s is in [lo, lo + n) (unsigned). */
+static inline guint32
+range16 (__m128i v, guchar lo, guchar n)
+{
+  __m128i x = _mm_add_epi8 (v, _mm_set1_epi8 ((char) (guchar) (0x80 - lo)));
+  return (guint32) _mm_movemask_epi8 (_mm_cmplt_epi8 (x, _mm_set1_epi8 ((char) (guchar) (0x80 + n))));
+}
+
+/* The first position >= p the main loop has to look at, 64 bytes at a time: a byte that
+ * is not an ASCII letter and not skipped by the byte loop (a digit, a non-ASCII byte, a
+ * NUL, "." "-" "+" before a digit), or the start of a run of ASCII letters that the byte
+ * loop would not skip: one followed by a digit or a non-ASCII byte, or one whose first
+ * two letters and length pass the trigger filters (lx->trig2, lx->filter): then
+ * *word_end_out is set to its end (else 0).  A letter at p itself starts a run, as in
+ * the byte loop.  Returns len (or the position of a NUL) at the end.
+ * Reads text[len] (NUL) but nothing after it. */
+static gsize
+fast_skip (const NumLexicon *lx, const guchar *u, gsize len, gsize p, gsize *word_end_out)
+{
+  *word_end_out = 0;
+  guint64 prev_letter = 0;   /* bit 0: the byte before the window is an ASCII letter */
+  for (;;) {
+    const guchar *w = u + p;
+    guchar pad[80];
+    if (p + 64 >= len) {
+      /* the last window: the bytes up to the NUL at len, then zeros */
+      gsize n = len - p + 1;
+      memcpy (pad, u + p, n);
+      memset (pad + n, 0, sizeof pad - n);
+      w = pad;
+    }
+    guint64 L = 0, D = 0, H = 0, Z = 0, P = 0;
+    for (int k = 0; k < 4; k++) {
+      __m128i v = _mm_loadu_si128 ((const __m128i *) (w + 16 * k));
+      __m128i lo = _mm_or_si128 (v, _mm_set1_epi8 (0x20));
+      L |= (guint64) range16 (lo, 'a', 26) << (16 * k);
+      D |= (guint64) range16 (v, '0', 10) << (16 * k);
+      H |= (guint64) (guint32) _mm_movemask_epi8 (v) << (16 * k);
+      Z |= (guint64) (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (v, _mm_setzero_si128 ())) << (16 * k);
+      __m128i pm = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('.')),
+                                               _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('-'))),
+                                 _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('+')));
+      P |= (guint64) (guint32) _mm_movemask_epi8 (pm) << (16 * k);
+    }
+    guint64 dnext = (D >> 1) | ((guint64) is_digit (w[64]) << 63);
+    guint64 S = D | H | Z | (P & dnext);
+    guint64 HD = H | D;
+    guint64 E = S | (L & ~((L << 1) | prev_letter));
+    gsize next = p + 64;
+    while (E) {
+      guint i = (guint) __builtin_ctzll (E);
+      if ((S >> i) & 1)
+        return p + i;
+      /* a run of ASCII letters [p + i, q) */
+      guint64 m = ~L >> i;
+      gsize q;
+      guchar after;
+      if (m != 0) {
+        guint j = i + (guint) __builtin_ctzll (m);
+        q = p + j;
+        after = (HD >> j) & 1;
+      } else {
+        /* it goes on past the window (text[len] is NUL: the run stops there) */
+        q = p + 64;
+        while (is_alpha_ascii (u[q]))
+          q++;
+        after = u[q] >= 0x80 || is_digit (u[q]);
+        next = q;
+        E = 0;
+      }
+      gsize wl = q - (p + i);
+      const guchar *x = u + p + i;
+      if (after)
+        return p + i;
+      if (wl >= 2 && ((lx->trig2[(guint) ((x[0] | 0x20) - 'a') * 26 + (guint) ((x[1] | 0x20) - 'a')] >>
+                       (wl > 31 ? 31 : wl)) & 1) &&
+          num_lexicon_filter (lx, (const char *) x, wl)) {
+        *word_end_out = q;
+        return p + i;
+      }
+      E &= E - 1;
+    }
+    p = next;
+    prev_letter = is_alpha_ascii (u[p - 1]);
+  }
+}
+#endif
+
 gboolean
 num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gsize len,
           NumEmitFunc emit, gpointer user_data)
@@ -2252,6 +2343,24 @@ num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gs
   /* text[len] is NUL (sluice_document_get_text): the inner loops stop at it */
   g_return_val_if_fail (text[len] == '\0', TRUE);
   while (p < len && !sc.full) {
+#if defined(__SSE2__)
+    if (G_LIKELY (!opts->byte_loop)) {
+      gsize q;
+      p = fast_skip (lx, u, len, p, &q);
+      if (q) {
+        /* an ASCII word that passed the filters, followed by ASCII that is no digit: as
+         * the byte loop below does with it */
+        const NumLex *l = lookup_word (lx, text, p, q);
+        if (l && (l->roles & NUM_TRIGGER_ROLES) && !(l->scale_abbr && !(l->roles & ~NR_SCALE)) &&
+            !(p > 0 && is_digit ((guchar) text[p - 1]))) {
+          p = handle (&sc, p, q, l);
+          continue;
+        }
+        p = q;
+        continue;
+      }
+    }
+#endif
     while (byte_class[u[p]] == 0)
       p++;
     if (p >= len)
