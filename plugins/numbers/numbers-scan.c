@@ -155,10 +155,13 @@ static double
 vulgar_value (const char *t, gsize len, gsize p)
 {
   guchar c = (guchar) t[p];
-  if (c != 0xC2 && c != 0xE2)
+  /* U+00BC-00BE are C2 BC-BE, U+2150-215E are E2 85 90-9E */
+  if (c == 0xC2) {
+    if (p + 2 > len || (guchar) t[p + 1] < 0xBC || (guchar) t[p + 1] > 0xBE)
+      return 0;
+  } else if (c != 0xE2 || p + 3 > len || (guchar) t[p + 1] != 0x85) {
     return 0;
-  if (p + u8len (c) > len)
-    return 0;
+  }
   gunichar u = g_utf8_get_char (t + p);
   for (guint i = 0; i < G_N_ELEMENTS (vulgar); i++)
     if (vulgar[i].u == u)
@@ -185,6 +188,16 @@ digits_value (const char *t, gsize p, gsize q, gsize point)
   static const double p10[23] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
                                   1e22 };
+  if (point == 0 && q - p <= 15) {
+    /* up to 15 characters: no overflow of 2^53; separators are skipped */
+    guint64 v = 0;
+    for (gsize i = p; i < q; i++) {
+      guint d = (guint) ((guchar) t[i] - '0');
+      if (d < 10)
+        v = v * 10 + d;
+    }
+    return (double) v;
+  }
   guint64 m = 0;
   guint nfrac = 0;
   gboolean after = FALSE, exact = TRUE;
@@ -705,7 +718,8 @@ tok_fill (Stream *s, int i)
       k->lex = lookup_word (s->lx, s->text, p, k->end);
     } else {
       k->type = TK_PUNCT;
-      k->ch = g_utf8_get_char (s->text + p);
+      guchar c = (guchar) s->text[p];
+      k->ch = c < 0x80 ? c : g_utf8_get_char (s->text + p);
       k->end = p + u8len ((guchar) s->text[p]);
     }
     s->pos = k->end;
@@ -1694,7 +1708,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     np = sc->pv_n;
     memcpy (pv, sc->pv, (gsize) np * sizeof pv[0]);
   } else {
-    np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 2);
+    np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 1);
   }
   if (np > 0) {
     /* more context only where a qualifier, currency or identifier cue may end, and only
@@ -2207,10 +2221,10 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
   if (lex == NULL && in_urlish (t, p))
     return run_end (t, sc->len, p);
 
-  /* look one or two words back for "a"/"an" (before a scale, fraction or ordinal) and
-   * "minus"/"negative" */
+  /* look one token back for "a"/"an" (before a scale, fraction or ordinal) and
+   * "minus"/"negative"; finish_item() reads further back only where a cue may end */
   Prev *pv = sc->pv;
-  int np = prev_tokens_more (sc->lx, sc->lx->filter_behind, t, p, pv, 0, 2);
+  int np = prev_tokens_more (sc->lx, sc->lx->filter_behind, t, p, pv, 0, 1);
   sc->pv_pos = p;
   sc->pv_n = np;
   if (np > 0 && pv[0].word && pv[0].lex) {
