@@ -2275,74 +2275,111 @@ range16 (__m128i v, guchar lo, guchar n)
  * *word_end_out is set to its end (else 0).  A letter at p itself starts a run, as in
  * the byte loop.  Returns len (or the position of a NUL) at the end.
  * Reads text[len] (NUL) but nothing after it. */
+/* The masks of one 64-byte window, kept between calls: the main loop comes back to
+ * the same window after each number or candidate word. */
+typedef struct {
+  gboolean valid;
+  gsize base;
+  guint64 L;      /* ASCII letters */
+  guint64 S;      /* bytes the byte loop stops at */
+  guint64 HD;     /* non-ASCII bytes and digits (end a letter run that must be looked at) */
+} SkipWin;
+
+static void
+skip_win_fill (SkipWin *win, const guchar *u, gsize len, gsize base)
+{
+  const guchar *w = u + base;
+  guchar pad[80];
+  if (base + 64 >= len) {
+    /* the last window: the bytes up to the NUL at len, then zeros */
+    gsize n = len - base + 1;
+    memcpy (pad, u + base, n);
+    memset (pad + n, 0, sizeof pad - n);
+    w = pad;
+  }
+  guint64 L = 0, D = 0, H = 0, Z = 0, P = 0;
+  for (int k = 0; k < 4; k++) {
+    __m128i v = _mm_loadu_si128 ((const __m128i *) (w + 16 * k));
+    __m128i lo = _mm_or_si128 (v, _mm_set1_epi8 (0x20));
+    L |= (guint64) range16 (lo, 'a', 26) << (16 * k);
+    D |= (guint64) range16 (v, '0', 10) << (16 * k);
+    H |= (guint64) (guint32) _mm_movemask_epi8 (v) << (16 * k);
+    Z |= (guint64) (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (v, _mm_setzero_si128 ())) << (16 * k);
+    __m128i pm = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('.')),
+                                             _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('-'))),
+                               _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('+')));
+    P |= (guint64) (guint32) _mm_movemask_epi8 (pm) << (16 * k);
+  }
+  guint64 dnext = (D >> 1) | ((guint64) is_digit (w[64]) << 63);
+  win->valid = TRUE;
+  win->base = base;
+  win->L = L;
+  win->S = D | H | Z | (P & dnext);
+  win->HD = H | D;
+}
+
+/* The first position >= p the main loop has to look at, 64 bytes at a time: a byte that
+ * is not an ASCII letter and not skipped by the byte loop (a digit, a non-ASCII byte, a
+ * NUL, "." "-" "+" before a digit), or the start of a run of ASCII letters that the byte
+ * loop would not skip: one followed by a digit or a non-ASCII byte, or one whose first
+ * two letters and length pass the trigger filters (lx->trig2, lx->filter): then
+ * *word_end_out is set to its end (else 0).  A letter at p itself starts a run, as in
+ * the byte loop.  Returns len (or the position of a NUL) at the end.  Reads text[len]
+ * (NUL) but nothing after it. */
 static gsize
-fast_skip (const NumLexicon *lx, const guchar *u, gsize len, gsize p, gsize *word_end_out)
+fast_skip (const NumLexicon *lx, const guchar *u, gsize len, gsize p, gsize *word_end_out,
+           SkipWin *win)
 {
   *word_end_out = 0;
-  guint64 prev_letter = 0;   /* bit 0: the byte before the window is an ASCII letter */
+  gboolean first = TRUE;
   for (;;) {
-    const guchar *w = u + p;
-    guchar pad[80];
-    if (p + 64 >= len) {
-      /* the last window: the bytes up to the NUL at len, then zeros */
-      gsize n = len - p + 1;
-      memcpy (pad, u + p, n);
-      memset (pad + n, 0, sizeof pad - n);
-      w = pad;
-    }
-    guint64 L = 0, D = 0, H = 0, Z = 0, P = 0;
-    for (int k = 0; k < 4; k++) {
-      __m128i v = _mm_loadu_si128 ((const __m128i *) (w + 16 * k));
-      __m128i lo = _mm_or_si128 (v, _mm_set1_epi8 (0x20));
-      L |= (guint64) range16 (lo, 'a', 26) << (16 * k);
-      D |= (guint64) range16 (v, '0', 10) << (16 * k);
-      H |= (guint64) (guint32) _mm_movemask_epi8 (v) << (16 * k);
-      Z |= (guint64) (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (v, _mm_setzero_si128 ())) << (16 * k);
-      __m128i pm = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('.')),
-                                               _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('-'))),
-                                 _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('+')));
-      P |= (guint64) (guint32) _mm_movemask_epi8 (pm) << (16 * k);
-    }
-    guint64 dnext = (D >> 1) | ((guint64) is_digit (w[64]) << 63);
-    guint64 S = D | H | Z | (P & dnext);
-    guint64 HD = H | D;
-    guint64 E = S | (L & ~((L << 1) | prev_letter));
-    gsize next = p + 64;
+    if (!win->valid || p < win->base || p - win->base >= 64)
+      skip_win_fill (win, u, len, p);
+    gsize base = win->base;
+    guint off = (guint) (p - base);
+    guint64 L = win->L, S = win->S;
+    guint64 starts = L & ~(L << 1);
+    if (first)
+      starts |= L & (G_GUINT64_CONSTANT (1) << off);     /* a letter at p starts a run */
+    else if (base > 0 && is_alpha_ascii (u[base - 1]))
+      starts &= ~G_GUINT64_CONSTANT (1);                 /* the run began before the window */
+    guint64 E = (S | starts) & (~G_GUINT64_CONSTANT (0) << off);
+    gsize next = base + 64;
     while (E) {
       guint i = (guint) __builtin_ctzll (E);
       if ((S >> i) & 1)
-        return p + i;
-      /* a run of ASCII letters [p + i, q) */
+        return base + i;
+      /* a run of ASCII letters [base + i, q) */
       guint64 m = ~L >> i;
       gsize q;
       guchar after;
       if (m != 0) {
         guint j = i + (guint) __builtin_ctzll (m);
-        q = p + j;
-        after = (HD >> j) & 1;
+        q = base + j;
+        after = (win->HD >> j) & 1;
       } else {
         /* it goes on past the window (text[len] is NUL: the run stops there) */
-        q = p + 64;
+        q = base + 64;
         while (is_alpha_ascii (u[q]))
           q++;
         after = u[q] >= 0x80 || is_digit (u[q]);
         next = q;
         E = 0;
       }
-      gsize wl = q - (p + i);
-      const guchar *x = u + p + i;
+      gsize wl = q - (base + i);
+      const guchar *x = u + base + i;
       if (after)
-        return p + i;
+        return base + i;
       if (wl >= 2 && ((lx->trig2[(guint) ((x[0] | 0x20) - 'a') * 26 + (guint) ((x[1] | 0x20) - 'a')] >>
                        (wl > 31 ? 31 : wl)) & 1) &&
           num_lexicon_filter (lx, (const char *) x, wl)) {
         *word_end_out = q;
-        return p + i;
+        return base + i;
       }
       E &= E - 1;
     }
     p = next;
-    prev_letter = is_alpha_ascii (u[p - 1]);
+    first = FALSE;
   }
 }
 #endif
@@ -2356,11 +2393,14 @@ num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gs
   const guchar *u = (const guchar *) text;
   /* text[len] is NUL (sluice_document_get_text): the inner loops stop at it */
   g_return_val_if_fail (text[len] == '\0', TRUE);
+#if defined(__SSE2__)
+  SkipWin win = { FALSE, 0, 0, 0, 0 };
+#endif
   while (p < len && !sc.full) {
 #if defined(__SSE2__)
     if (G_LIKELY (!opts->byte_loop)) {
       gsize q;
-      p = fast_skip (lx, u, len, p, &q);
+      p = fast_skip (lx, u, len, p, &q, &win);
       if (q) {
         /* an ASCII word that passed the filters, followed by ASCII that is no digit: as
          * the byte loop below does with it */
