@@ -78,10 +78,15 @@ skip_space (const char *t, gsize len, gsize p, guint8 *gap)
   return p;
 }
 
+/* ASCII letters, for the word loops */
+static const guint8 ascii_letter[256] = { ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1 };
+
 static gsize
 word_end (const char *t, gsize len, gsize p)
 {
   const guchar *u = (const guchar *) t;
+  while (p < len && ascii_letter[u[p]])
+    p++;
   while (p < len) {
     guchar c = u[p];
     if (c < 0x80) {
@@ -1389,8 +1394,8 @@ prev_tokens_more (const NumLexicon *lx, const guint8 *filter, const char *t, gsi
         p--;
       k->num = TRUE;
     } else if (is_alpha_ascii (c)) {
-      gsize b = p - 1;
-      while (b > 0 && is_alpha_ascii ((guchar) t[b - 1]) && p - b <= 60)
+      gsize b = p - 1, lo = p > 61 ? p - 61 : 0;   /* at most 61 letters back */
+      while (b > lo && ascii_letter[(guchar) t[b - 1]])
         b--;
       if (b > 0 && (guchar) t[b - 1] >= 0x80)
         goto unicode_word;   /* ASCII letters after other letters */
