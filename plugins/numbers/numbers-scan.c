@@ -1462,7 +1462,16 @@ static inline gboolean
 prev_is (const char *t, const Prev *k, const char *w)
 {
   gsize l = strlen (w);
-  return k->end - k->start == l && g_ascii_strncasecmp (t + k->start, w, l) == 0;
+  if (k->end - k->start != l)
+    return FALSE;
+  for (gsize i = 0; i < l; i++) {
+    guchar c = (guchar) t[k->start + i];
+    if (w[i] >= 'a' && w[i] <= 'z' && c >= 'A' && c <= 'Z')
+      c = (guchar) (c + 32);
+    if (c != (guchar) w[i])
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* Joins prev[from+k-1] ... prev[from] with spaces, lower-cased (as written when
@@ -1604,6 +1613,22 @@ ends_with_any (const GPtrArray *suffixes, const char *w)
   return FALSE;
 }
 
+/* `unit` (usize bytes) := [p, q) lower-cased, cut as g_strlcpy() would cut it; FALSE
+ * (unit untouched) when the word is too long to lower-case. */
+static gboolean
+set_unit (const char *t, gsize p, gsize q, char *unit, gsize usize)
+{
+  char buf[WORDBUF];
+  guint32 h;
+  gssize n = num_word_lower (t + p, q - p, buf, &h);
+  if (n < 0)
+    return FALSE;
+  gsize m = MIN ((gsize) n, usize - 1);
+  memcpy (unit, buf, m);
+  unit[m] = '\0';
+  return TRUE;
+}
+
 /* The counted noun after token k; returns the token index after it, or k. */
 static int
 find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *unit, gsize usize)
@@ -1614,19 +1639,15 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *
       tok (s, k + 1)->gap == 0) {
     /* "44-day", "70-year-old": the hyphenated noun, singular by grammar */
     t = tok (s, k + 1);
-    char buf[WORDBUF];
-    if (!ordinal && !(roles (t) & (NR_STOP | NR_CARD | NR_ORD | NR_SCALE | NR_PCT)) &&
-        lower_word (sc->text, t->start, t->end, buf))
-      g_strlcpy (unit, buf, usize);
+    if (!ordinal && !(roles (t) & (NR_STOP | NR_CARD | NR_ORD | NR_SCALE | NR_PCT)))
+      set_unit (sc->text, t->start, t->end, unit, usize);
     return k;
   }
   if (t->type != TK_WORD || t->gap >= 2 || t->gap == 0)
     return k;
   if (!plural && t->lex && (t->lex->roles & NR_ORD) && t->lex->nodenom && !(t->lex->roles & NR_STOP)) {
     /* "one second": a unit, not an ordinal */
-    char buf[WORDBUF];
-    if (lower_word (sc->text, t->start, t->end, buf))
-      g_strlcpy (unit, buf, usize);
+    set_unit (sc->text, t->start, t->end, unit, usize);
     return k + 1;
   }
   int cand = -1;
@@ -1670,9 +1691,7 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *
       gboolean demonym = bl > 4 && (x[bl - 2] | 0x20) == 'i' && (x[bl - 1] | 0x20) == 's' &&
                          g_unichar_isupper (g_utf8_get_char (x));
       if ((r & NR_PLURAL) || looks_plural (x, bl) || demonym) {
-        char buf[WORDBUF];
-        if (lower_word (sc->text, w->start, w->end, buf))
-          g_strlcpy (unit, buf, usize);
+        set_unit (sc->text, w->start, w->end, unit, usize);
         return k + n + 1;
       }
     } else {
@@ -1681,10 +1700,8 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *
     }
   }
   if (!plural && cand >= 0) {
-    char buf[WORDBUF];
     const Tok *w = tok (s, cand);
-    if (lower_word (sc->text, w->start, w->end, buf))
-      g_strlcpy (unit, buf, usize);
+    set_unit (sc->text, w->start, w->end, unit, usize);
     return cand + 1;
   }
   unit[0] = '\0';
