@@ -652,6 +652,7 @@ typedef struct {
   guint8 gap;          /* whitespace before it: 0 none, 1 some, 2 a blank line */
   gsize start, end;
   const NumLex *lex;   /* TK_WORD: NULL when not in the lexicon */
+  guint32 roles;       /* TK_WORD: lex->roles, else 0 */
   gunichar ch;         /* TK_PUNCT */
   NumLit num;          /* TK_NUM */
 } Tok;
@@ -721,6 +722,7 @@ tok_fill (Stream *s, int i)
       k->type = TK_WORD;
       k->end = word_end (s->text, s->len, p);
       k->lex = lookup_word (s->lx, s->text, p, k->end);
+      k->roles = k->lex ? k->lex->roles : 0;
     } else {
       k->type = TK_PUNCT;
       guchar c = (guchar) s->text[p];
@@ -745,7 +747,7 @@ tok (Stream *s, int i)
 static inline guint32
 roles (const Tok *k)
 {
-  return k->type == TK_WORD && k->lex ? k->lex->roles : 0;
+  return k->roles;
 }
 
 static inline gboolean
