@@ -240,8 +240,8 @@ static const guchar ascii_lower[128] = {
   112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127,
 };
 
-gssize
-num_word_lower (const char *w, gsize len, char *out, guint32 *hash)
+static inline gssize
+word_lower (const char *w, gsize len, char *out, guint32 *hash)
 {
   const guchar *s = (const guchar *) w;
   guint32 h = FNV_OFFSET;
@@ -299,6 +299,21 @@ num_word_lower (const char *w, gsize len, char *out, guint32 *hash)
   return (gssize) n;
 }
 
+gssize
+num_word_lower (const char *w, gsize len, char *out, guint32 *hash)
+{
+  return word_lower (w, len, out, hash);
+}
+
+/* The first 8 bytes of s (n of them), zero-padded. */
+static inline guint64
+first8 (const char *s, gsize n)
+{
+  guint64 x = 0;
+  memcpy (&x, s, MIN (n, 8));
+  return x;
+}
+
 static guint32
 key_hash (const char *key)
 {
@@ -325,7 +340,8 @@ build_slots (NumLexicon *lx)
     guint32 i = h & lx->slot_mask;
     while (lx->slots[i].key)
       i = (i + 1) & lx->slot_mask;
-    lx->slots[i] = (NumSlot) { h, (guint32) strlen (key), key, val };
+    gsize kl = strlen (key);
+    lx->slots[i] = (NumSlot) { h, (guint32) kl, key, val, first8 (key, kl) };
   }
 }
 
@@ -350,16 +366,20 @@ num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low)
   char buf[NUM_WORDBUF];
   char *out = low ? low : buf;
   guint32 h;
-  gssize n = num_word_lower (w, len, out, &h);
+  memset (out, 0, 8);   /* words of up to 8 bytes are compared as one zero-padded guint64 */
+  gssize n = word_lower (w, len, out, &h);
   if (n < 0) {
     out[0] = '\0';
     return NULL;
   }
+  guint64 x8;
+  memcpy (&x8, out, 8);
   for (guint32 i = h & lx->slot_mask;; i = (i + 1) & lx->slot_mask) {
     const NumSlot *sl = &lx->slots[i];
     if (sl->key == NULL)
       return NULL;
-    if (sl->hash == h && sl->len == (guint32) n && memcmp (sl->key, out, (gsize) n) == 0) {
+    if (sl->hash == h && sl->len == (guint32) n &&
+        (n <= 8 ? sl->k8 == x8 : memcmp (sl->key, out, (gsize) n) == 0)) {
       const NumLex *l = sl->lex;
       if (l->cased && (strlen (l->cased) != len || memcmp (l->cased, w, len) != 0))
         return NULL;

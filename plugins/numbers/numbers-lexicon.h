@@ -78,6 +78,8 @@ typedef struct {
   guint32 len;
   const char *key;        /* lower-case UTF-8 (owned by NumLexicon.words) */
   const NumLex *lex;
+  guint64 k8;             /* the first 8 bytes of key, zero-padded (keys of up to 8 bytes
+                           * are compared as one number) */
 } NumSlot;
 
 #define NUM_WORDBUF 64    /* longest word (bytes, lower case) looked up */

@@ -78,10 +78,15 @@ skip_space (const char *t, gsize len, gsize p, guint8 *gap)
   return p;
 }
 
+/* ASCII letters, for the word loops */
+static const guint8 ascii_letter[256] = { ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1 };
+
 static gsize
 word_end (const char *t, gsize len, gsize p)
 {
   const guchar *u = (const guchar *) t;
+  while (p < len && ascii_letter[u[p]])
+    p++;
   while (p < len) {
     guchar c = u[p];
     if (c < 0x80) {
@@ -155,10 +160,13 @@ static double
 vulgar_value (const char *t, gsize len, gsize p)
 {
   guchar c = (guchar) t[p];
-  if (c != 0xC2 && c != 0xE2)
+  /* U+00BC-00BE are C2 BC-BE, U+2150-215E are E2 85 90-9E */
+  if (c == 0xC2) {
+    if (p + 2 > len || (guchar) t[p + 1] < 0xBC || (guchar) t[p + 1] > 0xBE)
+      return 0;
+  } else if (c != 0xE2 || p + 3 > len || (guchar) t[p + 1] != 0x85) {
     return 0;
-  if (p + u8len (c) > len)
-    return 0;
+  }
   gunichar u = g_utf8_get_char (t + p);
   for (guint i = 0; i < G_N_ELEMENTS (vulgar); i++)
     if (vulgar[i].u == u)
@@ -185,6 +193,16 @@ digits_value (const char *t, gsize p, gsize q, gsize point)
   static const double p10[23] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
                                   1e22 };
+  if (point == 0 && q - p <= 15) {
+    /* up to 15 characters: no overflow of 2^53; separators are skipped */
+    guint64 v = 0;
+    for (gsize i = p; i < q; i++) {
+      guint d = (guint) ((guchar) t[i] - '0');
+      if (d < 10)
+        v = v * 10 + d;
+    }
+    return (double) v;
+  }
   guint64 m = 0;
   guint nfrac = 0;
   gboolean after = FALSE, exact = TRUE;
@@ -634,6 +652,7 @@ typedef struct {
   guint8 gap;          /* whitespace before it: 0 none, 1 some, 2 a blank line */
   gsize start, end;
   const NumLex *lex;   /* TK_WORD: NULL when not in the lexicon */
+  guint32 roles;       /* TK_WORD: lex->roles, else 0 */
   gunichar ch;         /* TK_PUNCT */
   NumLit num;          /* TK_NUM */
 } Tok;
@@ -703,9 +722,11 @@ tok_fill (Stream *s, int i)
       k->type = TK_WORD;
       k->end = word_end (s->text, s->len, p);
       k->lex = lookup_word (s->lx, s->text, p, k->end);
+      k->roles = k->lex ? k->lex->roles : 0;
     } else {
       k->type = TK_PUNCT;
-      k->ch = g_utf8_get_char (s->text + p);
+      guchar c = (guchar) s->text[p];
+      k->ch = c < 0x80 ? c : g_utf8_get_char (s->text + p);
       k->end = p + u8len ((guchar) s->text[p]);
     }
     s->pos = k->end;
@@ -726,7 +747,7 @@ tok (Stream *s, int i)
 static inline guint32
 roles (const Tok *k)
 {
-  return k->type == TK_WORD && k->lex ? k->lex->roles : 0;
+  return k->roles;
 }
 
 static inline gboolean
@@ -1375,8 +1396,8 @@ prev_tokens_more (const NumLexicon *lx, const guint8 *filter, const char *t, gsi
         p--;
       k->num = TRUE;
     } else if (is_alpha_ascii (c)) {
-      gsize b = p - 1;
-      while (b > 0 && is_alpha_ascii ((guchar) t[b - 1]) && p - b <= 60)
+      gsize b = p - 1, lo = p > 61 ? p - 61 : 0;   /* at most 61 letters back */
+      while (b > lo && ascii_letter[(guchar) t[b - 1]])
         b--;
       if (b > 0 && (guchar) t[b - 1] >= 0x80)
         goto unicode_word;   /* ASCII letters after other letters */
@@ -1443,7 +1464,16 @@ static inline gboolean
 prev_is (const char *t, const Prev *k, const char *w)
 {
   gsize l = strlen (w);
-  return k->end - k->start == l && g_ascii_strncasecmp (t + k->start, w, l) == 0;
+  if (k->end - k->start != l)
+    return FALSE;
+  for (gsize i = 0; i < l; i++) {
+    guchar c = (guchar) t[k->start + i];
+    if (w[i] >= 'a' && w[i] <= 'z' && c >= 'A' && c <= 'Z')
+      c = (guchar) (c + 32);
+    if (c != (guchar) w[i])
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* Joins prev[from+k-1] ... prev[from] with spaces, lower-cased (as written when
@@ -1585,6 +1615,22 @@ ends_with_any (const GPtrArray *suffixes, const char *w)
   return FALSE;
 }
 
+/* `unit` (usize bytes) := [p, q) lower-cased, cut as g_strlcpy() would cut it; FALSE
+ * (unit untouched) when the word is too long to lower-case. */
+static gboolean
+set_unit (const char *t, gsize p, gsize q, char *unit, gsize usize)
+{
+  char buf[WORDBUF];
+  guint32 h;
+  gssize n = num_word_lower (t + p, q - p, buf, &h);
+  if (n < 0)
+    return FALSE;
+  gsize m = MIN ((gsize) n, usize - 1);
+  memcpy (unit, buf, m);
+  unit[m] = '\0';
+  return TRUE;
+}
+
 /* The counted noun after token k; returns the token index after it, or k. */
 static int
 find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *unit, gsize usize)
@@ -1595,19 +1641,15 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *
       tok (s, k + 1)->gap == 0) {
     /* "44-day", "70-year-old": the hyphenated noun, singular by grammar */
     t = tok (s, k + 1);
-    char buf[WORDBUF];
-    if (!ordinal && !(roles (t) & (NR_STOP | NR_CARD | NR_ORD | NR_SCALE | NR_PCT)) &&
-        lower_word (sc->text, t->start, t->end, buf))
-      g_strlcpy (unit, buf, usize);
+    if (!ordinal && !(roles (t) & (NR_STOP | NR_CARD | NR_ORD | NR_SCALE | NR_PCT)))
+      set_unit (sc->text, t->start, t->end, unit, usize);
     return k;
   }
   if (t->type != TK_WORD || t->gap >= 2 || t->gap == 0)
     return k;
   if (!plural && t->lex && (t->lex->roles & NR_ORD) && t->lex->nodenom && !(t->lex->roles & NR_STOP)) {
     /* "one second": a unit, not an ordinal */
-    char buf[WORDBUF];
-    if (lower_word (sc->text, t->start, t->end, buf))
-      g_strlcpy (unit, buf, usize);
+    set_unit (sc->text, t->start, t->end, unit, usize);
     return k + 1;
   }
   int cand = -1;
@@ -1651,9 +1693,7 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *
       gboolean demonym = bl > 4 && (x[bl - 2] | 0x20) == 'i' && (x[bl - 1] | 0x20) == 's' &&
                          g_unichar_isupper (g_utf8_get_char (x));
       if ((r & NR_PLURAL) || looks_plural (x, bl) || demonym) {
-        char buf[WORDBUF];
-        if (lower_word (sc->text, w->start, w->end, buf))
-          g_strlcpy (unit, buf, usize);
+        set_unit (sc->text, w->start, w->end, unit, usize);
         return k + n + 1;
       }
     } else {
@@ -1662,10 +1702,8 @@ find_unit (Scan *sc, Stream *s, int k, gboolean plural, gboolean ordinal, char *
     }
   }
   if (!plural && cand >= 0) {
-    char buf[WORDBUF];
     const Tok *w = tok (s, cand);
-    if (lower_word (sc->text, w->start, w->end, buf))
-      g_strlcpy (unit, buf, usize);
+    set_unit (sc->text, w->start, w->end, unit, usize);
     return cand + 1;
   }
   unit[0] = '\0';
@@ -1694,7 +1732,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     np = sc->pv_n;
     memcpy (pv, sc->pv, (gsize) np * sizeof pv[0]);
   } else {
-    np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 2);
+    np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 1);
   }
   if (np > 0) {
     /* more context only where a qualifier, currency or identifier cue may end, and only
@@ -2207,10 +2245,10 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
   if (lex == NULL && in_urlish (t, p))
     return run_end (t, sc->len, p);
 
-  /* look one or two words back for "a"/"an" (before a scale, fraction or ordinal) and
-   * "minus"/"negative" */
+  /* look one token back for "a"/"an" (before a scale, fraction or ordinal) and
+   * "minus"/"negative"; finish_item() reads further back only where a cue may end */
   Prev *pv = sc->pv;
-  int np = prev_tokens_more (sc->lx, sc->lx->filter_behind, t, p, pv, 0, 2);
+  int np = prev_tokens_more (sc->lx, sc->lx->filter_behind, t, p, pv, 0, 1);
   sc->pv_pos = p;
   sc->pv_n = np;
   if (np > 0 && pv[0].word && pv[0].lex) {
@@ -2242,6 +2280,134 @@ static const guint8 byte_class[256] = {
   ['+'] = 3, [0x80 ... 0xFF] = 4,
 };
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Bit i of the result: byte i of the 16 at s is in [lo, lo + n) (unsigned). */
+static inline guint32
+range16 (__m128i v, guchar lo, guchar n)
+{
+  __m128i x = _mm_add_epi8 (v, _mm_set1_epi8 ((char) (guchar) (0x80 - lo)));
+  return (guint32) _mm_movemask_epi8 (_mm_cmplt_epi8 (x, _mm_set1_epi8 ((char) (guchar) (0x80 + n))));
+}
+
+/* The first position >= p the main loop has to look at, 64 bytes at a time: a byte that
+ * is not an ASCII letter and not skipped by the byte loop (a digit, a non-ASCII byte, a
+ * NUL, "." "-" "+" before a digit), or the start of a run of ASCII letters that the byte
+ * loop would not skip: one followed by a digit or a non-ASCII byte, or one whose first
+ * two letters and length pass the trigger filters (lx->trig2, lx->filter): then
+ * *word_end_out is set to its end (else 0).  A letter at p itself starts a run, as in
+ * the byte loop.  Returns len (or the position of a NUL) at the end.
+ * Reads text[len] (NUL) but nothing after it. */
+/* The masks of one 64-byte window, kept between calls: the main loop comes back to
+ * the same window after each number or candidate word. */
+typedef struct {
+  gboolean valid;
+  gsize base;
+  guint64 L;      /* ASCII letters */
+  guint64 S;      /* bytes the byte loop stops at */
+  guint64 HD;     /* non-ASCII bytes and digits (end a letter run that must be looked at) */
+} SkipWin;
+
+static void
+skip_win_fill (SkipWin *win, const guchar *u, gsize len, gsize base)
+{
+  const guchar *w = u + base;
+  guchar pad[80];
+  if (base + 64 >= len) {
+    /* the last window: the bytes up to the NUL at len, then zeros */
+    gsize n = len - base + 1;
+    memcpy (pad, u + base, n);
+    memset (pad + n, 0, sizeof pad - n);
+    w = pad;
+  }
+  guint64 L = 0, D = 0, H = 0, Z = 0, P = 0;
+  for (int k = 0; k < 4; k++) {
+    __m128i v = _mm_loadu_si128 ((const __m128i *) (w + 16 * k));
+    __m128i lo = _mm_or_si128 (v, _mm_set1_epi8 (0x20));
+    L |= (guint64) range16 (lo, 'a', 26) << (16 * k);
+    D |= (guint64) range16 (v, '0', 10) << (16 * k);
+    H |= (guint64) (guint32) _mm_movemask_epi8 (v) << (16 * k);
+    Z |= (guint64) (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (v, _mm_setzero_si128 ())) << (16 * k);
+    __m128i pm = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('.')),
+                                             _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('-'))),
+                               _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('+')));
+    P |= (guint64) (guint32) _mm_movemask_epi8 (pm) << (16 * k);
+  }
+  guint64 dnext = (D >> 1) | ((guint64) is_digit (w[64]) << 63);
+  win->valid = TRUE;
+  win->base = base;
+  win->L = L;
+  win->S = D | H | Z | (P & dnext);
+  win->HD = H | D;
+}
+
+/* The first position >= p the main loop has to look at, 64 bytes at a time: a byte that
+ * is not an ASCII letter and not skipped by the byte loop (a digit, a non-ASCII byte, a
+ * NUL, "." "-" "+" before a digit), or the start of a run of ASCII letters that the byte
+ * loop would not skip: one followed by a digit or a non-ASCII byte, or one whose first
+ * two letters and length pass the trigger filters (lx->trig2, lx->filter): then
+ * *word_end_out is set to its end (else 0).  A letter at p itself starts a run, as in
+ * the byte loop.  Returns len (or the position of a NUL) at the end.  Reads text[len]
+ * (NUL) but nothing after it. */
+static gsize
+fast_skip (const NumLexicon *lx, const guchar *u, gsize len, gsize p, gsize *word_end_out,
+           SkipWin *win)
+{
+  *word_end_out = 0;
+  gboolean first = TRUE;
+  for (;;) {
+    if (!win->valid || p < win->base || p - win->base >= 64)
+      skip_win_fill (win, u, len, p);
+    gsize base = win->base;
+    guint off = (guint) (p - base);
+    guint64 L = win->L, S = win->S;
+    guint64 starts = L & ~(L << 1);
+    if (first)
+      starts |= L & (G_GUINT64_CONSTANT (1) << off);     /* a letter at p starts a run */
+    else if (base > 0 && is_alpha_ascii (u[base - 1]))
+      starts &= ~G_GUINT64_CONSTANT (1);                 /* the run began before the window */
+    guint64 E = (S | starts) & (~G_GUINT64_CONSTANT (0) << off);
+    gsize next = base + 64;
+    while (E) {
+      guint i = (guint) __builtin_ctzll (E);
+      if ((S >> i) & 1)
+        return base + i;
+      /* a run of ASCII letters [base + i, q) */
+      guint64 m = ~L >> i;
+      gsize q;
+      guchar after;
+      if (m != 0) {
+        guint j = i + (guint) __builtin_ctzll (m);
+        q = base + j;
+        after = (win->HD >> j) & 1;
+      } else {
+        /* it goes on past the window (text[len] is NUL: the run stops there) */
+        q = base + 64;
+        while (is_alpha_ascii (u[q]))
+          q++;
+        after = u[q] >= 0x80 || is_digit (u[q]);
+        next = q;
+        E = 0;
+      }
+      gsize wl = q - (base + i);
+      const guchar *x = u + base + i;
+      if (after)
+        return base + i;
+      if (wl >= 2 && ((lx->trig2[(guint) ((x[0] | 0x20) - 'a') * 26 + (guint) ((x[1] | 0x20) - 'a')] >>
+                       (wl > 31 ? 31 : wl)) & 1) &&
+          num_lexicon_filter (lx, (const char *) x, wl)) {
+        *word_end_out = q;
+        return base + i;
+      }
+      E &= E - 1;
+    }
+    p = next;
+    first = FALSE;
+  }
+}
+#endif
+
 gboolean
 num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gsize len,
           NumEmitFunc emit, gpointer user_data)
@@ -2251,7 +2417,28 @@ num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gs
   const guchar *u = (const guchar *) text;
   /* text[len] is NUL (sluice_document_get_text): the inner loops stop at it */
   g_return_val_if_fail (text[len] == '\0', TRUE);
+#if defined(__SSE2__)
+  SkipWin win = { FALSE, 0, 0, 0, 0 };
+#endif
   while (p < len && !sc.full) {
+#if defined(__SSE2__)
+    if (G_LIKELY (!opts->byte_loop)) {
+      gsize q;
+      p = fast_skip (lx, u, len, p, &q, &win);
+      if (q) {
+        /* an ASCII word that passed the filters, followed by ASCII that is no digit: as
+         * the byte loop below does with it */
+        const NumLex *l = lookup_word (lx, text, p, q);
+        if (l && (l->roles & NUM_TRIGGER_ROLES) && !(l->scale_abbr && !(l->roles & ~NR_SCALE)) &&
+            !(p > 0 && is_digit ((guchar) text[p - 1]))) {
+          p = handle (&sc, p, q, l);
+          continue;
+        }
+        p = q;
+        continue;
+      }
+    }
+#endif
     while (byte_class[u[p]] == 0)
       p++;
     if (p >= len)

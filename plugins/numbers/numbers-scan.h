@@ -28,6 +28,8 @@ typedef struct {
 typedef struct {
   gboolean vague;             /* report vague counts */
   guint max_items;            /* 0: no limit */
+  gboolean byte_loop;         /* tests: skip text byte by byte, without the vectorised
+                               * skip (its oracle: both must give the same items) */
 } NumScanOptions;
 
 /* Calls `emit` for every number of `text`, in text order.  Returns FALSE when the

@@ -15,6 +15,7 @@
 #include <sluice/sluice.h>
 
 #include "numbers-lexicon.h"
+#include "numbers-scan.h"
 
 const SluiceStageDescriptor *sluice_stage_descriptor (void);
 
@@ -745,6 +746,115 @@ test_odd_unicode (void **state)
   sluice_harness_free (h);
 }
 
+/* ------------------------------------------- the vectorised skip vs the byte loop */
+
+static void
+collect_item (const NumItem *it, gpointer user_data)
+{
+  g_array_append_vals (user_data, it, 1);
+}
+
+static gboolean
+same_double (double a, double b)
+{
+  return (isnan (a) && isnan (b)) || a == b;
+}
+
+/* Scans `text` with the byte loop and with the vectorised skip; every item must agree.
+ * Returns the number of items. */
+static guint
+scan_both (const NumLexicon *lx, const char *text, gsize len)
+{
+  NumScanOptions fast = { .vague = TRUE, .max_items = 0, .byte_loop = FALSE };
+  NumScanOptions slow = fast;
+  slow.byte_loop = TRUE;
+  g_autoptr (GArray) a = g_array_new (FALSE, TRUE, sizeof (NumItem));
+  g_autoptr (GArray) b = g_array_new (FALSE, TRUE, sizeof (NumItem));
+  num_scan (lx, &fast, text, len, collect_item, a);
+  num_scan (lx, &slow, text, len, collect_item, b);
+  if (a->len != b->len)
+    fail_msg ("%u items with the fast skip, %u with the byte loop", a->len, b->len);
+  for (guint i = 0; i < a->len; i++) {
+    const NumItem *x = &g_array_index (a, NumItem, i), *y = &g_array_index (b, NumItem, i);
+    if (x->start != y->start || x->end != y->end || x->kind != y->kind || x->qual != y->qual ||
+        !same_double (x->value, y->value) || !same_double (x->min, y->min) ||
+        !same_double (x->max, y->max) || x->vague != y->vague || x->percent != y->percent ||
+        strcmp (x->unit, y->unit) != 0 || strcmp (x->currency, y->currency) != 0)
+      fail_msg ("item %u differs: [%zu, %zu) '%.*s' vs [%zu, %zu) '%.*s'", i, x->start, x->end,
+                (int) (x->end - x->start), text + x->start, y->start, y->end,
+                (int) (y->end - y->start), text + y->start);
+  }
+  return a->len;
+}
+
+/* Text from a fixed pseudo-random walk over pieces that start numbers, look like them,
+ * or do not (ASCII and Cyrillic words, digits glued to letters, long words across the
+ * 64-byte windows of the skip, NBSP, quotes, signs), with every separator. */
+static char *
+random_text (guint32 seed, gsize want, gsize *len)
+{
+  static const char *const pieces[] = {
+    "the", "a", "an", "one", "two", "twenty", "six", "hundred", "thousand", "million", "bn",
+    "first", "third", "thirds", "half", "dozen", "dozens", "percent", "per", "cent", "more",
+    "than", "about", "over", "under", "at", "least", "or", "and", "between", "to", "from",
+    "people", "days", "civilians", "in", "since", "May", "January", "No", "resolution", "USD",
+    "US", "dollars", "euros", "minus", "point", "nought", "of", "out", "zero", "ten", "tens",
+    "A320", "3D", "x86", "5G", "COVID", "F", "mid", "1,275", "40", "000", "2.5", ".5", "3/4",
+    "2/26", "10:30", "1990s", "366th", "5th", "3bn", "10k", "40m", "1e6", "2020", "1992",
+    "25-26", "+1-222-2222", "192.168.1.2", "25.02.2020", "99999999999999999999999",
+    "Supercalifragilisticexpialidociousandthensomemorelettersuntilitislongerthansixtyfour",
+    "onetwothreefourfivesixseveneightnineteneleventwelvethirteenfourteenfifteen",
+    "\xd0\xb4\xd0\xb2\xd0\xb0", "\xd1\x82\xd1\x8b\xd1\x81\xd1\x8f\xd1\x87\xd0\xb8",
+    "caf\xc3\xa9", "\xc3\xa9t\xc3\xa9", "na\xc3\xafve5", "\xc2\xbd", "\xe2\x85\x94", "\xe2\x88\x92" "5",
+    "\xe2\x80\x9cquoted\xe2\x80\x9d", "www.example.com/a?b=5", "user@example.com", "#5",
+    "$", "\xe2\x82\xac", "%", "~", "-", "+", ".", ",", "(", ")", "\"", "'", "/", ":",
+  };
+  static const char *const seps[] = { " ", " ", " ", "", "-", ", ", ". ", "\n", "\n\n", "\xc2\xa0", "\t" };
+  GString *g = g_string_new (NULL);
+  guint32 x = seed;
+  while (g->len < want) {
+    x = x * 1664525u + 1013904223u;
+    g_string_append (g, pieces[(x >> 8) % G_N_ELEMENTS (pieces)]);
+    x = x * 1664525u + 1013904223u;
+    g_string_append (g, seps[(x >> 8) % G_N_ELEMENTS (seps)]);
+  }
+  *len = g->len;
+  return g_string_free (g, FALSE);
+}
+
+static void
+test_fast_skip (void **state)
+{
+  (void) state;
+  static const char *const langs[] = { "en", "ru" };
+  for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
+    g_autofree char *file = g_strdup_printf ("%s.txt", langs[li]);
+    g_autofree char *path = g_build_filename (NUMBERS_DATA_DIR, file, NULL);
+    g_autoptr (GError) error = NULL;
+    NumLexicon *lx = num_lexicon_load (path, langs[li], &error);
+    assert_non_null (lx);
+    guint total = 0;
+    /* every table case, alone and at every offset in a 64-byte window */
+    const Case *tab = li == 0 ? cases : ru_cases;
+    gsize ntab = li == 0 ? G_N_ELEMENTS (cases) : G_N_ELEMENTS (ru_cases);
+    for (gsize i = 0; i < ntab; i++) {
+      for (guint pad = 0; pad < 70; pad += (pad < 8 ? 1 : 7)) {
+        g_autofree char *sp = g_strnfill (pad, pad % 3 == 0 ? ' ' : 'x');
+        g_autofree char *text = g_strdup_printf ("%s %s.", sp, tab[i].input);
+        total += scan_both (lx, text, strlen (text));
+      }
+    }
+    /* pseudo-random text, long and short (tails shorter than a window) */
+    for (guint32 seed = 1; seed <= 40; seed++) {
+      gsize len;
+      g_autofree char *text = random_text (seed, seed <= 20 ? seed * 7 : 20000, &len);
+      total += scan_both (lx, text, len);
+    }
+    assert_true (total > 1000);
+    num_lexicon_free (lx);
+  }
+}
+
 int
 main (void)
 {
@@ -754,6 +864,7 @@ main (void)
     cmocka_unit_test (test_ru_not_numbers),
     cmocka_unit_test (test_digit_values),
     cmocka_unit_test (test_word_table),
+    cmocka_unit_test (test_fast_skip),
     cmocka_unit_test (test_lexicon_format),
     cmocka_unit_test (test_hostile_ru),
     cmocka_unit_test (test_not_numbers),
