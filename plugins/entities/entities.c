@@ -12,6 +12,9 @@
 #define T_SENTSTART (1u << 17)
 #define T_USED      (1u << 18)   /* inside a DATE */
 #define T_TABLE     (1u << 19)   /* on a line of names and numbers (results, standings) */
+#define T_DATEISH   (1u << 20)   /* may start a date: has a digit, or is a month name */
+#define T_MONTH_SHIFT 24         /* bits 24..27: the month of a month name (1..12), else 0 */
+#define T_DERIVED   (T_CAPSLINE | T_SENTSTART | T_TABLE | T_DATEISH | (15u << T_MONTH_SHIFT))
 
 #define MAX_ATOMS 24
 #define MAX_TABLES 2
@@ -48,7 +51,23 @@ typedef struct {
   gsize lower_cap;
   MapSlot *maps;
   gsize maps_cap;
+  guint32 *starts;         /* tokens that may start a name (scan_tokens) */
+  guint32 *lowers;         /* hashes of the lower-case words (scan_tokens) */
+  gsize idx_cap;
 } Scratch;
+
+/* Month names ("january", "jan", "sept", ...) by token hash: a collision-free
+ * multiplicative hash over MONTH_SLOTS slots, so that the per-token test is one
+ * load and compare; a hit is confirmed by comparing the bytes. */
+#define MONTH_BITS 7
+#define MONTH_SLOTS (1u << MONTH_BITS)
+typedef struct {
+  guint32 mul;
+  guint32 hash[MONTH_SLOTS];
+  guint8 val[MONTH_SLOTS];
+  guint8 len[MONTH_SLOTS];
+  const char *key[MONTH_SLOTS];
+} MonthTable;
 
 struct _Entities {
   GMappedFile *mapped;
@@ -61,6 +80,7 @@ struct _Entities {
   GzTable cues;             /* context cues: team-*, org-before/after, not-org */
   guint type_mask;
   gboolean guess_persons;
+  MonthTable months;
   GMutex pool_lock;        /* guards `pool` only: the rest is read-only after create() */
   GPtrArray *pool;         /* idle Scratch */
 };
@@ -93,6 +113,9 @@ typedef struct {
   Scratch *sc;
   guint32 *lower_set;      /* hashes of lower-case words */
   guint32 lower_mask;
+  const guint32 *starts;   /* tokens that may start a name, in order */
+  guint n_starts;
+  const MonthTable *months;
   int meta_year, meta_month, meta_day;
 } Doc;
 
@@ -124,8 +147,12 @@ lower_set_add (Doc *d, guint32 h)
   if (h == 0)
     h = 1;
   guint32 i = h & d->lower_mask;
-  while (d->lower_set[i] && d->lower_set[i] != h)
+  for (;;) {
+    guint32 v = d->lower_set[i];
+    if ((v == 0) | (v == h))
+      break;
     i = (i + 1) & d->lower_mask;
+  }
   d->lower_set[i] = h;
 }
 
@@ -292,6 +319,13 @@ add_cand (Doc *d, guint ts, guint te, gint type, gint source, const Match *m)
 
 static int
 month_of (const Doc *d, guint i)
+{
+  return i < d->n ? (int) ((d->tk[i].flags >> T_MONTH_SHIFT) & 15u) : 0;
+}
+
+/* The reference for the month bits that scan_tokens sets (tests compare them). */
+static int
+month_of_ref (const Doc *d, guint i)
 {
   static const char *const full[] = { "january", "february", "march", "april", "may", "june",
                                       "july", "august", "september", "october", "november",
@@ -588,8 +622,8 @@ static void
 find_dates (Doc *d)
 {
   for (guint i = 0; i < d->n; i++) {
-    guint32 f = d->tk[i].flags;
-    if (!(f & GZ_TOK_WORD) || !(f & (GZ_TOK_HASDIGIT | GZ_TOK_CAP | GZ_TOK_ALLCAPS)))
+    /* date_at() needs a digit or a month name at i. */
+    if (!(d->tk[i].flags & T_DATEISH))
       continue;
     char val[48];
     guint e = date_at (d, i, val);
@@ -785,13 +819,17 @@ is_quote (const Doc *d, guint i)
 static void
 find_names (Doc *d)
 {
-  guint i = 0;
-  while (i < d->n) {
-    const Tok *t = &d->tk[i];
-    if (!name_word (t) && !((t->flags & GZ_TOK_ALLCAPS) && (t->flags & GZ_TOK_WORD) && !(t->flags & T_USED) && !(t->flags & GZ_TOK_DIGITS))) {
-      i++;
+  /* The tokens that may start a name (capitalised, all-capitals or caseless
+   * words) are listed by scan_tokens; `next` is the first token not yet
+   * consumed by a chunk. */
+  guint next = 0;
+  for (guint q = 0; q < d->n_starts; q++) {
+    guint i = d->starts[q];
+    if (i < next)
       continue;
-    }
+    const Tok *t = &d->tk[i];
+    if (t->flags & T_USED)
+      continue;
     gboolean caps = (t->flags & T_CAPSLINE) != 0;
     Atom a[MAX_ATOMS];
     guint na = 0, j = i;
@@ -876,7 +914,7 @@ find_names (Doc *d)
       break;
     }
     if (na == 0) {
-      i = (j > i) ? j : i + 1;
+      next = (j > i) ? j : i + 1;
       continue;
     }
     /* A quoted title-case phrase of two or more words ("Justice for Khojaly")
@@ -886,12 +924,12 @@ find_names (Doc *d)
         attached (&d->tk[i]) && attached (&d->tk[qe]) &&
         !(na == 1 && is_entity_cls (a[0].cls))) {
       add_cand (d, i, qe, GZ_MISC, SRC_RULE, NULL);
-      i = qe;
+      next = qe;
       continue;
     }
     gboolean person_ctx = rule_before (d, i, GZ_TITLE);
     analyse (d, a, na, person_ctx, caps);
-    i = a[na - 1].e;
+    next = a[na - 1].e;
   }
 }
 
@@ -1233,8 +1271,9 @@ emit (Doc *d, SluiceDocument *doc)
 
 /* -------------------------------------------------------------- process */
 
+/* The reference for the line and sentence flags that scan_tokens sets. */
 static void
-mark_lines (Doc *d)
+mark_lines_ref (Doc *d)
 {
   guint i = 0;
   while (i < d->n) {
@@ -1276,6 +1315,151 @@ mark_lines (Doc *d)
     }
     i = j;
   }
+}
+
+/* Month names by hash (see MonthTable). */
+static const struct {
+  const char *name;
+  guint8 month;
+} month_names[] = {
+  { "january", 1 }, { "february", 2 }, { "march", 3 }, { "april", 4 }, { "may", 5 },
+  { "june", 6 }, { "july", 7 }, { "august", 8 }, { "september", 9 }, { "october", 10 },
+  { "november", 11 }, { "december", 12 }, { "jan", 1 }, { "feb", 2 }, { "mar", 3 },
+  { "apr", 4 }, { "jun", 6 }, { "jul", 7 }, { "aug", 8 }, { "sep", 9 }, { "sept", 9 },
+  { "oct", 10 }, { "nov", 11 }, { "dec", 12 },
+};
+
+static inline guint
+month_slot (const MonthTable *mt, guint32 h)
+{
+  return (h * mt->mul) >> (32 - MONTH_BITS);
+}
+
+static void
+month_table_init (MonthTable *mt)
+{
+  /* Tries odd multipliers until the names' hashes fall in distinct slots
+   * (deterministic: the first few tries succeed). */
+  guint32 mul = 0x9e3779b1u;
+  for (;;) {
+    memset (mt, 0, sizeof *mt);
+    mt->mul = mul;
+    gboolean ok = TRUE;
+    for (guint k = 0; k < G_N_ELEMENTS (month_names) && ok; k++) {
+      gsize l = strlen (month_names[k].name);
+      guint32 h = gz_tok_hash (month_names[k].name, l);
+      guint slot = month_slot (mt, h);
+      if (mt->key[slot]) {
+        ok = FALSE;
+        break;
+      }
+      mt->hash[slot] = h;
+      mt->val[slot] = month_names[k].month;
+      mt->len[slot] = (guint8) l;
+      mt->key[slot] = month_names[k].name;
+    }
+    if (ok)
+      return;
+    mul = mul * 1664525u + 1013904223u;
+    mul |= 1u;
+  }
+}
+
+/* Characters that end a sentence or open a quotation or parenthesis: the word
+ * after them starts a sentence ('\0' too, as strchr() found it). */
+static const guint8 sent_punct[256] = {
+  ['.'] = 1, ['!'] = 1, ['?'] = 1, [':'] = 1, [';'] = 1, ['"'] = 1, ['('] = 1, [0] = 1,
+};
+
+/* Flags of a line of tokens [i, j): ALL-CAPS headline, results table. */
+static void
+line_flags (Doc *d, guint i, guint j, guint allcaps, guint other, guint lower, guint digits)
+{
+  gboolean caps = allcaps >= 1 && allcaps > 2 * other;
+  /* Results and standings: "Hull 0 Barnet 0", "Haitai 64 2 43 .596". */
+  gboolean table = digits >= 2 && 2 * lower <= digits;
+  if (!caps && !table)
+    return;
+  guint32 add = (caps ? T_CAPSLINE : 0) | (table ? T_TABLE : 0);
+  for (guint k = i; k < j; k++)
+    d->tk[k].flags |= add;
+}
+
+/* One pass over the tokens, with as few data-dependent branches as possible
+ * (the flags of neighbouring words are unpredictable): line and sentence
+ * flags, month names, the tokens that may start a date or a name, and the set
+ * of words written in lower case. */
+static void
+scan_tokens (Doc *d)
+{
+  Scratch *sc = d->sc;
+  guint n = d->n;
+  if (sc->idx_cap < (gsize) n + 1) {
+    g_free (sc->starts);
+    g_free (sc->lowers);
+    sc->idx_cap = MAX ((gsize) n + 1, 2 * sc->idx_cap);
+    sc->starts = g_new (guint32, sc->idx_cap);
+    sc->lowers = g_new (guint32, sc->idx_cap);
+  }
+  guint32 *starts = sc->starts, *lowers = sc->lowers;
+  const MonthTable *mt = d->months;
+  guint ns = 0, nlow = 0, line = 0;
+  guint allcaps = 0, other = 0, lower = 0, digits = 0;
+  guint32 ss = T_SENTSTART;
+  for (guint k = 0; k < n; k++) {
+    Tok *t = &d->tk[k];
+    guint32 f = t->flags;
+    if (k > 0 && (f & GZ_TOK_NL)) {
+      line_flags (d, line, k, allcaps, other, lower, digits);
+      line = k;
+      allcaps = other = lower = digits = 0;
+      ss = T_SENTSTART;
+    }
+    guint is_lower = (f & GZ_TOK_LOWER) != 0;
+    lower += is_lower;
+    digits += (f & GZ_TOK_DIGITS) != 0;
+    guint counted = (f & (GZ_TOK_WORD | GZ_TOK_DIGITS | GZ_TOK_CASELESS)) == GZ_TOK_WORD;
+    guint ac = (f & GZ_TOK_ALLCAPS) != 0;
+    allcaps += counted & ac;
+    other += counted & (ac ^ 1u);
+    lowers[nlow] = t->hash;
+    nlow += is_lower;
+    starts[ns] = k;
+    ns += (f & (GZ_TOK_WORD | GZ_TOK_DIGITS)) == GZ_TOK_WORD &&
+          (f & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS)) != 0;
+    /* A month name: capitalised (or all capitals) ASCII. */
+    guint slot = month_slot (mt, t->hash);
+    guint32 m = mt->hash[slot] == t->hash ? mt->val[slot] : 0;
+    m &= -(guint32) ((f & (GZ_TOK_CAP | GZ_TOK_ALLCAPS)) != 0 && (f & GZ_TOK_ASCII) != 0);
+    if (G_UNLIKELY (m) && (mt->len[slot] != t->nlen ||
+                           memcmp (mt->key[slot], d->nb + t->norm, t->nlen) != 0))
+      m = 0;
+    f |= ss | (m << T_MONTH_SHIFT) | ((m != 0 || (f & GZ_TOK_HASDIGIT)) ? T_DATEISH : 0);
+    t->flags = f;
+    /* After punctuation that ends a sentence, and after non-ASCII punctuation
+     * (typographic quotes), a sentence starts. */
+    guint nl = t->nlen;
+    guint punct = !(f & GZ_TOK_WORD);
+    ss = (punct & (((nl == 1) & sent_punct[(guchar) d->nb[t->norm]]) | (nl > 1))) ? T_SENTSTART : 0;
+  }
+  if (n > 0)
+    line_flags (d, line, n, allcaps, other, lower, digits);
+  d->starts = starts;
+  d->n_starts = ns;
+
+  gsize sz = 16;
+  while (sz < nlow * 2u + 16)
+    sz <<= 1;
+  if (sc->lower_cap < sz) {
+    g_free (sc->lower_set);
+    sc->lower_set = g_new (guint32, sz);
+    sc->lower_cap = sz;
+  }
+  memset (sc->lower_set, 0, sz * sizeof (guint32));
+  d->lower_set = sc->lower_set;
+  d->lower_mask = (guint32) sz - 1;
+  for (guint k = 0; k < nlow; k++)
+    lower_set_add (d, lowers[k]);
 }
 
 /* ------------------------------------------------------------ tokeniser */
@@ -1467,6 +1651,72 @@ entities_tokenizer_check (const char *text, gsize len)
   return why;
 }
 
+/* For the tests: runs scan_tokens on `text` and compares what it derives with
+ * the reference computations (mark_lines_ref, month_of_ref, the plain
+ * conditions for date and name starts, a linear search for lower-case words).
+ * NULL when they agree, else where they differ (g_free it). */
+char *
+entities_scan_check (const char *text, gsize len)
+{
+  Scratch sc;
+  memset (&sc, 0, sizeof sc);
+  sc.slow = g_string_new ("");
+  MonthTable *mt = g_new (MonthTable, 1);
+  month_table_init (mt);
+  Doc d;
+  memset (&d, 0, sizeof d);
+  d.text = text;
+  d.len = len;
+  d.sc = &sc;
+  d.months = mt;
+  d.n = (guint) tokenize (&sc, text, len);
+  d.tk = sc.tk;
+  d.nb = sc.nb;
+  scan_tokens (&d);
+  guint32 *fast = g_new (guint32, d.n + 1);
+  for (guint k = 0; k < d.n; k++) {
+    fast[k] = d.tk[k].flags;
+    d.tk[k].flags &= ~T_DERIVED;
+  }
+  mark_lines_ref (&d);
+  char *why = NULL;
+  guint q = 0;
+  for (guint k = 0; k < d.n && !why; k++) {
+    guint32 f = d.tk[k].flags;
+    guint32 m = (guint32) month_of_ref (&d, k);
+    f |= m << T_MONTH_SHIFT;
+    if ((f & GZ_TOK_WORD) && (f & (GZ_TOK_HASDIGIT | GZ_TOK_CAP | GZ_TOK_ALLCAPS)) &&
+        ((f & GZ_TOK_HASDIGIT) || m > 0))
+      f |= T_DATEISH;
+    if (f != fast[k])
+      why = g_strdup_printf ("token %u '%.*s': flags %x, expected %x", k, (int) d.tk[k].nlen,
+                             d.nb + d.tk[k].norm, fast[k], f);
+    gboolean start = (f & GZ_TOK_WORD) && !(f & GZ_TOK_DIGITS) &&
+                     (f & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS));
+    if (!why && start != (q < d.n_starts && d.starts[q] == k))
+      why = g_strdup_printf ("token %u '%.*s': name start %d, expected %d", k, (int) d.tk[k].nlen,
+                             d.nb + d.tk[k].norm, !start, start);
+    q += start;
+    gboolean lower = FALSE;
+    for (guint o = 0; o < d.n && !lower; o++)
+      lower = (d.tk[o].flags & GZ_TOK_LOWER) && d.tk[o].hash == d.tk[k].hash;
+    if (!why && lower != lower_set_has (&d, d.tk[k].hash))
+      why = g_strdup_printf ("token %u '%.*s': lower-case set says %d", k, (int) d.tk[k].nlen,
+                             d.nb + d.tk[k].norm, !lower);
+  }
+  if (!why && q != d.n_starts)
+    why = g_strdup_printf ("%u name starts, expected %u", d.n_starts, q);
+  g_free (fast);
+  g_free (mt);
+  g_string_free (sc.slow, TRUE);
+  g_free (sc.tk);
+  g_free (sc.nb);
+  g_free (sc.starts);
+  g_free (sc.lowers);
+  g_free (sc.lower_set);
+  return why;
+}
+
 /* -------------------------------------------------------------- scratch */
 
 static Scratch *
@@ -1496,6 +1746,8 @@ scratch_free (gpointer p)
   g_array_free (sc->cands, TRUE);
   g_free (sc->lower_set);
   g_free (sc->maps);
+  g_free (sc->starts);
+  g_free (sc->lowers);
   g_free (sc);
 }
 
@@ -1514,6 +1766,12 @@ scratch_give (const Entities *E, Scratch *sc)
     g_free (sc->tk);
     sc->tk = NULL;
     sc->tk_cap = 0;
+  }
+  if (sc->idx_cap * 4 > SCRATCH_KEEP_BYTES) {
+    g_free (sc->starts);
+    g_free (sc->lowers);
+    sc->starts = sc->lowers = NULL;
+    sc->idx_cap = 0;
   }
   if (sc->lower_cap * 4 > SCRATCH_KEEP_BYTES) {
     g_free (sc->lower_set);
@@ -1560,25 +1818,8 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
   d.nb = sc->nb;
   d.cands = sc->cands;
 
-  guint n_lower = 0;
-  for (guint k = 0; k < d.n; k++)
-    n_lower += (d.tk[k].flags & GZ_TOK_LOWER) != 0;
-  gsize sz = 16;
-  while (sz < n_lower * 2u + 16)
-    sz <<= 1;
-  if (sc->lower_cap < sz) {
-    g_free (sc->lower_set);
-    sc->lower_set = g_new (guint32, sz);
-    sc->lower_cap = sz;
-  }
-  memset (sc->lower_set, 0, sz * sizeof (guint32));
-  d.lower_set = sc->lower_set;
-  d.lower_mask = (guint32) sz - 1;
-  for (guint k = 0; k < d.n; k++)
-    if (d.tk[k].flags & GZ_TOK_LOWER)
-      lower_set_add (&d, tok_hash (&d, k));
-
-  mark_lines (&d);
+  d.months = &E->months;
+  scan_tokens (&d);
   find_dates (&d);
   find_names (&d);
   org_context (&d);
@@ -1647,6 +1888,7 @@ entities_new (const SluiceOptions *opts, GError **error)
   Entities *E = g_new0 (Entities, 1);
   g_mutex_init (&E->pool_lock);
   E->pool = g_ptr_array_new_with_free_func (scratch_free);
+  month_table_init (&E->months);
   const char *data_dir = sluice_options_get_data_dir (opts);
 
   /* Types to output. */

@@ -132,6 +132,49 @@ test_fast_tokenizer (void **state)
   g_rand_free (r);
 }
 
+/* The one-pass token scan agrees with the reference computations of line and
+ * sentence flags, month names, date and name starts and lower-case words. */
+static void
+test_scan_tokens (void **state)
+{
+  static const char *const cases[] = {
+    "", "a", "May", "MAY 3", "may", "Sept. 4, 1999", "September 2020 in Jan and DEC",
+    "Mayday Marches Junes Sep sep SEPT Septembe", "HULL 0 BARNET 0\nHull 1 Barnet 2\n",
+    "He said. She left! Why? Yes: no; \"Quoted\" (Paren) \u201cTypo\u201d Next",
+    "ALL CAPS HEADLINE HERE\nnormal line with Words\n\nPara Start", "x\0y Z",
+    "Jean-Luc O'Neill J. R. Ewing", "\u0425\u043e\u0434\u0436\u0430\u043b\u044b Khojaly \u10e5\u10d0",
+    "1992-02-25 24th 2020-2023 3rd", NULL,
+  };
+  for (guint i = 0; cases[i]; i++) {
+    gsize len = strlen (cases[i]);
+    if (i == 11)
+      len = 5;   /* with the NUL byte */
+    char *why = entities_scan_check (cases[i], len);
+    if (why)
+      fail_msg ("case %u: %s", i, why);
+  }
+  static const char *const pieces[] = { "May", "may", "Jan", "JUNE", "sept", "Sept", "march",
+                                        "Word", "word", "WORD", "7", "1999", "12th", " ", " ",
+                                        "\n", "\n\n", ".", "!", "\"", "(", "-", "'", ",",
+                                        "\u201c", "\u00c9t\u00e9", "\u0416", "\u10e4" };
+  GRand *r = g_rand_new_with_seed (7);
+  GString *s = g_string_new ("");
+  for (guint k = 0; k < 2000; k++) {
+    g_string_truncate (s, 0);
+    guint n = g_rand_int_range (r, 0, 30);
+    for (guint j = 0; j < n; j++) {
+      g_string_append (s, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
+      if (g_rand_boolean (r))
+        g_string_append_c (s, ' ');
+    }
+    char *why = entities_scan_check (s->str, s->len);
+    if (why)
+      fail_msg ("'%s': %s", s->str, why);
+  }
+  g_string_free (s, TRUE);
+  g_rand_free (r);
+}
+
 static void
 test_builder_errors (void **state)
 {
@@ -602,6 +645,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_tokens_and_keys),
     cmocka_unit_test (test_fast_tokenizer),
+    cmocka_unit_test (test_scan_tokens),
     cmocka_unit_test (test_builder_errors),
     cmocka_unit_test (test_image_checks),
     cmocka_unit_test (test_gazetteer_match),
