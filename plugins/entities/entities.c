@@ -113,6 +113,8 @@ typedef struct {
   Scratch *sc;
   guint32 *lower_set;      /* hashes of lower-case words */
   guint32 lower_mask;
+  const guint32 *lowers;   /* hashes of the lower-case words (with repeats) */
+  guint n_lowers;
   const guint32 *starts;   /* tokens that may start a name, in order */
   guint n_starts;
   const MonthTable *months;
@@ -159,6 +161,14 @@ lower_set_add (Doc *d, guint32 h)
 static gboolean
 lower_set_has (const Doc *d, guint32 h)
 {
+  if (!d->lower_set) {
+    /* A short list is searched (the compiler vectorises the loop) rather than
+     * hashed: most documents ask about far fewer words than they have. */
+    guint32 found = 0;
+    for (guint k = 0; k < d->n_lowers; k++)
+      found |= d->lowers[k] == h;
+    return found != 0;
+  }
   if (h == 0)
     h = 1;
   guint32 i = h & d->lower_mask;
@@ -1105,8 +1115,7 @@ map_init (NameMap *m, MapSlot *slots, guint32 n)
 {
   m->slots = slots;
   m->mask = n - 1;
-  for (guint32 i = 0; i < n; i++)
-    slots[i].cand = -1;
+  memset (slots, 0xff, n * sizeof (MapSlot));   /* cand = -1: empty */
 }
 
 /* The slot of `k`: its own, or the empty one where it would go. */
@@ -1385,6 +1394,28 @@ line_flags (Doc *d, guint i, guint j, guint allcaps, guint other, guint lower, g
     d->tk[k].flags |= add;
 }
 
+/* Up to this many lower-case words are searched in a list, more are hashed. */
+#define LOWER_SCAN_MAX 256
+
+static void
+build_lower_set (Doc *d)
+{
+  Scratch *sc = d->sc;
+  gsize sz = 16;
+  while (sz < d->n_lowers * 2u + 16)
+    sz <<= 1;
+  if (sc->lower_cap < sz) {
+    g_free (sc->lower_set);
+    sc->lower_set = g_new (guint32, sz);
+    sc->lower_cap = sz;
+  }
+  memset (sc->lower_set, 0, sz * sizeof (guint32));
+  d->lower_set = sc->lower_set;
+  d->lower_mask = (guint32) sz - 1;
+  for (guint k = 0; k < d->n_lowers; k++)
+    lower_set_add (d, d->lowers[k]);
+}
+
 /* One pass over the tokens, with as few data-dependent branches as possible
  * (the flags of neighbouring words are unpredictable): line and sentence
  * flags, month names, the tokens that may start a date or a name, and the set
@@ -1447,19 +1478,11 @@ scan_tokens (Doc *d)
   d->starts = starts;
   d->n_starts = ns;
 
-  gsize sz = 16;
-  while (sz < nlow * 2u + 16)
-    sz <<= 1;
-  if (sc->lower_cap < sz) {
-    g_free (sc->lower_set);
-    sc->lower_set = g_new (guint32, sz);
-    sc->lower_cap = sz;
-  }
-  memset (sc->lower_set, 0, sz * sizeof (guint32));
-  d->lower_set = sc->lower_set;
-  d->lower_mask = (guint32) sz - 1;
-  for (guint k = 0; k < nlow; k++)
-    lower_set_add (d, lowers[k]);
+  d->lowers = lowers;
+  d->n_lowers = nlow;
+  d->lower_set = NULL;
+  if (nlow > LOWER_SCAN_MAX)
+    build_lower_set (d);
 }
 
 /* ------------------------------------------------------------ tokeniser */
@@ -1700,9 +1723,16 @@ entities_scan_check (const char *text, gsize len)
     gboolean lower = FALSE;
     for (guint o = 0; o < d.n && !lower; o++)
       lower = (d.tk[o].flags & GZ_TOK_LOWER) && d.tk[o].hash == d.tk[k].hash;
-    if (!why && lower != lower_set_has (&d, d.tk[k].hash))
-      why = g_strdup_printf ("token %u '%.*s': lower-case set says %d", k, (int) d.tk[k].nlen,
-                             d.nb + d.tk[k].norm, !lower);
+    guint32 *set = d.lower_set;
+    d.lower_set = NULL;
+    gboolean listed = lower_set_has (&d, d.tk[k].hash);
+    if (!set)
+      build_lower_set (&d);
+    gboolean hashed = lower_set_has (&d, d.tk[k].hash);
+    d.lower_set = set;
+    if (!why && (lower != listed || lower != hashed))
+      why = g_strdup_printf ("token %u '%.*s': lower-case list says %d, set %d", k,
+                             (int) d.tk[k].nlen, d.nb + d.tk[k].norm, listed, hashed);
   }
   if (!why && q != d.n_starts)
     why = g_strdup_printf ("%u name starts, expected %u", d.n_starts, q);
