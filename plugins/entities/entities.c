@@ -7,6 +7,11 @@
 #include "gazetteer.h"
 #include "entities.h"
 
+#if defined(__SSE2__) && G_BYTE_ORDER == G_LITTLE_ENDIAN
+#include <emmintrin.h>
+#define ENTITIES_SSE2 1
+#endif
+
 /* Extra token flags (above gazetteer.h's). */
 #define T_CAPSLINE  (1u << 16)
 #define T_SENTSTART (1u << 17)
@@ -1556,26 +1561,62 @@ tokenize (Scratch *sc, const char *text, gsize len)
       scratch_grow_nb (sc, nl_len + 2 * (len - p) + 16);
     Tok *tok = &sc->tk[n];
     char *o = sc->nb + nl_len;
-    guint32 h = GZ_HASH_INIT;
+    guint32 h;
     gsize s = p;
     if (c == C_PU) {
       o[0] = (char) t[p];
-      h = (h ^ t[p]) * GZ_HASH_MUL;
+      h = gz_tok_hash_byte (t[p]);
       p++;
       f |= GZ_TOK_ASCII;
     } else if (c != C_HI) {
-      guint seen = 0;
+      guint seen = 0, ch;
       f |= GZ_TOK_WORD | (c == C_UP ? GZ_TOK_CAP : c == C_LO ? GZ_TOK_LOWER : 0);
-      /* The text is NUL-terminated (a document guarantee): the NUL ends the word. */
-      guint ch = t[p], b = word_bits[ch];
-      do {
-        seen |= b;
-        ch |= b & WB_U;
-        *o++ = (char) ch;
-        h = (h ^ ch) * GZ_HASH_MUL;
-        ch = t[++p];
-        b = word_bits[ch];
-      } while (b);
+#ifdef ENTITIES_SSE2
+      /* Sixteen bytes at a time: the word's length from a mask of ASCII
+       * letters and digits, lower-cased by OR-ing 0x20 into the letters.
+       * The text is readable up to its NUL (text[len]); the norm buffer has
+       * room for 16 bytes (invariant above). */
+      if (G_LIKELY (p + 16 <= len + 1)) {
+        __m128i x = _mm_loadu_si128 ((const __m128i *) (t + p));
+        __m128i lc = _mm_or_si128 (x, _mm_set1_epi8 (0x20));
+        __m128i al = _mm_and_si128 (_mm_cmpgt_epi8 (lc, _mm_set1_epi8 ('a' - 1)),
+                                    _mm_cmplt_epi8 (lc, _mm_set1_epi8 ('z' + 1)));
+        __m128i di = _mm_and_si128 (_mm_cmpgt_epi8 (x, _mm_set1_epi8 ('0' - 1)),
+                                    _mm_cmplt_epi8 (x, _mm_set1_epi8 ('9' + 1)));
+        guint wm = (guint) _mm_movemask_epi8 (_mm_or_si128 (al, di));
+        guint wl = (guint) __builtin_ctz (~wm);
+        if (wl < 16) {
+          __m128i lowbit = _mm_and_si128 (x, _mm_set1_epi8 (0x20));
+          _mm_storeu_si128 ((__m128i *) o, _mm_or_si128 (x, _mm_and_si128 (al, _mm_set1_epi8 (0x20))));
+          guint lm = (1u << wl) - 1;
+          guint lo = (guint) _mm_movemask_epi8 (_mm_and_si128 (al, _mm_cmpeq_epi8 (lowbit, _mm_set1_epi8 (0x20)))) & lm;
+          guint up = (guint) _mm_movemask_epi8 (_mm_andnot_si128 (_mm_cmpeq_epi8 (lowbit, _mm_set1_epi8 (0x20)), al)) & lm;
+          guint dg = (guint) _mm_movemask_epi8 (di) & lm;
+          seen = (up ? WB_U : 0) | (lo ? WB_L : 0) | (dg ? WB_D : 0);
+          h = gz_tok_hash_short (o, wl);
+          p += wl;
+          ch = t[p];
+          goto word_end;
+        }
+      }
+#endif
+      {
+        /* The text is NUL-terminated (a document guarantee): the NUL ends the word. */
+        char *o0 = o;
+        ch = t[p];
+        guint b = word_bits[ch];
+        do {
+          seen |= b;
+          ch |= b & WB_U;
+          *o++ = (char) ch;
+          ch = t[++p];
+          b = word_bits[ch];
+        } while (b);
+        h = gz_tok_hash (o0, (gsize) (o - o0));
+      }
+#ifdef ENTITIES_SSE2
+    word_end:
+#endif
       if (ch >= 0x80) {
         /* A letter or mark may continue the word ("Café"). */
         gunichar u = g_utf8_get_char_validated (text + p, len - p);
