@@ -195,6 +195,7 @@ tok_hash (const Doc *d, guint i)
 
 typedef struct {
   guint len;               /* tokens */
+  guint cls;               /* GzClass of ent */
   const GzTable *t;
   const GzEntity *ent;
 } Match;
@@ -202,7 +203,7 @@ typedef struct {
 static gboolean
 case_ok (const GzKey *k, const Tok *tk)
 {
-  for (guint j = 0; j < k->n_tokens; j++) {
+  for (guint j = 0, n = GZ_KEY_N_TOKENS (k); j < n; j++) {
     guint32 f = tk[j].flags;
     if (f & GZ_TOK_CASELESS)
       continue;
@@ -236,11 +237,16 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
         break;
       h = gz_hash_combine (h, tk->hash);
     }
-    const GzKey *key = gz_table_lookup (t, base, tk->norm + tk->nlen - d->tk[i].norm, h);
+    /* The filter for the first token was tested above. */
+    if (k > 0 && !gz_table_maybe (t, h))
+      break;
+    gsize klen = tk->norm + tk->nlen - d->tk[i].norm;
+    const GzKey *key = gz_table_find (t, base, klen, h, gz_key_head_padded (base, klen));
     if (!key)
       break;
     if ((key->flags & GZ_KEY_FULL) && k + 1 > best->len && case_ok (key, &d->tk[i])) {
       best->len = k + 1;
+      best->cls = GZ_KEY_CLASS (key);
       best->t = t;
       best->ent = &t->entities[key->entity];
     }
@@ -270,9 +276,9 @@ match_at (const Doc *d, guint i, Match *m)
     *m = r;
   else if (g.len > r.len)
     *m = g;
-  else if (g.ent->cls == GZ_GIVEN)
+  else if (g.cls == GZ_GIVEN)
     *m = r;
-  else if (g.ent->cls <= GZ_MISC)
+  else if (g.cls <= GZ_MISC)
     *m = g;
   else
     *m = r;
@@ -295,10 +301,11 @@ phrases_before (const Doc *d, const GzTable *t, guint end)
       h = gz_hash_combine (h, d->tk[j].hash);
     if (gz_table_maybe (t, h)) {
       const Tok *last = &d->tk[end - 1];
-      const GzKey *key = gz_table_lookup (t, d->nb + d->tk[s].norm,
-                                          last->norm + last->nlen - d->tk[s].norm, h);
+      const char *kp = d->nb + d->tk[s].norm;
+      gsize klen = last->norm + last->nlen - d->tk[s].norm;
+      const GzKey *key = gz_table_find (t, kp, klen, h, gz_key_head_padded (kp, klen));
       if (key && (key->flags & GZ_KEY_FULL) && case_ok (key, &d->tk[s]))
-        mask |= 1u << t->entities[key->entity].cls;
+        mask |= 1u << GZ_KEY_CLASS (key);
     }
     if (s > 0 && (d->tk[s].flags & GZ_TOK_NL))
       break;
@@ -858,7 +865,7 @@ find_names (Doc *d)
         if (m.len > 0) {
           a[na].s = j;
           a[na].e = j + m.len;
-          a[na].cls = (gint) m.ent->cls;
+          a[na].cls = (gint) m.cls;
           a[na].m = m;
         } else {
           a[na].s = j;
@@ -879,7 +886,7 @@ find_names (Doc *d)
           a[na - 1].cls == GZ_MISC && name_word (&d->tk[j + 1])) {
         Match m2 = { 0 };
         match_at (d, j + 1, &m2);
-        if (m2.len > 0 && m2.ent->cls == GZ_MISC) {
+        if (m2.len > 0 && m2.cls == GZ_MISC) {
           a[na - 1].e = j + 1 + m2.len;
           a[na - 1].m.ent = NULL;
           j = a[na - 1].e;
@@ -906,7 +913,7 @@ find_names (Doc *d)
         while (k < d->n && k < j + 3 && !(d->tk[k].flags & (GZ_TOK_NL | T_USED))) {
           Match r = { 0 };
           match_table (d, &d->E->rules, k, &r);
-          if (r.len == 1 && r.ent->cls == GZ_CONNECTOR)
+          if (r.len == 1 && r.cls == GZ_CONNECTOR)
             k++;
           else
             break;
@@ -961,7 +968,7 @@ cue_at (const Doc *d, guint i, guint *len)
   if (i < d->n && !(d->tk[i].flags & GZ_TOK_NL))
     match_table (d, &d->E->cues, i, &r);
   *len = r.len;
-  return r.len ? (gint) r.ent->cls : -1;
+  return r.len ? (gint) r.cls : -1;
 }
 
 /* A country, national teams included: ISO 3166-1 entries, and the four
