@@ -58,6 +58,7 @@ typedef struct {
   gsize maps_cap;
   guint32 *starts;         /* tokens that may start a name (scan_tokens) */
   guint32 *lowers;         /* hashes of the lower-case words (scan_tokens) */
+  guint32 *dates;          /* tokens that may start a date (scan_tokens) */
   gsize idx_cap;
 } Scratch;
 
@@ -122,6 +123,8 @@ typedef struct {
   guint n_lowers;
   const guint32 *starts;   /* tokens that may start a name, in order */
   guint n_starts;
+  const guint32 *dates;    /* tokens that may start a date (T_DATEISH), in order */
+  guint n_dates;
   const MonthTable *months;
   int meta_year, meta_month, meta_day;
 } Doc;
@@ -643,9 +646,10 @@ date_at (const Doc *d, guint i, char *val)
 static void
 find_dates (Doc *d)
 {
-  for (guint i = 0; i < d->n; i++) {
-    /* date_at() needs a digit or a month name at i. */
-    if (!(d->tk[i].flags & T_DATEISH))
+  guint next = 0;
+  for (guint q = 0; q < d->n_dates; q++) {
+    guint i = d->dates[q];
+    if (i < next)
       continue;
     char val[48];
     guint e = date_at (d, i, val);
@@ -654,7 +658,7 @@ find_dates (Doc *d)
       g_strlcpy (g_array_index (d->cands, Cand, c).value, val, 48);
       for (guint k = i; k < e; k++)
         d->tk[k].flags |= T_USED;
-      i = e - 1;
+      next = e;
     }
   }
 }
@@ -1440,13 +1444,15 @@ scan_tokens (Doc *d)
   if (sc->idx_cap < (gsize) n + 1) {
     g_free (sc->starts);
     g_free (sc->lowers);
+    g_free (sc->dates);
     sc->idx_cap = MAX ((gsize) n + 1, 2 * sc->idx_cap);
     sc->starts = g_new (guint32, sc->idx_cap);
     sc->lowers = g_new (guint32, sc->idx_cap);
+    sc->dates = g_new (guint32, sc->idx_cap);
   }
-  guint32 *starts = sc->starts, *lowers = sc->lowers;
+  guint32 *starts = sc->starts, *lowers = sc->lowers, *dates = sc->dates;
   const MonthTable *mt = d->months;
-  guint ns = 0, nlow = 0, line = 0;
+  guint ns = 0, nlow = 0, ndates = 0, line = 0;
   guint allcaps = 0, other = 0, lower = 0, digits = 0;
   guint32 ss = T_SENTSTART;
   for (guint k = 0; k < n; k++) {
@@ -1477,8 +1483,11 @@ scan_tokens (Doc *d)
     if (G_UNLIKELY (m) && (mt->len[slot] != t->nlen ||
                            memcmp (mt->key[slot], d->nb + t->norm, t->nlen) != 0))
       m = 0;
-    f |= ss | (m << T_MONTH_SHIFT) | ((m != 0 || (f & GZ_TOK_HASDIGIT)) ? T_DATEISH : 0);
+    guint dateish = m != 0 || (f & GZ_TOK_HASDIGIT);
+    f |= ss | (m << T_MONTH_SHIFT) | (dateish ? T_DATEISH : 0);
     t->flags = f;
+    dates[ndates] = k;
+    ndates += dateish;
     /* After punctuation that ends a sentence, and after non-ASCII punctuation
      * (typographic quotes), a sentence starts. */
     guint nl = t->nlen;
@@ -1489,6 +1498,8 @@ scan_tokens (Doc *d)
     line_flags (d, line, n, allcaps, other, lower, digits);
   d->starts = starts;
   d->n_starts = ns;
+  d->dates = dates;
+  d->n_dates = ndates;
 
   d->lowers = lowers;
   d->n_lowers = nlow;
@@ -1751,7 +1762,7 @@ entities_scan_check (const char *text, gsize len)
   }
   mark_lines_ref (&d);
   char *why = NULL;
-  guint q = 0;
+  guint q = 0, qd = 0;
   for (guint k = 0; k < d.n && !why; k++) {
     guint32 f = d.tk[k].flags;
     guint32 m = (guint32) month_of_ref (&d, k);
@@ -1768,6 +1779,11 @@ entities_scan_check (const char *text, gsize len)
       why = g_strdup_printf ("token %u '%.*s': name start %d, expected %d", k, (int) d.tk[k].nlen,
                              d.nb + d.tk[k].norm, !start, start);
     q += start;
+    gboolean dateish = (f & T_DATEISH) != 0;
+    if (!why && dateish != (qd < d.n_dates && d.dates[qd] == k))
+      why = g_strdup_printf ("token %u '%.*s': date start %d, expected %d", k, (int) d.tk[k].nlen,
+                             d.nb + d.tk[k].norm, !dateish, dateish);
+    qd += dateish;
     gboolean lower = FALSE;
     for (guint o = 0; o < d.n && !lower; o++)
       lower = (d.tk[o].flags & GZ_TOK_LOWER) && d.tk[o].hash == d.tk[k].hash;
@@ -1784,6 +1800,8 @@ entities_scan_check (const char *text, gsize len)
   }
   if (!why && q != d.n_starts)
     why = g_strdup_printf ("%u name starts, expected %u", d.n_starts, q);
+  if (!why && qd != d.n_dates)
+    why = g_strdup_printf ("%u date starts, expected %u", d.n_dates, qd);
   g_free (fast);
   g_free (mt);
   g_string_free (sc.slow, TRUE);
@@ -1791,6 +1809,7 @@ entities_scan_check (const char *text, gsize len)
   g_free (sc.nb);
   g_free (sc.starts);
   g_free (sc.lowers);
+  g_free (sc.dates);
   g_free (sc.lower_set);
   return why;
 }
@@ -1826,6 +1845,7 @@ scratch_free (gpointer p)
   g_free (sc->maps);
   g_free (sc->starts);
   g_free (sc->lowers);
+  g_free (sc->dates);
   g_free (sc);
 }
 
@@ -1848,7 +1868,8 @@ scratch_give (const Entities *E, Scratch *sc)
   if (sc->idx_cap * 4 > SCRATCH_KEEP_BYTES) {
     g_free (sc->starts);
     g_free (sc->lowers);
-    sc->starts = sc->lowers = NULL;
+    g_free (sc->dates);
+    sc->starts = sc->lowers = sc->dates = NULL;
     sc->idx_cap = 0;
   }
   if (sc->lower_cap * 4 > SCRATCH_KEEP_BYTES) {
