@@ -56,9 +56,10 @@ typedef struct {
   gsize lower_cap;
   MapSlot *maps;
   gsize maps_cap;
-  guint32 *starts;         /* tokens that may start a name (scan_tokens) */
-  guint32 *lowers;         /* hashes of the lower-case words (scan_tokens) */
-  guint32 *dates;          /* tokens that may start a date (scan_tokens) */
+  guint32 *starts;         /* tokens that may start a name (the token scan) */
+  guint32 *lowers;         /* hashes of the lower-case words (the token scan) */
+  guint32 *dates;          /* tokens that may start a date (the token scan) */
+  guint n_starts, n_lowers, n_dates;
   gsize idx_cap;
 } Scratch;
 
@@ -348,7 +349,7 @@ month_of (const Doc *d, guint i)
   return i < d->n ? (int) ((d->tk[i].flags >> T_MONTH_SHIFT) & 15u) : 0;
 }
 
-/* The reference for the month bits that scan_tokens sets (tests compare them). */
+/* The reference for the month bits that the token scan sets (tests compare them). */
 static int
 month_of_ref (const Doc *d, guint i)
 {
@@ -846,7 +847,7 @@ static void
 find_names (Doc *d)
 {
   /* The tokens that may start a name (capitalised, all-capitals or caseless
-   * words) are listed by scan_tokens; `next` is the first token not yet
+   * words) are listed by the token scan; `next` is the first token not yet
    * consumed by a chunk. */
   guint next = 0;
   for (guint q = 0; q < d->n_starts; q++) {
@@ -1296,7 +1297,7 @@ emit (Doc *d, SluiceDocument *doc)
 
 /* -------------------------------------------------------------- process */
 
-/* The reference for the line and sentence flags that scan_tokens sets. */
+/* The reference for the line and sentence flags that the token scan sets. */
 static void
 mark_lines_ref (Doc *d)
 {
@@ -1398,7 +1399,7 @@ static const guint8 sent_punct[256] = {
 
 /* Flags of a line of tokens [i, j): ALL-CAPS headline, results table. */
 static void
-line_flags (Doc *d, guint i, guint j, guint allcaps, guint other, guint lower, guint digits)
+line_flags (Tok *tk, guint i, guint j, guint allcaps, guint other, guint lower, guint digits)
 {
   gboolean caps = allcaps >= 1 && allcaps > 2 * other;
   /* Results and standings: "Hull 0 Barnet 0", "Haitai 64 2 43 .596". */
@@ -1407,7 +1408,7 @@ line_flags (Doc *d, guint i, guint j, guint allcaps, guint other, guint lower, g
     return;
   guint32 add = (caps ? T_CAPSLINE : 0) | (table ? T_TABLE : 0);
   for (guint k = i; k < j; k++)
-    d->tk[k].flags |= add;
+    tk[k].flags |= add;
 }
 
 /* Up to this many lower-case words are searched in a list, more are hashed. */
@@ -1432,80 +1433,88 @@ build_lower_set (Doc *d)
     lower_set_add (d, d->lowers[k]);
 }
 
-/* One pass over the tokens, with as few data-dependent branches as possible
+/* The state of the token scan, which the tokeniser runs on each token as it
+ * is made (see scan_one). */
+typedef struct {
+  const MonthTable *mt;
+  guint32 ss;              /* T_SENTSTART when the next token starts a sentence */
+  guint line;              /* first token of the current line */
+  guint allcaps, other, lower, digits;   /* the current line's counts */
+  guint ns, nlow, ndates;
+} Scan;
+
+/* Scans token k just made, with as few data-dependent branches as possible
  * (the flags of neighbouring words are unpredictable): line and sentence
- * flags, month names, the tokens that may start a date or a name, and the set
- * of words written in lower case. */
+ * flags, month names, the tokens that may start a date or a name, and the
+ * words written in lower case. */
+static inline void
+scan_one (Scratch *sc, Scan *st, guint k)
+{
+  Tok *t = &sc->tk[k];
+  const MonthTable *mt = st->mt;
+  guint32 f = t->flags;
+  if (k > 0 && (f & GZ_TOK_NL)) {
+    line_flags (sc->tk, st->line, k, st->allcaps, st->other, st->lower, st->digits);
+    st->line = k;
+    st->allcaps = st->other = st->lower = st->digits = 0;
+    st->ss = T_SENTSTART;
+  }
+  guint is_lower = (f & GZ_TOK_LOWER) != 0;
+  st->lower += is_lower;
+  st->digits += (f & GZ_TOK_DIGITS) != 0;
+  guint counted = (f & (GZ_TOK_WORD | GZ_TOK_DIGITS | GZ_TOK_CASELESS)) == GZ_TOK_WORD;
+  guint ac = (f & GZ_TOK_ALLCAPS) != 0;
+  st->allcaps += counted & ac;
+  st->other += counted & (ac ^ 1u);
+  sc->lowers[st->nlow] = t->hash;
+  st->nlow += is_lower;
+  sc->starts[st->ns] = k;
+  st->ns += (f & (GZ_TOK_WORD | GZ_TOK_DIGITS)) == GZ_TOK_WORD &&
+            (f & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS)) != 0;
+  /* A month name: capitalised (or all capitals) ASCII. */
+  guint slot = month_slot (mt, t->hash);
+  guint32 m = mt->hash[slot] == t->hash ? mt->val[slot] : 0;
+  m &= -(guint32) ((f & (GZ_TOK_CAP | GZ_TOK_ALLCAPS)) != 0 && (f & GZ_TOK_ASCII) != 0);
+  if (G_UNLIKELY (m) && (mt->len[slot] != t->nlen ||
+                         memcmp (mt->key[slot], sc->nb + t->norm, t->nlen) != 0))
+    m = 0;
+  guint dateish = m != 0 || (f & GZ_TOK_HASDIGIT);
+  f |= st->ss | (m << T_MONTH_SHIFT) | (dateish ? T_DATEISH : 0);
+  t->flags = f;
+  sc->dates[st->ndates] = k;
+  st->ndates += dateish;
+  /* After punctuation that ends a sentence, and after non-ASCII punctuation
+   * (typographic quotes), a sentence starts. */
+  guint nl = t->nlen;
+  guint punct = !(f & GZ_TOK_WORD);
+  st->ss = (punct & (((nl == 1) & sent_punct[(guchar) sc->nb[t->norm]]) | (nl > 1))) ? T_SENTSTART : 0;
+}
+
+/* After the tokeniser: the lists, and the set of lower-case words. */
 static void
-scan_tokens (Doc *d)
+scan_finish (Doc *d)
 {
   Scratch *sc = d->sc;
-  guint n = d->n;
-  if (sc->idx_cap < (gsize) n + 1) {
-    g_free (sc->starts);
-    g_free (sc->lowers);
-    g_free (sc->dates);
-    sc->idx_cap = MAX ((gsize) n + 1, 2 * sc->idx_cap);
-    sc->starts = g_new (guint32, sc->idx_cap);
-    sc->lowers = g_new (guint32, sc->idx_cap);
-    sc->dates = g_new (guint32, sc->idx_cap);
-  }
-  guint32 *starts = sc->starts, *lowers = sc->lowers, *dates = sc->dates;
-  const MonthTable *mt = d->months;
-  guint ns = 0, nlow = 0, ndates = 0, line = 0;
-  guint allcaps = 0, other = 0, lower = 0, digits = 0;
-  guint32 ss = T_SENTSTART;
-  for (guint k = 0; k < n; k++) {
-    Tok *t = &d->tk[k];
-    guint32 f = t->flags;
-    if (k > 0 && (f & GZ_TOK_NL)) {
-      line_flags (d, line, k, allcaps, other, lower, digits);
-      line = k;
-      allcaps = other = lower = digits = 0;
-      ss = T_SENTSTART;
-    }
-    guint is_lower = (f & GZ_TOK_LOWER) != 0;
-    lower += is_lower;
-    digits += (f & GZ_TOK_DIGITS) != 0;
-    guint counted = (f & (GZ_TOK_WORD | GZ_TOK_DIGITS | GZ_TOK_CASELESS)) == GZ_TOK_WORD;
-    guint ac = (f & GZ_TOK_ALLCAPS) != 0;
-    allcaps += counted & ac;
-    other += counted & (ac ^ 1u);
-    lowers[nlow] = t->hash;
-    nlow += is_lower;
-    starts[ns] = k;
-    ns += (f & (GZ_TOK_WORD | GZ_TOK_DIGITS)) == GZ_TOK_WORD &&
-          (f & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS)) != 0;
-    /* A month name: capitalised (or all capitals) ASCII. */
-    guint slot = month_slot (mt, t->hash);
-    guint32 m = mt->hash[slot] == t->hash ? mt->val[slot] : 0;
-    m &= -(guint32) ((f & (GZ_TOK_CAP | GZ_TOK_ALLCAPS)) != 0 && (f & GZ_TOK_ASCII) != 0);
-    if (G_UNLIKELY (m) && (mt->len[slot] != t->nlen ||
-                           memcmp (mt->key[slot], d->nb + t->norm, t->nlen) != 0))
-      m = 0;
-    guint dateish = m != 0 || (f & GZ_TOK_HASDIGIT);
-    f |= ss | (m << T_MONTH_SHIFT) | (dateish ? T_DATEISH : 0);
-    t->flags = f;
-    dates[ndates] = k;
-    ndates += dateish;
-    /* After punctuation that ends a sentence, and after non-ASCII punctuation
-     * (typographic quotes), a sentence starts. */
-    guint nl = t->nlen;
-    guint punct = !(f & GZ_TOK_WORD);
-    ss = (punct & (((nl == 1) & sent_punct[(guchar) d->nb[t->norm]]) | (nl > 1))) ? T_SENTSTART : 0;
-  }
-  if (n > 0)
-    line_flags (d, line, n, allcaps, other, lower, digits);
-  d->starts = starts;
-  d->n_starts = ns;
-  d->dates = dates;
-  d->n_dates = ndates;
-
-  d->lowers = lowers;
-  d->n_lowers = nlow;
+  d->starts = sc->starts;
+  d->n_starts = sc->n_starts;
+  d->dates = sc->dates;
+  d->n_dates = sc->n_dates;
+  d->lowers = sc->lowers;
+  d->n_lowers = sc->n_lowers;
   d->lower_set = NULL;
-  if (nlow > LOWER_SCAN_MAX)
+  if (d->n_lowers > LOWER_SCAN_MAX)
     build_lower_set (d);
+}
+
+static void
+scratch_grow_idx (Scratch *sc, gsize need)
+{
+  if (sc->idx_cap >= need)
+    return;
+  sc->idx_cap = MAX (need, 2 * sc->idx_cap);
+  sc->starts = g_renew (guint32, sc->starts, sc->idx_cap);
+  sc->lowers = g_renew (guint32, sc->lowers, sc->idx_cap);
+  sc->dates = g_renew (guint32, sc->dates, sc->idx_cap);
 }
 
 /* ------------------------------------------------------------ tokeniser */
@@ -1540,7 +1549,7 @@ scratch_grow_nb (Scratch *sc, gsize need)
  * spaces), writing each token's normalised form into the norm buffer followed
  * by one space, and hashing it on the way. */
 static gsize
-tokenize (Scratch *sc, const char *text, gsize len)
+tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
 {
   g_return_val_if_fail (text[len] == '\0', 0);
   const guchar *t = (const guchar *) text;
@@ -1554,6 +1563,11 @@ tokenize (Scratch *sc, const char *text, gsize len)
     sc->tk_cap = len / 3 + 16;
     sc->tk = g_new (Tok, sc->tk_cap);
   }
+  scratch_grow_idx (sc, sc->tk_cap);
+  Scan scan;
+  memset (&scan, 0, sizeof scan);
+  scan.mt = mt;
+  scan.ss = T_SENTSTART;
   for (;;) {
     gsize gap = p;
     guint32 f = 0;
@@ -1574,6 +1588,7 @@ tokenize (Scratch *sc, const char *text, gsize len)
     if (G_UNLIKELY (n == sc->tk_cap)) {
       sc->tk_cap *= 2;
       sc->tk = g_renew (Tok, sc->tk, sc->tk_cap);
+      scratch_grow_idx (sc, sc->tk_cap);
     }
     if (G_UNLIKELY (sc->nb_cap - nl_len < 2 * (len - p) + 16))
       scratch_grow_nb (sc, nl_len + 2 * (len - p) + 16);
@@ -1660,6 +1675,7 @@ tokenize (Scratch *sc, const char *text, gsize len)
     tok->hash = h;
     nl_len += p - s;
     sc->nb[nl_len++] = ' ';
+    scan_one (sc, &scan, (guint) n);
     n++;
     continue;
 
@@ -1682,11 +1698,17 @@ tokenize (Scratch *sc, const char *text, gsize len)
       tok->hash = gz_tok_hash (sc->slow->str, sc->slow->len);
       nl_len += sc->slow->len;
       sc->nb[nl_len++] = ' ';
+      scan_one (sc, &scan, (guint) n);
       n++;
       p = pos;
     }
   }
   sc->nb[nl_len] = '\0';
+  if (n > 0)
+    line_flags (sc->tk, scan.line, (guint) n, scan.allcaps, scan.other, scan.lower, scan.digits);
+  sc->n_starts = scan.ns;
+  sc->n_lowers = scan.nlow;
+  sc->n_dates = scan.ndates;
   return n;
 }
 
@@ -1699,7 +1721,9 @@ entities_tokenizer_check (const char *text, gsize len)
   Scratch sc;
   memset (&sc, 0, sizeof sc);
   sc.slow = g_string_new ("");
-  gsize n = tokenize (&sc, text, len);
+  MonthTable *mt = g_new (MonthTable, 1);
+  month_table_init (mt);
+  gsize n = tokenize (&sc, mt, text, len);
   GString *norm = g_string_new ("");
   gsize pos = 0, st, en, i = 0;
   guint32 fl;
@@ -1714,7 +1738,7 @@ entities_tokenizer_check (const char *text, gsize len)
     }
     const Tok *t = &sc.tk[i];
     gsize nl = norm->len - off;
-    if (t->start != st || t->end != en || t->flags != fl || t->nlen != nl ||
+    if (t->start != st || t->end != en || (t->flags & ~T_DERIVED) != fl || t->nlen != nl ||
         memcmp (sc.nb + t->norm, norm->str + off, nl) != 0 ||
         t->hash != gz_tok_hash (norm->str + off, nl)) {
       why = g_strdup_printf ("token %zu [%zu,%zu) flags %x: fast [%u,%u) flags %x norm '%.*s' "
@@ -1730,10 +1754,14 @@ entities_tokenizer_check (const char *text, gsize len)
   g_string_free (sc.slow, TRUE);
   g_free (sc.tk);
   g_free (sc.nb);
+  g_free (sc.starts);
+  g_free (sc.lowers);
+  g_free (sc.dates);
+  g_free (mt);
   return why;
 }
 
-/* For the tests: runs scan_tokens on `text` and compares what it derives with
+/* For the tests: runs the token scan on `text` and compares what it derives with
  * the reference computations (mark_lines_ref, month_of_ref, the plain
  * conditions for date and name starts, a linear search for lower-case words).
  * NULL when they agree, else where they differ (g_free it). */
@@ -1751,10 +1779,10 @@ entities_scan_check (const char *text, gsize len)
   d.len = len;
   d.sc = &sc;
   d.months = mt;
-  d.n = (guint) tokenize (&sc, text, len);
+  d.n = (guint) tokenize (&sc, mt, text, len);
   d.tk = sc.tk;
   d.nb = sc.nb;
-  scan_tokens (&d);
+  scan_finish (&d);
   guint32 *fast = g_new (guint32, d.n + 1);
   for (guint k = 0; k < d.n; k++) {
     fast[k] = d.tk[k].flags;
@@ -1912,13 +1940,13 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
 
   Scratch *sc = scratch_take (E);
   d.sc = sc;
-  d.n = (guint) tokenize (sc, text, len);
+  d.n = (guint) tokenize (sc, &E->months, text, len);
   d.tk = sc->tk;
   d.nb = sc->nb;
   d.cands = sc->cands;
 
   d.months = &E->months;
-  scan_tokens (&d);
+  scan_finish (&d);
   find_dates (&d);
   find_names (&d);
   org_context (&d);
