@@ -1367,7 +1367,9 @@ month_table_init (MonthTable *mt)
   /* Tries odd multipliers until the names' hashes fall in distinct slots
    * (deterministic: the first few tries succeed). */
   guint32 mul = 0x9e3779b1u;
-  for (;;) {
+  for (guint tries = 0;; tries++) {
+    /* The names' hashes are distinct, so a multiplier is found in a few tries. */
+    g_assert (tries < 100000);
     memset (mt, 0, sizeof *mt);
     mt->mul = mul;
     gboolean ok = TRUE;
