@@ -7,11 +7,19 @@
 #include "gazetteer.h"
 #include "entities.h"
 
+#if defined(__SSE2__) && G_BYTE_ORDER == G_LITTLE_ENDIAN
+#include <emmintrin.h>
+#define ENTITIES_SSE2 1
+#endif
+
 /* Extra token flags (above gazetteer.h's). */
 #define T_CAPSLINE  (1u << 16)
 #define T_SENTSTART (1u << 17)
 #define T_USED      (1u << 18)   /* inside a DATE */
 #define T_TABLE     (1u << 19)   /* on a line of names and numbers (results, standings) */
+#define T_DATEISH   (1u << 20)   /* may start a date: has a digit, or is a month name */
+#define T_MONTH_SHIFT 24         /* bits 24..27: the month of a month name (1..12), else 0 */
+#define T_DERIVED   (T_CAPSLINE | T_SENTSTART | T_TABLE | T_DATEISH | (15u << T_MONTH_SHIFT))
 
 #define MAX_ATOMS 24
 #define MAX_TABLES 2
@@ -48,7 +56,25 @@ typedef struct {
   gsize lower_cap;
   MapSlot *maps;
   gsize maps_cap;
+  guint32 *starts;         /* tokens that may start a name (the token scan) */
+  guint32 *lowers;         /* hashes of the lower-case words (the token scan) */
+  guint32 *dates;          /* tokens that may start a date (the token scan) */
+  guint n_starts, n_lowers, n_dates;
+  gsize idx_cap;
 } Scratch;
+
+/* Month names ("january", "jan", "sept", ...) by token hash: a collision-free
+ * multiplicative hash over MONTH_SLOTS slots, so that the per-token test is one
+ * load and compare; a hit is confirmed by comparing the bytes. */
+#define MONTH_BITS 7
+#define MONTH_SLOTS (1u << MONTH_BITS)
+typedef struct {
+  guint32 mul;
+  guint32 hash[MONTH_SLOTS];
+  guint8 val[MONTH_SLOTS];
+  guint8 len[MONTH_SLOTS];
+  const char *key[MONTH_SLOTS];
+} MonthTable;
 
 struct _Entities {
   GMappedFile *mapped;
@@ -61,6 +87,7 @@ struct _Entities {
   GzTable cues;             /* context cues: team-*, org-before/after, not-org */
   guint type_mask;
   gboolean guess_persons;
+  MonthTable months;
   GMutex pool_lock;        /* guards `pool` only: the rest is read-only after create() */
   GPtrArray *pool;         /* idle Scratch */
 };
@@ -93,6 +120,13 @@ typedef struct {
   Scratch *sc;
   guint32 *lower_set;      /* hashes of lower-case words */
   guint32 lower_mask;
+  const guint32 *lowers;   /* hashes of the lower-case words (with repeats) */
+  guint n_lowers;
+  const guint32 *starts;   /* tokens that may start a name, in order */
+  guint n_starts;
+  const guint32 *dates;    /* tokens that may start a date (T_DATEISH), in order */
+  guint n_dates;
+  const MonthTable *months;
   int meta_year, meta_month, meta_day;
 } Doc;
 
@@ -124,14 +158,26 @@ lower_set_add (Doc *d, guint32 h)
   if (h == 0)
     h = 1;
   guint32 i = h & d->lower_mask;
-  while (d->lower_set[i] && d->lower_set[i] != h)
+  for (;;) {
+    guint32 v = d->lower_set[i];
+    if ((v == 0) | (v == h))
+      break;
     i = (i + 1) & d->lower_mask;
+  }
   d->lower_set[i] = h;
 }
 
 static gboolean
 lower_set_has (const Doc *d, guint32 h)
 {
+  if (!d->lower_set) {
+    /* A short list is searched (the compiler vectorises the loop) rather than
+     * hashed: most documents ask about far fewer words than they have. */
+    guint32 found = 0;
+    for (guint k = 0; k < d->n_lowers; k++)
+      found |= d->lowers[k] == h;
+    return found != 0;
+  }
   if (h == 0)
     h = 1;
   guint32 i = h & d->lower_mask;
@@ -153,6 +199,7 @@ tok_hash (const Doc *d, guint i)
 
 typedef struct {
   guint len;               /* tokens */
+  guint cls;               /* GzClass of ent */
   const GzTable *t;
   const GzEntity *ent;
 } Match;
@@ -160,7 +207,7 @@ typedef struct {
 static gboolean
 case_ok (const GzKey *k, const Tok *tk)
 {
-  for (guint j = 0; j < k->n_tokens; j++) {
+  for (guint j = 0, n = GZ_KEY_N_TOKENS (k); j < n; j++) {
     guint32 f = tk[j].flags;
     if (f & GZ_TOK_CASELESS)
       continue;
@@ -194,11 +241,16 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
         break;
       h = gz_hash_combine (h, tk->hash);
     }
-    const GzKey *key = gz_table_lookup (t, base, tk->norm + tk->nlen - d->tk[i].norm, h);
+    /* The filter for the first token was tested above. */
+    if (k > 0 && !gz_table_maybe (t, h))
+      break;
+    gsize klen = tk->norm + tk->nlen - d->tk[i].norm;
+    const GzKey *key = gz_table_find (t, base, klen, h, gz_key_head_padded (base, klen));
     if (!key)
       break;
     if ((key->flags & GZ_KEY_FULL) && k + 1 > best->len && case_ok (key, &d->tk[i])) {
       best->len = k + 1;
+      best->cls = GZ_KEY_CLASS (key);
       best->t = t;
       best->ent = &t->entities[key->entity];
     }
@@ -228,9 +280,9 @@ match_at (const Doc *d, guint i, Match *m)
     *m = r;
   else if (g.len > r.len)
     *m = g;
-  else if (g.ent->cls == GZ_GIVEN)
+  else if (g.cls == GZ_GIVEN)
     *m = r;
-  else if (g.ent->cls <= GZ_MISC)
+  else if (g.cls <= GZ_MISC)
     *m = g;
   else
     *m = r;
@@ -253,10 +305,11 @@ phrases_before (const Doc *d, const GzTable *t, guint end)
       h = gz_hash_combine (h, d->tk[j].hash);
     if (gz_table_maybe (t, h)) {
       const Tok *last = &d->tk[end - 1];
-      const GzKey *key = gz_table_lookup (t, d->nb + d->tk[s].norm,
-                                          last->norm + last->nlen - d->tk[s].norm, h);
+      const char *kp = d->nb + d->tk[s].norm;
+      gsize klen = last->norm + last->nlen - d->tk[s].norm;
+      const GzKey *key = gz_table_find (t, kp, klen, h, gz_key_head_padded (kp, klen));
       if (key && (key->flags & GZ_KEY_FULL) && case_ok (key, &d->tk[s]))
-        mask |= 1u << t->entities[key->entity].cls;
+        mask |= 1u << GZ_KEY_CLASS (key);
     }
     if (s > 0 && (d->tk[s].flags & GZ_TOK_NL))
       break;
@@ -292,6 +345,13 @@ add_cand (Doc *d, guint ts, guint te, gint type, gint source, const Match *m)
 
 static int
 month_of (const Doc *d, guint i)
+{
+  return i < d->n ? (int) ((d->tk[i].flags >> T_MONTH_SHIFT) & 15u) : 0;
+}
+
+/* The reference for the month bits that the token scan sets (tests compare them). */
+static int
+month_of_ref (const Doc *d, guint i)
 {
   static const char *const full[] = { "january", "february", "march", "april", "may", "june",
                                       "july", "august", "september", "october", "november",
@@ -587,9 +647,10 @@ date_at (const Doc *d, guint i, char *val)
 static void
 find_dates (Doc *d)
 {
-  for (guint i = 0; i < d->n; i++) {
-    guint32 f = d->tk[i].flags;
-    if (!(f & GZ_TOK_WORD) || !(f & (GZ_TOK_HASDIGIT | GZ_TOK_CAP | GZ_TOK_ALLCAPS)))
+  guint next = 0;
+  for (guint q = 0; q < d->n_dates; q++) {
+    guint i = d->dates[q];
+    if (i < next)
       continue;
     char val[48];
     guint e = date_at (d, i, val);
@@ -598,7 +659,7 @@ find_dates (Doc *d)
       g_strlcpy (g_array_index (d->cands, Cand, c).value, val, 48);
       for (guint k = i; k < e; k++)
         d->tk[k].flags |= T_USED;
-      i = e - 1;
+      next = e;
     }
   }
 }
@@ -785,13 +846,17 @@ is_quote (const Doc *d, guint i)
 static void
 find_names (Doc *d)
 {
-  guint i = 0;
-  while (i < d->n) {
-    const Tok *t = &d->tk[i];
-    if (!name_word (t) && !((t->flags & GZ_TOK_ALLCAPS) && (t->flags & GZ_TOK_WORD) && !(t->flags & T_USED) && !(t->flags & GZ_TOK_DIGITS))) {
-      i++;
+  /* The tokens that may start a name (capitalised, all-capitals or caseless
+   * words) are listed by the token scan; `next` is the first token not yet
+   * consumed by a chunk. */
+  guint next = 0;
+  for (guint q = 0; q < d->n_starts; q++) {
+    guint i = d->starts[q];
+    if (i < next)
       continue;
-    }
+    const Tok *t = &d->tk[i];
+    if (t->flags & T_USED)
+      continue;
     gboolean caps = (t->flags & T_CAPSLINE) != 0;
     Atom a[MAX_ATOMS];
     guint na = 0, j = i;
@@ -805,7 +870,7 @@ find_names (Doc *d)
         if (m.len > 0) {
           a[na].s = j;
           a[na].e = j + m.len;
-          a[na].cls = (gint) m.ent->cls;
+          a[na].cls = (gint) m.cls;
           a[na].m = m;
         } else {
           a[na].s = j;
@@ -826,7 +891,7 @@ find_names (Doc *d)
           a[na - 1].cls == GZ_MISC && name_word (&d->tk[j + 1])) {
         Match m2 = { 0 };
         match_at (d, j + 1, &m2);
-        if (m2.len > 0 && m2.ent->cls == GZ_MISC) {
+        if (m2.len > 0 && m2.cls == GZ_MISC) {
           a[na - 1].e = j + 1 + m2.len;
           a[na - 1].m.ent = NULL;
           j = a[na - 1].e;
@@ -853,7 +918,7 @@ find_names (Doc *d)
         while (k < d->n && k < j + 3 && !(d->tk[k].flags & (GZ_TOK_NL | T_USED))) {
           Match r = { 0 };
           match_table (d, &d->E->rules, k, &r);
-          if (r.len == 1 && r.ent->cls == GZ_CONNECTOR)
+          if (r.len == 1 && r.cls == GZ_CONNECTOR)
             k++;
           else
             break;
@@ -876,7 +941,7 @@ find_names (Doc *d)
       break;
     }
     if (na == 0) {
-      i = (j > i) ? j : i + 1;
+      next = (j > i) ? j : i + 1;
       continue;
     }
     /* A quoted title-case phrase of two or more words ("Justice for Khojaly")
@@ -886,12 +951,12 @@ find_names (Doc *d)
         attached (&d->tk[i]) && attached (&d->tk[qe]) &&
         !(na == 1 && is_entity_cls (a[0].cls))) {
       add_cand (d, i, qe, GZ_MISC, SRC_RULE, NULL);
-      i = qe;
+      next = qe;
       continue;
     }
     gboolean person_ctx = rule_before (d, i, GZ_TITLE);
     analyse (d, a, na, person_ctx, caps);
-    i = a[na - 1].e;
+    next = a[na - 1].e;
   }
 }
 
@@ -908,7 +973,7 @@ cue_at (const Doc *d, guint i, guint *len)
   if (i < d->n && !(d->tk[i].flags & GZ_TOK_NL))
     match_table (d, &d->E->cues, i, &r);
   *len = r.len;
-  return r.len ? (gint) r.ent->cls : -1;
+  return r.len ? (gint) r.cls : -1;
 }
 
 /* A country, national teams included: ISO 3166-1 entries, and the four
@@ -1067,8 +1132,7 @@ map_init (NameMap *m, MapSlot *slots, guint32 n)
 {
   m->slots = slots;
   m->mask = n - 1;
-  for (guint32 i = 0; i < n; i++)
-    slots[i].cand = -1;
+  memset (slots, 0xff, n * sizeof (MapSlot));   /* cand = -1: empty */
 }
 
 /* The slot of `k`: its own, or the empty one where it would go. */
@@ -1233,8 +1297,9 @@ emit (Doc *d, SluiceDocument *doc)
 
 /* -------------------------------------------------------------- process */
 
+/* The reference for the line and sentence flags that the token scan sets. */
 static void
-mark_lines (Doc *d)
+mark_lines_ref (Doc *d)
 {
   guint i = 0;
   while (i < d->n) {
@@ -1278,6 +1343,182 @@ mark_lines (Doc *d)
   }
 }
 
+/* Month names by hash (see MonthTable). */
+static const struct {
+  const char *name;
+  guint8 month;
+} month_names[] = {
+  { "january", 1 }, { "february", 2 }, { "march", 3 }, { "april", 4 }, { "may", 5 },
+  { "june", 6 }, { "july", 7 }, { "august", 8 }, { "september", 9 }, { "october", 10 },
+  { "november", 11 }, { "december", 12 }, { "jan", 1 }, { "feb", 2 }, { "mar", 3 },
+  { "apr", 4 }, { "jun", 6 }, { "jul", 7 }, { "aug", 8 }, { "sep", 9 }, { "sept", 9 },
+  { "oct", 10 }, { "nov", 11 }, { "dec", 12 },
+};
+
+static inline guint
+month_slot (const MonthTable *mt, guint32 h)
+{
+  return (h * mt->mul) >> (32 - MONTH_BITS);
+}
+
+static void
+month_table_init (MonthTable *mt)
+{
+  /* Tries odd multipliers until the names' hashes fall in distinct slots
+   * (deterministic: the first few tries succeed). */
+  guint32 mul = 0x9e3779b1u;
+  for (guint tries = 0;; tries++) {
+    /* The names' hashes are distinct, so a multiplier is found in a few tries. */
+    g_assert (tries < 100000);
+    memset (mt, 0, sizeof *mt);
+    mt->mul = mul;
+    gboolean ok = TRUE;
+    for (guint k = 0; k < G_N_ELEMENTS (month_names) && ok; k++) {
+      gsize l = strlen (month_names[k].name);
+      guint32 h = gz_tok_hash (month_names[k].name, l);
+      guint slot = month_slot (mt, h);
+      if (mt->key[slot]) {
+        ok = FALSE;
+        break;
+      }
+      mt->hash[slot] = h;
+      mt->val[slot] = month_names[k].month;
+      mt->len[slot] = (guint8) l;
+      mt->key[slot] = month_names[k].name;
+    }
+    if (ok)
+      return;
+    mul = mul * 1664525u + 1013904223u;
+    mul |= 1u;
+  }
+}
+
+/* Characters that end a sentence or open a quotation or parenthesis: the word
+ * after them starts a sentence ('\0' too, as strchr() found it). */
+static const guint8 sent_punct[256] = {
+  ['.'] = 1, ['!'] = 1, ['?'] = 1, [':'] = 1, [';'] = 1, ['"'] = 1, ['('] = 1, [0] = 1,
+};
+
+/* Flags of a line of tokens [i, j): ALL-CAPS headline, results table. */
+static void
+line_flags (Tok *tk, guint i, guint j, guint allcaps, guint other, guint lower, guint digits)
+{
+  gboolean caps = allcaps >= 1 && allcaps > 2 * other;
+  /* Results and standings: "Hull 0 Barnet 0", "Haitai 64 2 43 .596". */
+  gboolean table = digits >= 2 && 2 * lower <= digits;
+  if (!caps && !table)
+    return;
+  guint32 add = (caps ? T_CAPSLINE : 0) | (table ? T_TABLE : 0);
+  for (guint k = i; k < j; k++)
+    tk[k].flags |= add;
+}
+
+/* Up to this many lower-case words are searched in a list, more are hashed. */
+#define LOWER_SCAN_MAX 256
+
+static void
+build_lower_set (Doc *d)
+{
+  Scratch *sc = d->sc;
+  gsize sz = 16;
+  while (sz < d->n_lowers * 2u + 16)
+    sz <<= 1;
+  if (sc->lower_cap < sz) {
+    g_free (sc->lower_set);
+    sc->lower_set = g_new (guint32, sz);
+    sc->lower_cap = sz;
+  }
+  memset (sc->lower_set, 0, sz * sizeof (guint32));
+  d->lower_set = sc->lower_set;
+  d->lower_mask = (guint32) sz - 1;
+  for (guint k = 0; k < d->n_lowers; k++)
+    lower_set_add (d, d->lowers[k]);
+}
+
+/* The state of the token scan, which the tokeniser runs on each token as it
+ * is made (see scan_one). */
+typedef struct {
+  const MonthTable *mt;
+  guint32 ss;              /* T_SENTSTART when the next token starts a sentence */
+  guint line;              /* first token of the current line */
+  guint allcaps, other, lower, digits;   /* the current line's counts */
+  guint ns, nlow, ndates;
+} Scan;
+
+/* Scans token k just made, with as few data-dependent branches as possible
+ * (the flags of neighbouring words are unpredictable): line and sentence
+ * flags, month names, the tokens that may start a date or a name, and the
+ * words written in lower case. */
+static inline void
+scan_one (Scratch *sc, Scan *st, guint k)
+{
+  Tok *t = &sc->tk[k];
+  const MonthTable *mt = st->mt;
+  guint32 f = t->flags;
+  if (k > 0 && (f & GZ_TOK_NL)) {
+    line_flags (sc->tk, st->line, k, st->allcaps, st->other, st->lower, st->digits);
+    st->line = k;
+    st->allcaps = st->other = st->lower = st->digits = 0;
+    st->ss = T_SENTSTART;
+  }
+  guint is_lower = (f & GZ_TOK_LOWER) != 0;
+  st->lower += is_lower;
+  st->digits += (f & GZ_TOK_DIGITS) != 0;
+  guint counted = (f & (GZ_TOK_WORD | GZ_TOK_DIGITS | GZ_TOK_CASELESS)) == GZ_TOK_WORD;
+  guint ac = (f & GZ_TOK_ALLCAPS) != 0;
+  st->allcaps += counted & ac;
+  st->other += counted & (ac ^ 1u);
+  sc->lowers[st->nlow] = t->hash;
+  st->nlow += is_lower;
+  sc->starts[st->ns] = k;
+  st->ns += (f & (GZ_TOK_WORD | GZ_TOK_DIGITS)) == GZ_TOK_WORD &&
+            (f & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS)) != 0;
+  /* A month name: capitalised (or all capitals) ASCII. */
+  guint slot = month_slot (mt, t->hash);
+  guint32 m = mt->hash[slot] == t->hash ? mt->val[slot] : 0;
+  m &= -(guint32) ((f & (GZ_TOK_CAP | GZ_TOK_ALLCAPS)) != 0 && (f & GZ_TOK_ASCII) != 0);
+  if (G_UNLIKELY (m) && (mt->len[slot] != t->nlen ||
+                         memcmp (mt->key[slot], sc->nb + t->norm, t->nlen) != 0))
+    m = 0;
+  guint dateish = m != 0 || (f & GZ_TOK_HASDIGIT);
+  f |= st->ss | (m << T_MONTH_SHIFT) | (dateish ? T_DATEISH : 0);
+  t->flags = f;
+  sc->dates[st->ndates] = k;
+  st->ndates += dateish;
+  /* After punctuation that ends a sentence, and after non-ASCII punctuation
+   * (typographic quotes), a sentence starts. */
+  guint nl = t->nlen;
+  guint punct = !(f & GZ_TOK_WORD);
+  st->ss = (punct & (((nl == 1) & sent_punct[(guchar) sc->nb[t->norm]]) | (nl > 1))) ? T_SENTSTART : 0;
+}
+
+/* After the tokeniser: the lists, and the set of lower-case words. */
+static void
+scan_finish (Doc *d)
+{
+  Scratch *sc = d->sc;
+  d->starts = sc->starts;
+  d->n_starts = sc->n_starts;
+  d->dates = sc->dates;
+  d->n_dates = sc->n_dates;
+  d->lowers = sc->lowers;
+  d->n_lowers = sc->n_lowers;
+  d->lower_set = NULL;
+  if (d->n_lowers > LOWER_SCAN_MAX)
+    build_lower_set (d);
+}
+
+static void
+scratch_grow_idx (Scratch *sc, gsize need)
+{
+  if (sc->idx_cap >= need)
+    return;
+  sc->idx_cap = MAX (need, 2 * sc->idx_cap);
+  sc->starts = g_renew (guint32, sc->starts, sc->idx_cap);
+  sc->lowers = g_renew (guint32, sc->lowers, sc->idx_cap);
+  sc->dates = g_renew (guint32, sc->dates, sc->idx_cap);
+}
+
 /* ------------------------------------------------------------ tokeniser */
 
 /* Byte classes of the ASCII fast path. */
@@ -1310,7 +1551,7 @@ scratch_grow_nb (Scratch *sc, gsize need)
  * spaces), writing each token's normalised form into the norm buffer followed
  * by one space, and hashing it on the way. */
 static gsize
-tokenize (Scratch *sc, const char *text, gsize len)
+tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
 {
   g_return_val_if_fail (text[len] == '\0', 0);
   const guchar *t = (const guchar *) text;
@@ -1324,6 +1565,11 @@ tokenize (Scratch *sc, const char *text, gsize len)
     sc->tk_cap = len / 3 + 16;
     sc->tk = g_new (Tok, sc->tk_cap);
   }
+  scratch_grow_idx (sc, sc->tk_cap);
+  Scan scan;
+  memset (&scan, 0, sizeof scan);
+  scan.mt = mt;
+  scan.ss = T_SENTSTART;
   for (;;) {
     gsize gap = p;
     guint32 f = 0;
@@ -1344,31 +1590,68 @@ tokenize (Scratch *sc, const char *text, gsize len)
     if (G_UNLIKELY (n == sc->tk_cap)) {
       sc->tk_cap *= 2;
       sc->tk = g_renew (Tok, sc->tk, sc->tk_cap);
+      scratch_grow_idx (sc, sc->tk_cap);
     }
     if (G_UNLIKELY (sc->nb_cap - nl_len < 2 * (len - p) + 16))
       scratch_grow_nb (sc, nl_len + 2 * (len - p) + 16);
     Tok *tok = &sc->tk[n];
     char *o = sc->nb + nl_len;
-    guint32 h = GZ_HASH_INIT;
+    guint32 h;
     gsize s = p;
     if (c == C_PU) {
       o[0] = (char) t[p];
-      h = (h ^ t[p]) * GZ_HASH_MUL;
+      h = gz_tok_hash_byte (t[p]);
       p++;
       f |= GZ_TOK_ASCII;
     } else if (c != C_HI) {
-      guint seen = 0;
+      guint seen = 0, ch;
       f |= GZ_TOK_WORD | (c == C_UP ? GZ_TOK_CAP : c == C_LO ? GZ_TOK_LOWER : 0);
-      /* The text is NUL-terminated (a document guarantee): the NUL ends the word. */
-      guint ch = t[p], b = word_bits[ch];
-      do {
-        seen |= b;
-        ch |= b & WB_U;
-        *o++ = (char) ch;
-        h = (h ^ ch) * GZ_HASH_MUL;
-        ch = t[++p];
-        b = word_bits[ch];
-      } while (b);
+#ifdef ENTITIES_SSE2
+      /* Sixteen bytes at a time: the word's length from a mask of ASCII
+       * letters and digits, lower-cased by OR-ing 0x20 into the letters.
+       * The text is readable up to its NUL (text[len]); the norm buffer has
+       * room for 16 bytes (invariant above). */
+      if (G_LIKELY (p + 16 <= len + 1)) {
+        __m128i x = _mm_loadu_si128 ((const __m128i *) (t + p));
+        __m128i lc = _mm_or_si128 (x, _mm_set1_epi8 (0x20));
+        __m128i al = _mm_and_si128 (_mm_cmpgt_epi8 (lc, _mm_set1_epi8 ('a' - 1)),
+                                    _mm_cmplt_epi8 (lc, _mm_set1_epi8 ('z' + 1)));
+        __m128i di = _mm_and_si128 (_mm_cmpgt_epi8 (x, _mm_set1_epi8 ('0' - 1)),
+                                    _mm_cmplt_epi8 (x, _mm_set1_epi8 ('9' + 1)));
+        guint wm = (guint) _mm_movemask_epi8 (_mm_or_si128 (al, di));
+        guint wl = (guint) __builtin_ctz (~wm);
+        if (wl < 16) {
+          __m128i lowbit = _mm_and_si128 (x, _mm_set1_epi8 (0x20));
+          _mm_storeu_si128 ((__m128i *) o, _mm_or_si128 (x, _mm_and_si128 (al, _mm_set1_epi8 (0x20))));
+          guint lm = (1u << wl) - 1;
+          guint lo = (guint) _mm_movemask_epi8 (_mm_and_si128 (al, _mm_cmpeq_epi8 (lowbit, _mm_set1_epi8 (0x20)))) & lm;
+          guint up = (guint) _mm_movemask_epi8 (_mm_andnot_si128 (_mm_cmpeq_epi8 (lowbit, _mm_set1_epi8 (0x20)), al)) & lm;
+          guint dg = (guint) _mm_movemask_epi8 (di) & lm;
+          seen = (up ? WB_U : 0) | (lo ? WB_L : 0) | (dg ? WB_D : 0);
+          h = gz_tok_hash_short (o, wl);
+          p += wl;
+          ch = t[p];
+          goto word_end;
+        }
+      }
+#endif
+      {
+        /* The text is NUL-terminated (a document guarantee): the NUL ends the word. */
+        char *o0 = o;
+        ch = t[p];
+        guint b = word_bits[ch];
+        do {
+          seen |= b;
+          ch |= b & WB_U;
+          *o++ = (char) ch;
+          ch = t[++p];
+          b = word_bits[ch];
+        } while (b);
+        h = gz_tok_hash (o0, (gsize) (o - o0));
+      }
+#ifdef ENTITIES_SSE2
+    word_end:
+#endif
       if (ch >= 0x80) {
         /* A letter or mark may continue the word ("Café"). */
         gunichar u = g_utf8_get_char_validated (text + p, len - p);
@@ -1394,6 +1677,7 @@ tokenize (Scratch *sc, const char *text, gsize len)
     tok->hash = h;
     nl_len += p - s;
     sc->nb[nl_len++] = ' ';
+    scan_one (sc, &scan, (guint) n);
     n++;
     continue;
 
@@ -1416,11 +1700,17 @@ tokenize (Scratch *sc, const char *text, gsize len)
       tok->hash = gz_tok_hash (sc->slow->str, sc->slow->len);
       nl_len += sc->slow->len;
       sc->nb[nl_len++] = ' ';
+      scan_one (sc, &scan, (guint) n);
       n++;
       p = pos;
     }
   }
   sc->nb[nl_len] = '\0';
+  if (n > 0)
+    line_flags (sc->tk, scan.line, (guint) n, scan.allcaps, scan.other, scan.lower, scan.digits);
+  sc->n_starts = scan.ns;
+  sc->n_lowers = scan.nlow;
+  sc->n_dates = scan.ndates;
   return n;
 }
 
@@ -1433,7 +1723,9 @@ entities_tokenizer_check (const char *text, gsize len)
   Scratch sc;
   memset (&sc, 0, sizeof sc);
   sc.slow = g_string_new ("");
-  gsize n = tokenize (&sc, text, len);
+  MonthTable *mt = g_new (MonthTable, 1);
+  month_table_init (mt);
+  gsize n = tokenize (&sc, mt, text, len);
   GString *norm = g_string_new ("");
   gsize pos = 0, st, en, i = 0;
   guint32 fl;
@@ -1448,7 +1740,7 @@ entities_tokenizer_check (const char *text, gsize len)
     }
     const Tok *t = &sc.tk[i];
     gsize nl = norm->len - off;
-    if (t->start != st || t->end != en || t->flags != fl || t->nlen != nl ||
+    if (t->start != st || t->end != en || (t->flags & ~T_DERIVED) != fl || t->nlen != nl ||
         memcmp (sc.nb + t->norm, norm->str + off, nl) != 0 ||
         t->hash != gz_tok_hash (norm->str + off, nl)) {
       why = g_strdup_printf ("token %zu [%zu,%zu) flags %x: fast [%u,%u) flags %x norm '%.*s' "
@@ -1464,6 +1756,91 @@ entities_tokenizer_check (const char *text, gsize len)
   g_string_free (sc.slow, TRUE);
   g_free (sc.tk);
   g_free (sc.nb);
+  g_free (sc.starts);
+  g_free (sc.lowers);
+  g_free (sc.dates);
+  g_free (mt);
+  return why;
+}
+
+/* For the tests: runs the token scan on `text` and compares what it derives with
+ * the reference computations (mark_lines_ref, month_of_ref, the plain
+ * conditions for date and name starts, a linear search for lower-case words).
+ * NULL when they agree, else where they differ (g_free it). */
+char *
+entities_scan_check (const char *text, gsize len)
+{
+  Scratch sc;
+  memset (&sc, 0, sizeof sc);
+  sc.slow = g_string_new ("");
+  MonthTable *mt = g_new (MonthTable, 1);
+  month_table_init (mt);
+  Doc d;
+  memset (&d, 0, sizeof d);
+  d.text = text;
+  d.len = len;
+  d.sc = &sc;
+  d.months = mt;
+  d.n = (guint) tokenize (&sc, mt, text, len);
+  d.tk = sc.tk;
+  d.nb = sc.nb;
+  scan_finish (&d);
+  guint32 *fast = g_new (guint32, d.n + 1);
+  for (guint k = 0; k < d.n; k++) {
+    fast[k] = d.tk[k].flags;
+    d.tk[k].flags &= ~T_DERIVED;
+  }
+  mark_lines_ref (&d);
+  char *why = NULL;
+  guint q = 0, qd = 0;
+  for (guint k = 0; k < d.n && !why; k++) {
+    guint32 f = d.tk[k].flags;
+    guint32 m = (guint32) month_of_ref (&d, k);
+    f |= m << T_MONTH_SHIFT;
+    if ((f & GZ_TOK_WORD) && (f & (GZ_TOK_HASDIGIT | GZ_TOK_CAP | GZ_TOK_ALLCAPS)) &&
+        ((f & GZ_TOK_HASDIGIT) || m > 0))
+      f |= T_DATEISH;
+    if (f != fast[k])
+      why = g_strdup_printf ("token %u '%.*s': flags %x, expected %x", k, (int) d.tk[k].nlen,
+                             d.nb + d.tk[k].norm, fast[k], f);
+    gboolean start = (f & GZ_TOK_WORD) && !(f & GZ_TOK_DIGITS) &&
+                     (f & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS));
+    if (!why && start != (q < d.n_starts && d.starts[q] == k))
+      why = g_strdup_printf ("token %u '%.*s': name start %d, expected %d", k, (int) d.tk[k].nlen,
+                             d.nb + d.tk[k].norm, !start, start);
+    q += start;
+    gboolean dateish = (f & T_DATEISH) != 0;
+    if (!why && dateish != (qd < d.n_dates && d.dates[qd] == k))
+      why = g_strdup_printf ("token %u '%.*s': date start %d, expected %d", k, (int) d.tk[k].nlen,
+                             d.nb + d.tk[k].norm, !dateish, dateish);
+    qd += dateish;
+    gboolean lower = FALSE;
+    for (guint o = 0; o < d.n && !lower; o++)
+      lower = (d.tk[o].flags & GZ_TOK_LOWER) && d.tk[o].hash == d.tk[k].hash;
+    guint32 *set = d.lower_set;
+    d.lower_set = NULL;
+    gboolean listed = lower_set_has (&d, d.tk[k].hash);
+    if (!set)
+      build_lower_set (&d);
+    gboolean hashed = lower_set_has (&d, d.tk[k].hash);
+    d.lower_set = set;
+    if (!why && (lower != listed || lower != hashed))
+      why = g_strdup_printf ("token %u '%.*s': lower-case list says %d, set %d", k,
+                             (int) d.tk[k].nlen, d.nb + d.tk[k].norm, listed, hashed);
+  }
+  if (!why && q != d.n_starts)
+    why = g_strdup_printf ("%u name starts, expected %u", d.n_starts, q);
+  if (!why && qd != d.n_dates)
+    why = g_strdup_printf ("%u date starts, expected %u", d.n_dates, qd);
+  g_free (fast);
+  g_free (mt);
+  g_string_free (sc.slow, TRUE);
+  g_free (sc.tk);
+  g_free (sc.nb);
+  g_free (sc.starts);
+  g_free (sc.lowers);
+  g_free (sc.dates);
+  g_free (sc.lower_set);
   return why;
 }
 
@@ -1496,6 +1873,9 @@ scratch_free (gpointer p)
   g_array_free (sc->cands, TRUE);
   g_free (sc->lower_set);
   g_free (sc->maps);
+  g_free (sc->starts);
+  g_free (sc->lowers);
+  g_free (sc->dates);
   g_free (sc);
 }
 
@@ -1514,6 +1894,13 @@ scratch_give (const Entities *E, Scratch *sc)
     g_free (sc->tk);
     sc->tk = NULL;
     sc->tk_cap = 0;
+  }
+  if (sc->idx_cap * 4 > SCRATCH_KEEP_BYTES) {
+    g_free (sc->starts);
+    g_free (sc->lowers);
+    g_free (sc->dates);
+    sc->starts = sc->lowers = sc->dates = NULL;
+    sc->idx_cap = 0;
   }
   if (sc->lower_cap * 4 > SCRATCH_KEEP_BYTES) {
     g_free (sc->lower_set);
@@ -1555,30 +1942,13 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
 
   Scratch *sc = scratch_take (E);
   d.sc = sc;
-  d.n = (guint) tokenize (sc, text, len);
+  d.n = (guint) tokenize (sc, &E->months, text, len);
   d.tk = sc->tk;
   d.nb = sc->nb;
   d.cands = sc->cands;
 
-  guint n_lower = 0;
-  for (guint k = 0; k < d.n; k++)
-    n_lower += (d.tk[k].flags & GZ_TOK_LOWER) != 0;
-  gsize sz = 16;
-  while (sz < n_lower * 2u + 16)
-    sz <<= 1;
-  if (sc->lower_cap < sz) {
-    g_free (sc->lower_set);
-    sc->lower_set = g_new (guint32, sz);
-    sc->lower_cap = sz;
-  }
-  memset (sc->lower_set, 0, sz * sizeof (guint32));
-  d.lower_set = sc->lower_set;
-  d.lower_mask = (guint32) sz - 1;
-  for (guint k = 0; k < d.n; k++)
-    if (d.tk[k].flags & GZ_TOK_LOWER)
-      lower_set_add (&d, tok_hash (&d, k));
-
-  mark_lines (&d);
+  d.months = &E->months;
+  scan_finish (&d);
   find_dates (&d);
   find_names (&d);
   org_context (&d);
@@ -1647,6 +2017,7 @@ entities_new (const SluiceOptions *opts, GError **error)
   Entities *E = g_new0 (Entities, 1);
   g_mutex_init (&E->pool_lock);
   E->pool = g_ptr_array_new_with_free_func (scratch_free);
+  month_table_init (&E->months);
   const char *data_dir = sluice_options_get_data_dir (opts);
 
   /* Types to output. */

@@ -12,5 +12,9 @@ SluiceStatus entities_process_text (const Entities *E, SluiceDocument *doc);
 /* For the tests: NULL when the fast tokeniser agrees with gz_next_token on
  * `text` (NUL-terminated at len), else where they differ (g_free it). */
 char *entities_tokenizer_check (const char *text, gsize len);
+/* For the tests: NULL when the one-pass token scan (line and sentence flags,
+ * month names, date and name starts, lower-case words) agrees with the
+ * reference computations on `text`, else where they differ (g_free it). */
+char *entities_scan_check (const char *text, gsize len);
 
 #endif

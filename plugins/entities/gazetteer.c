@@ -227,7 +227,7 @@ gz_table_init (GzTable *t, const guint8 *data, gsize size, const char *what, GEr
   }
   guint64 ents_end = (guint64) h->off_entities + (guint64) h->n_entities * sizeof (GzEntity);
   guint64 keys_end = (guint64) h->off_keys + (guint64) h->n_keys * sizeof (GzKey);
-  guint64 slots_end = (guint64) h->off_slots + (guint64) h->n_slots * 4;
+  guint64 slots_end = (guint64) h->off_slots + (guint64) h->n_slots * 8;
   guint64 str_end = (guint64) h->off_strings + h->size_strings;
   guint64 filter_end = (guint64) h->off_filter + (guint64) h->n_filter_words * 8;
   if (h->total_size != size || ents_end > size || keys_end > size || slots_end > size ||
@@ -235,7 +235,7 @@ gz_table_init (GzTable *t, const guint8 *data, gsize size, const char *what, GEr
       (h->n_filter_words & (h->n_filter_words - 1)) != 0 || (h->off_filter & 7) ||
       h->n_slots == 0 || (h->n_slots & (h->n_slots - 1)) != 0 ||
       h->size_strings == 0 || data[str_end - 1] != 0 || (h->off_entities & 3) ||
-      (h->off_keys & 3) || (h->off_slots & 3)) {
+      (h->off_keys & 7) || (h->off_slots & 7)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: corrupt gazetteer image", what);
     return FALSE;
   }
@@ -243,7 +243,7 @@ gz_table_init (GzTable *t, const guint8 *data, gsize size, const char *what, GEr
   t->hdr = h;
   t->entities = (const GzEntity *) (data + h->off_entities);
   t->keys = (const GzKey *) (data + h->off_keys);
-  t->slots = (const guint32 *) (data + h->off_slots);
+  t->slots = (const guint64 *) (data + h->off_slots);
   t->filter = (const guint64 *) (data + h->off_filter);
   t->strings = (const char *) (data + h->off_strings);
   return TRUE;
@@ -271,16 +271,18 @@ gz_table_lookup (const GzTable *t, const char *key, gsize len, guint32 hash)
 {
   if (!t->hdr || !gz_table_maybe (t, hash))
     return NULL;
-  guint32 mask = t->hdr->n_slots - 1;
-  guint32 i = hash & mask;
-  for (guint32 probes = 0; probes <= mask; probes++) {
-    guint32 s = t->slots[i];
-    if (s == 0)
-      return NULL;
-    const GzKey *k = &t->keys[s - 1];
-    if (k->hash == hash && k->len == len && memcmp (t->strings + k->str, key, len) == 0)
+  return gz_table_find (t, key, len, hash, gz_key_head (key, len));
+}
+
+const GzKey *
+gz_table_lookup_slow (const GzTable *t, const char *key, gsize len)
+{
+  if (!t->hdr)
+    return NULL;
+  for (guint32 i = 0; i < t->hdr->n_keys; i++) {
+    const GzKey *k = &t->keys[i];
+    if (k->len == len && memcmp (t->strings + k->str, key, len) == 0)
       return k;
-    i = (i + 1) & mask;
   }
   return NULL;
 }
@@ -424,16 +426,16 @@ gz_builder_add_name (GzBuilder *b, guint32 entity, const char *name)
   if (!(full->key.flags & GZ_KEY_FULL)) {
     full->key.flags |= GZ_KEY_FULL;
     full->key.entity = entity;
-    full->key.cap_mask = cap;
-    full->key.acro_mask = acro;
-    full->key.n_tokens = n;
+    full->key.cap_mask = (guint16) cap;
+    full->key.acro_mask = (guint16) acro;
+    full->key.flags = (full->key.flags & ~0xff0000u) | (n << 16);
     added = TRUE;
   }
   for (guint i = 0; i + 1 < n; i++) {
     BKey *p = builder_key (b, norm->str, prefix_ends[i], &created);
     p->key.flags |= GZ_KEY_PREFIX;
     if (created)
-      p->key.n_tokens = i + 1;
+      p->key.flags |= (i + 1) << 16;
   }
   g_string_free (norm, TRUE);
   return added;
@@ -598,15 +600,20 @@ gz_builder_finish (GzBuilder *b)
   guint32 n_slots = 16;
   while (n_slots < n_keys * 2u)
     n_slots <<= 1;
-  guint32 *slots = g_new0 (guint32, n_slots);
+  guint64 *slots = g_new0 (guint64, n_slots);
   guint32 max_tokens = 0;
+  const GzEntity *ents = (const GzEntity *) b->entities->data;
   for (guint i = 0; i < n_keys; i++) {
     BKey *k = b->keys->pdata[i];
     guint32 j = k->key.hash & (n_slots - 1);
     while (slots[j])
       j = (j + 1) & (n_slots - 1);
-    slots[j] = i + 1;
-    max_tokens = MAX (max_tokens, k->key.n_tokens);
+    slots[j] = ((guint64) k->key.hash << 32) | (i + 1);
+    max_tokens = MAX (max_tokens, GZ_KEY_N_TOKENS (&k->key));
+    k->key.head = gz_key_head (k->str, k->key.len);
+    k->key.flags &= ~0xff00u;
+    if (k->key.flags & GZ_KEY_FULL)
+      k->key.flags |= (ents[k->key.entity].cls & 0xffu) << 8;
   }
 
   GzHeader h;
@@ -623,13 +630,13 @@ gz_builder_finish (GzBuilder *b)
   g_byte_array_append (a, (const guint8 *) &h, sizeof h);
   h.off_entities = (guint32) align4 (a);
   g_byte_array_append (a, (const guint8 *) b->entities->data, b->entities->len * sizeof (GzEntity));
-  h.off_keys = (guint32) align4 (a);
+  h.off_keys = (guint32) align_to (a, 8);
   for (guint i = 0; i < n_keys; i++) {
     BKey *k = b->keys->pdata[i];
     g_byte_array_append (a, (const guint8 *) &k->key, sizeof (GzKey));
   }
-  h.off_slots = (guint32) align4 (a);
-  g_byte_array_append (a, (const guint8 *) slots, n_slots * 4);
+  h.off_slots = (guint32) align_to (a, 8);
+  g_byte_array_append (a, (const guint8 *) slots, n_slots * 8);
   /* The filter: about 10 bits per key, two bits set per key. */
   guint32 n_words = 16;
   while ((guint64) n_words * 64 < (guint64) n_keys * 10)
@@ -637,8 +644,8 @@ gz_builder_finish (GzBuilder *b)
   guint64 *filter = g_new0 (guint64, n_words);
   for (guint i = 0; i < n_keys; i++) {
     guint32 m = gz_filter_mix (((BKey *) b->keys->pdata[i])->key.hash);
-    filter[GZ_FILTER_W1 (m) & (n_words - 1)] |= G_GUINT64_CONSTANT (1) << GZ_FILTER_B1 (m);
-    filter[GZ_FILTER_W2 (m) & (n_words - 1)] |= G_GUINT64_CONSTANT (1) << GZ_FILTER_B2 (m);
+    filter[GZ_FILTER_W (m) & (n_words - 1)] |= (G_GUINT64_CONSTANT (1) << GZ_FILTER_B1 (m)) |
+                                                (G_GUINT64_CONSTANT (1) << GZ_FILTER_B2 (m));
   }
   h.n_filter_words = n_words;
   h.off_filter = (guint32) align_to (a, 8);

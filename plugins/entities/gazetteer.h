@@ -14,11 +14,11 @@
  * order and the compiler runs on the build host, so images are never shipped
  * between machines):
  *
- *   GzHeader | GzEntity[n_entities] | GzKey[n_keys] | guint32 slots[n_slots] |
+ *   GzHeader | GzEntity[n_entities] | GzKey[n_keys] | guint64 slots[n_slots] |
  *   guint64 filter[n_filter_words] | strings
  *
- * A key's hash is built from its tokens' hashes (gz_tok_hash, FNV-1a of the
- * token's normalised bytes) with gz_hash_combine, so that the matcher hashes
+ * A key's hash is built from its tokens' hashes (gz_tok_hash, a multiplicative
+ * hash of the token's normalised bytes read eight at a time) with gz_hash_combine, so that the matcher hashes
  * each token of the text once and extends a name by one token in O(1).  The
  * filter is a two-bit Bloom filter over the hashes of all keys: most words of
  * a text are in no name, and it answers them from a few hundred KB that stay
@@ -31,11 +31,12 @@
 #define ENTITIES_GAZETTEER_H
 
 #include <glib.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
 #define GZ_MAGIC "SLENTGZ"
-#define GZ_FORMAT_VERSION 2u
+#define GZ_FORMAT_VERSION 3u
 #define GZ_ENDIAN_MARK 0x01020304u
 #define GZ_MAX_TOKENS 16
 #define GZ_NONE 0xffffffffu
@@ -81,7 +82,7 @@ typedef struct {
   guint32 max_tokens;
   guint32 off_entities;
   guint32 off_keys;
-  guint32 off_slots;
+  guint32 off_slots;       /* guint64 slots: hash << 32 | key index + 1, 0 empty */
   guint32 off_strings;
   guint32 size_strings;
   guint32 off_filter;
@@ -97,16 +98,20 @@ typedef struct {
 
 #define GZ_KEY_FULL   1u  /* a whole name (entity valid) */
 #define GZ_KEY_PREFIX 2u  /* a proper prefix of some longer name */
+#define GZ_KEY_CLASS(k) (((k)->flags >> 8) & 0xffu)     /* GzClass of the entity (FULL keys) */
+#define GZ_KEY_N_TOKENS(k) (((k)->flags >> 16) & 0xffu)
 
+/* 32 bytes, 8-aligned: a key's record holds what matching needs (class, case
+ * masks, the first 8 bytes of the key), so that a hit touches one record. */
 typedef struct {
   guint32 str;            /* string offset of the key */
   guint32 len;            /* key length in bytes */
   guint32 hash;
-  guint32 flags;
+  guint32 flags;          /* GZ_KEY_*; bits 8..15 the class, 16..23 the number of tokens */
   guint32 entity;         /* index into entities, GZ_NONE for prefix-only */
-  guint32 cap_mask;       /* bit t: token t must start with a capital */
-  guint32 acro_mask;      /* bit t: token t must be all capitals */
-  guint32 n_tokens;
+  guint16 cap_mask;       /* bit t: token t must start with a capital */
+  guint16 acro_mask;      /* bit t: token t must be all capitals */
+  guint64 head;           /* the key's first 8 bytes, byte i in bits 8i..8i+7, zero-padded */
 } GzKey;
 
 /* ------------------------------------------------------------- tokenising */
@@ -130,23 +135,68 @@ typedef struct {
 gboolean gz_next_token (const char *text, gsize len, gsize *pos, gsize *start, gsize *end,
                         guint32 *flags, GString *norm);
 
-static inline guint32
-gz_hash_step (guint32 h, const char *s, gsize n)
-{
-  for (gsize i = 0; i < n; i++) {
-    h ^= (guchar) s[i];
-    h *= 16777619u;
-  }
-  return h;
-}
-#define GZ_HASH_INIT 2166136261u
-#define GZ_HASH_MUL 16777619u
+/* A token's hash: its normalised bytes read eight at a time (the last word
+ * zero-padded, the length mixed in first), so that short words cost two
+ * multiplications instead of one per byte. */
+#define GZ_HASH_SEED G_GUINT64_CONSTANT (0x9e3779b97f4a7c15)
+#define GZ_HASH_M1 G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9)
+#define GZ_HASH_M2 G_GUINT64_CONSTANT (0x94d049bb133111eb)
 
-/* A token's hash: FNV-1a of its normalised bytes. */
+static inline guint64
+gz_hash_mix (guint64 h, guint64 w)
+{
+  h = (h ^ w) * GZ_HASH_M1;
+  return h ^ (h >> 29);
+}
+
+static inline guint32
+gz_hash_final (guint64 h)
+{
+  h *= GZ_HASH_M2;
+  return (guint32) (h >> 32);
+}
+
 static inline guint32
 gz_tok_hash (const char *s, gsize n)
 {
-  return gz_hash_step (GZ_HASH_INIT, s, n);
+  guint64 h = GZ_HASH_SEED ^ n;
+  while (n >= 8) {
+    guint64 w;
+    memcpy (&w, s, 8);
+    h = gz_hash_mix (h, GUINT64_FROM_LE (w));
+    s += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    guint64 w = 0;
+    for (gsize i = 0; i < n; i++)
+      w |= (guint64) (guchar) s[i] << (8 * i);
+    h = gz_hash_mix (h, w);
+  }
+  return gz_hash_final (h);
+}
+
+/* The hash of a one-byte token. */
+static inline guint32
+gz_tok_hash_byte (guchar c)
+{
+  return gz_hash_final (gz_hash_mix (GZ_HASH_SEED ^ 1u, c));
+}
+
+/* gz_tok_hash of 1..16 bytes at s, with 16 bytes readable there. */
+static inline guint32
+gz_tok_hash_short (const char *s, gsize n)
+{
+  guint64 a, b;
+  memcpy (&a, s, 8);
+  memcpy (&b, s + 8, 8);
+  a = GUINT64_FROM_LE (a);
+  b = GUINT64_FROM_LE (b);
+  guint64 h = GZ_HASH_SEED ^ n;
+  if (n <= 8)
+    return gz_hash_final (gz_hash_mix (h, a & (~G_GUINT64_CONSTANT (0) >> (64 - 8 * n))));
+  h = gz_hash_mix (h, a);
+  return gz_hash_final (gz_hash_mix (h, b & (~G_GUINT64_CONSTANT (0) >> (128 - 8 * n))));
 }
 
 /* The hash of a key of several tokens: the first token's hash, then each
@@ -161,11 +211,11 @@ gz_hash_combine (guint32 h, guint32 tok)
 /* The hash of a whole key ("cote d ' ivoire": tokens joined by one space). */
 guint32 gz_key_hash (const char *key, gsize len);
 
-/* The two filter bits of a hash: word and bit of each. */
-#define GZ_FILTER_W1(m) ((m) >> 6)
+/* The two filter bits of a hash, both in one 64-bit word (one cache line per
+ * probe): the word, and the bit of each. */
+#define GZ_FILTER_W(m) ((m) >> 12)
 #define GZ_FILTER_B1(m) ((m) & 63u)
-#define GZ_FILTER_W2(m) (((m) >> 20) ^ ((m) << 6))
-#define GZ_FILTER_B2(m) (((m) >> 26) & 63u)
+#define GZ_FILTER_B2(m) (((m) >> 6) & 63u)
 static inline guint32
 gz_filter_mix (guint32 h)
 {
@@ -182,7 +232,7 @@ typedef struct {
   const GzHeader *hdr;
   const GzEntity *entities;
   const GzKey *keys;
-  const guint32 *slots;
+  const guint64 *slots;
   const guint64 *filter;
   const char *strings;
 } GzTable;
@@ -192,14 +242,56 @@ gboolean gz_table_init (GzTable *t, const guint8 *data, gsize size, const char *
                         GError **error);
 /* Looks a key up; NULL when absent. */
 const GzKey *gz_table_lookup (const GzTable *t, const char *key, gsize len, guint32 hash);
+/* The same by a linear search of all keys: the tests' reference. */
+const GzKey *gz_table_lookup_slow (const GzTable *t, const char *key, gsize len);
 /* FALSE when no key has this hash (the Bloom filter); TRUE means "maybe". */
 static inline gboolean
 gz_table_maybe (const GzTable *t, guint32 hash)
 {
   guint32 m = gz_filter_mix (hash);
-  guint32 wmask = t->hdr->n_filter_words - 1;
-  guint64 a = t->filter[GZ_FILTER_W1 (m) & wmask], b = t->filter[GZ_FILTER_W2 (m) & wmask];
-  return ((a >> GZ_FILTER_B1 (m)) & (b >> GZ_FILTER_B2 (m)) & 1u) != 0;
+  guint64 w = t->filter[GZ_FILTER_W (m) & (t->hdr->n_filter_words - 1)];
+  return ((w >> GZ_FILTER_B1 (m)) & (w >> GZ_FILTER_B2 (m)) & 1u) != 0;
+}
+
+/* A key's head (GzKey.head) from its bytes. */
+static inline guint64
+gz_key_head (const char *key, gsize len)
+{
+  guint64 w = 0;
+  for (gsize i = 0; i < len && i < 8; i++)
+    w |= (guint64) (guchar) key[i] << (8 * i);
+  return w;
+}
+
+/* The same when 8 bytes are readable at key (a padded buffer). */
+static inline guint64
+gz_key_head_padded (const char *key, gsize len)
+{
+  guint64 w;
+  memcpy (&w, key, 8);
+  w = GUINT64_FROM_LE (w);
+  return len >= 8 ? w : w & ((G_GUINT64_CONSTANT (1) << (8 * len)) - 1);
+}
+
+/* The probe behind gz_table_lookup, without the filter test, given the key's head. */
+static inline const GzKey *
+gz_table_find (const GzTable *t, const char *key, gsize len, guint32 hash, guint64 head)
+{
+  guint32 mask = t->hdr->n_slots - 1;
+  guint32 i = hash & mask;
+  for (guint32 probes = 0; probes <= mask; probes++) {
+    guint64 s = t->slots[i];
+    if (s == 0)
+      return NULL;
+    if ((guint32) (s >> 32) == hash) {
+      const GzKey *k = &t->keys[(guint32) s - 1];
+      if (k->len == len && k->head == head &&
+          (len <= 8 || memcmp (t->strings + k->str + 8, key + 8, len - 8) == 0))
+        return k;
+    }
+    i = (i + 1) & mask;
+  }
+  return NULL;
 }
 static inline const char *
 gz_table_string (const GzTable *t, guint32 off)

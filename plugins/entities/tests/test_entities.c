@@ -132,6 +132,49 @@ test_fast_tokenizer (void **state)
   g_rand_free (r);
 }
 
+/* The one-pass token scan agrees with the reference computations of line and
+ * sentence flags, month names, date and name starts and lower-case words. */
+static void
+test_scan_tokens (void **state)
+{
+  static const char *const cases[] = {
+    "", "a", "May", "MAY 3", "may", "Sept. 4, 1999", "September 2020 in Jan and DEC",
+    "Mayday Marches Junes Sep sep SEPT Septembe", "HULL 0 BARNET 0\nHull 1 Barnet 2\n",
+    "He said. She left! Why? Yes: no; \"Quoted\" (Paren) \u201cTypo\u201d Next",
+    "ALL CAPS HEADLINE HERE\nnormal line with Words\n\nPara Start", "x\0y Z",
+    "Jean-Luc O'Neill J. R. Ewing", "\u0425\u043e\u0434\u0436\u0430\u043b\u044b Khojaly \u10e5\u10d0",
+    "1992-02-25 24th 2020-2023 3rd", NULL,
+  };
+  for (guint i = 0; cases[i]; i++) {
+    gsize len = strlen (cases[i]);
+    if (i == 11)
+      len = 5;   /* with the NUL byte */
+    char *why = entities_scan_check (cases[i], len);
+    if (why)
+      fail_msg ("case %u: %s", i, why);
+  }
+  static const char *const pieces[] = { "May", "may", "Jan", "JUNE", "sept", "Sept", "march",
+                                        "Word", "word", "WORD", "7", "1999", "12th", " ", " ",
+                                        "\n", "\n\n", ".", "!", "\"", "(", "-", "'", ",",
+                                        "\u201c", "\u00c9t\u00e9", "\u0416", "\u10e4" };
+  GRand *r = g_rand_new_with_seed (7);
+  GString *s = g_string_new ("");
+  for (guint k = 0; k < 2000; k++) {
+    g_string_truncate (s, 0);
+    guint n = g_rand_int_range (r, 0, 30);
+    for (guint j = 0; j < n; j++) {
+      g_string_append (s, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
+      if (g_rand_boolean (r))
+        g_string_append_c (s, ' ');
+    }
+    char *why = entities_scan_check (s->str, s->len);
+    if (why)
+      fail_msg ("'%s': %s", s->str, why);
+  }
+  g_string_free (s, TRUE);
+  g_rand_free (r);
+}
+
 static void
 test_builder_errors (void **state)
 {
@@ -184,6 +227,86 @@ test_image_checks (void **state)
   g_free (copy);
   g_bytes_unref (img);
   gz_builder_free (b);
+}
+
+/* The image's lookup (hash-carrying slots, a key's first 8 bytes in its record,
+ * the one-word filter; the padded-head variant the stage uses) agrees with a
+ * linear search of all keys, for every key and for near misses; every key of
+ * the bundled image is found as itself. */
+static const GzKey *
+padded_find (const GzTable *t, const char *key, gsize len)
+{
+  guint32 h = gz_key_hash (key, len);
+  if (!gz_table_maybe (t, h))
+    return NULL;
+  char *buf = g_malloc0 (len + 16);
+  memcpy (buf, key, len);
+  const GzKey *k = gz_table_find (t, buf, len, h, gz_key_head_padded (buf, len));
+  g_free (buf);
+  return k;
+}
+
+static void
+test_lookup_paths (void **state)
+{
+  const char *g =
+    "LOCATION\tx:1\tFoo Bar\tFooville|Fo|F|Foobarbazquux|Foobarba|Foobarbaz Quux Long Name\n"
+    "ORGANIZATION\t-\tGreat Northern Widget Company of Zembla\tGNWC|G N W C\n"
+    "PERSON\t-\tAnna-Lena O'Brien\tA. L. O'Brien\n"
+    "MISC\t-\t\u0425\u043e\u0434\u0436\u0430\u043b\u044b \u10e5\u10d0\u10e0\u10d7\u10e3\u10da\u10d8\n"
+    "GIVEN\t-\tAbcdefgh\n";
+  GzBuilder *b = gz_builder_new ();
+  assert_true (gz_builder_add_text (b, "g", g, strlen (g), NULL));
+  GBytes *img = gz_builder_finish (b);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (img, &size);
+  GzTable t;
+  assert_true (gz_table_init (&t, data, size, "img", NULL));
+  guint found = 0;
+  for (guint32 i = 0; i < t.hdr->n_keys; i++) {
+    const GzKey *k = &t.keys[i];
+    const char *ks = gz_table_string (&t, k->str);
+    GString *v = g_string_new (ks);
+    /* The key itself, then near misses: one byte changed, cut, extended. */
+    for (guint m = 0; m <= v->len + 2; m++) {
+      GString *q = g_string_new (ks);
+      if (m > 0 && m <= v->len)
+        q->str[m - 1] ^= 1;
+      else if (m == v->len + 1)
+        g_string_truncate (q, q->len > 0 ? q->len - 1 : 0);
+      else if (m == v->len + 2)
+        g_string_append (q, "x");
+      const GzKey *ref = gz_table_lookup_slow (&t, q->str, q->len);
+      const GzKey *fast = gz_table_lookup (&t, q->str, q->len, gz_key_hash (q->str, q->len));
+      if (ref != fast || padded_find (&t, q->str, q->len) != ref)
+        fail_msg ("lookup of '%s' disagrees with the linear search", q->str);
+      found += ref != NULL;
+      g_string_free (q, TRUE);
+    }
+    g_string_free (v, TRUE);
+  }
+  assert_true (found >= t.hdr->n_keys);
+  g_bytes_unref (img);
+  gz_builder_free (b);
+
+  /* The bundled image. */
+  char *path = g_build_filename (ENTITIES_DATA_DIR, "entities.gzt", NULL);
+  GMappedFile *mf = g_mapped_file_new (path, FALSE, NULL);
+  assert_non_null (mf);
+  assert_true (gz_table_init (&t, (const guint8 *) g_mapped_file_get_contents (mf),
+                              g_mapped_file_get_length (mf), path, NULL));
+  for (guint32 i = 0; i < t.hdr->n_keys; i++) {
+    const GzKey *k = &t.keys[i];
+    const char *ks = gz_table_string (&t, k->str);
+    if (gz_table_lookup (&t, ks, k->len, gz_key_hash (ks, k->len)) != k ||
+        padded_find (&t, ks, k->len) != k)
+      fail_msg ("bundled key '%s' not found as itself", ks);
+    if ((k->flags & GZ_KEY_FULL) && GZ_KEY_CLASS (k) != t.entities[k->entity].cls)
+      fail_msg ("bundled key '%s': class %u, entity's %u", ks, GZ_KEY_CLASS (k),
+                t.entities[k->entity].cls);
+  }
+  g_mapped_file_unref (mf);
+  g_free (path);
 }
 
 /* -------------------------------------------------------------- matcher */
@@ -602,8 +725,10 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_tokens_and_keys),
     cmocka_unit_test (test_fast_tokenizer),
+    cmocka_unit_test (test_scan_tokens),
     cmocka_unit_test (test_builder_errors),
     cmocka_unit_test (test_image_checks),
+    cmocka_unit_test (test_lookup_paths),
     cmocka_unit_test (test_gazetteer_match),
     cmocka_unit_test (test_case_rules),
     cmocka_unit_test (test_longest_match),
