@@ -85,6 +85,14 @@ gboolean clean_chars (const CleanStage *st, SluiceDocument *doc, GError **error)
 /* Cleans one word (no ASCII whitespace inside) into `out` (appended). */
 void clean_word (const CleanStage *st, const char *w, gsize len, GString *out, GString *tmp);
 
+/* Words (capped at word_cap + 1), characters (capped at char_cap) and
+ * whether a tab or two spaces in a row occur, in s[0..n).  clean_measure()
+ * is the fast version, clean_measure_ref() the plain reference. */
+void clean_measure (const char *s, gsize n, guint32 word_cap, guint32 char_cap,
+                    guint32 *words, guint32 *chars, guint8 *runs);
+void clean_measure_ref (const char *s, gsize n, guint32 word_cap, guint32 char_cap,
+                        guint32 *words, guint32 *chars, guint8 *runs);
+
 /* Pass 2: lines, blocks, junk, metadata.  Commits at most one rewrite. */
 gboolean clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error);
 
