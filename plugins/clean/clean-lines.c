@@ -640,13 +640,13 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
     }
   guint n = c.lines->len;
   c.scratch = g_string_sized_new (128);
-  if (st->patterns->combined != NULL)
-    c.md = pcre2_match_data_create_from_pattern (st->patterns->combined, NULL);
+  if (st->patterns->full.code != NULL)
+    c.md = pcre2_match_data_create_from_pattern (st->patterns->full.code, NULL);
   else
     c.md = pcre2_match_data_create (16, NULL);
 
   /* 1. patterns, on short lines only */
-  if (st->patterns->combined != NULL)
+  if (st->patterns->full.code != NULL)
     for (guint i = 0; i < n; i++)
       {
         Line *l = LINE (&c, i);

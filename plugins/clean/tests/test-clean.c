@@ -665,6 +665,153 @@ test_measure_fast_path (void **state)
   g_rand_free (rand);
 }
 
+/* The line-pattern prefilter (a subset of patterns by first byte, the full
+ * alternation for lines holding a required literal) finds the same pattern
+ * and the same captures as the full alternation, on the bundled patterns
+ * plus user patterns of the kinds the prefilter treats differently. */
+static const char *const prefilter_user_patterns[] = {
+  "(?-i)KELVIN\\s+\\d+",                 /* case-sensitive, a k */
+  "\\d+\\s+sleeps? left",                /* \d first: no start set under UCP */
+  ".{0,40}\\bpowered by\\b.{0,40}",      /* any first byte: a required literal */
+  ".*(?:left|right) column.*",           /* any first byte, literal after a group */
+  "(\\w+) again and \\1",                 /* a back-reference: never prefiltered */
+  "(?:listen)?",                         /* may match the empty line */
+  "\\x{17F}hare this|\\p{Lu}{2,} ONLY",  /* escapes with arguments */
+  NULL,
+};
+
+static const char *const prefilter_lines[] = {
+  "Share this", "SHARE THIS ARTICLE:", "ſhare this", "share", "Tweet | Like | Print",
+  "12 comments", "\xd9\xa3 comments", "\xd9\xa1\xd9\xa2 shares", "Comments (4)",
+  "By Anna Berg", "by anna berg", "BY ANNA BERG, Harbor Freight Lines", "Author: Tom Wu",
+  "Source: Daily Ledger", "Via: Lakeside Gazette", "via facebook",
+  "26 February 2020", "Wed, 26 Feb 2020 14:30", "date 2024-02-26", "2024-02-26T10:00:00Z",
+  "Published: February 26, 2020", "26.02.2020 10:15", "\xd9\xa2\xd9\xa6 February 2020",
+  "All rights reserved.", "(c) 2021 Some Outlet. All rights reserved",
+  "Some Outlet 2021 all rights reserved", "Some Outlet — ALL RIGHTS RESERVED", "all right then",
+  "Everything is all right reserved for later", "© 2020 Reuters", "©Photo: Jan Novak",
+  "Photo: Jan Novak", "\xd1\x84\xd0\xbe\xd1\x82\xd0\xbe: \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd",
+  "\xd0\xa4\xd0\x9e\xd0\xa2\xd0\x9e: \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd", "Getty Images / AFP",
+  "Read more: The harbour story", "Related", "Advertisement", "ad", "[ad]", "Tags: port, ferry",
+  "Home", "Menu", "Back to top", "Loading...", "Please wait...", "Enable JavaScript",
+  "This website uses cookies to improve things", "Accept all cookies", "Got it!",
+  "Follow us on Telegram", "Subscribe to our newsletter", "Stay informed with us",
+  "KELVIN 12", "Kelvin 12", "\xe2\x84\xaa" "ELVIN 12", "3 sleeps left", "\xd9\xa3 sleeps left",
+  "Proudly powered by Nothing", "proudly POWERED BY nothing at all", "powered-by",
+  "See the left column here", "right column", "Hello again and Hello", "hello again and bye",
+  "listen", "", "\xc5\xbfhare this", "ABC ONLY", "Talks between Westland and Freedonia resumed.",
+  "The ferry left at noon.", "Residents of Harrowgate say the strike has been announced.",
+  "\"We expect the school to be criticised by October,\" Quinn Xu said.", "- a list item",
+  "1. first", "\xe2\x80\x9cQuoted\xe2\x80\x9d", "\x7f odd", "\xc2\xa0nbsp", "K", "s", "\xe2\x84\xaa",
+};
+
+static void
+check_prefilter (const CleanPatternSet *set, pcre2_match_data *md, const char *line, gsize n)
+{
+  CleanPatMatch a, b;
+  gboolean ma = clean_patterns_match (set, line, n, md, &a);
+  gboolean mb = clean_patterns_match_full (set, line, n, md, &b);
+  if (ma != mb || a.index != b.index
+      || (ma && (a.byline_s != b.byline_s || a.byline_e != b.byline_e || a.outlet_s != b.outlet_s
+                 || a.outlet_e != b.outlet_e || a.year_s != b.year_s || a.year_e != b.year_e
+                 || a.month_s != b.month_s || a.month_e != b.month_e || a.day_s != b.day_s
+                 || a.day_e != b.day_e)))
+    fail_msg ("prefilter disagrees on '%.*s': pattern %d, full alternation %d", (int) n, line,
+              a.index, b.index);
+}
+
+static void
+test_prefilter_agrees (void **state)
+{
+  (void) state;
+  CleanPatternSet *set = clean_patterns_new ();
+  GError *error = NULL;
+  g_autofree char *bundled = g_build_filename (CLEAN_DATA_DIR, "junk.patterns", NULL);
+  assert_true (clean_patterns_add_file (set, bundled, &error));
+  for (guint i = 0; prefilter_user_patterns[i]; i++)
+    assert_true (clean_patterns_add (set, "user", prefilter_user_patterns[i], "test", &error));
+  assert_true (clean_patterns_compile (set, &error));
+  /* the prefilter is in use: literals found, and some first bytes rule
+   * some patterns out */
+  assert_true (set->n_literals >= 2);
+  assert_true (set->subsets->len > 1);
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern (set->full.code, NULL);
+
+  guint matched = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (prefilter_lines); i++)
+    {
+      const char *l = prefilter_lines[i];
+      check_prefilter (set, md, l, strlen (l));
+      CleanPatMatch m;
+      matched += clean_patterns_match_full (set, l, strlen (l), md, &m);
+      /* case variants, and with blanks after */
+      g_autofree char *up = g_utf8_strup (l, -1);
+      g_autofree char *down = g_utf8_strdown (l, -1);
+      g_autofree char *sp = g_strconcat (l, "  ", NULL);
+      check_prefilter (set, md, up, strlen (up));
+      check_prefilter (set, md, down, strlen (down));
+      check_prefilter (set, md, sp, strlen (sp));
+    }
+  assert_true (matched > G_N_ELEMENTS (prefilter_lines) / 2);
+
+  /* random lines made of the fixtures' words and the odd characters */
+  static const char *const words[] = {
+    "share", "this", "by", "Anna", "Berg", "all", "rights", "reserved", "right", "12", "\xd9\xa3",
+    "comments", "photo:", "\xc2\xa9", "2020", "Feb", "26", "powered", "left", "column", "kelvin",
+    "\xe2\x84\xaa", "\xc5\xbf", "again", "and", "the", "ferry", ":", "|", "-", "(c)", "source:",
+    "via", "facebook", "read", "more", "Reuters", "getty", "images", "/", "\xd1\x84\xd0\xbe\xd1\x82\xd0\xbe",
+  };
+  GRand *rand = g_rand_new_with_seed (4122026);
+  GString *line = g_string_new (NULL);
+  for (guint round = 0; round < 20000; round++)
+    {
+      g_string_truncate (line, 0);
+      guint nw = g_rand_int_range (rand, 1, 7);
+      for (guint w = 0; w < nw; w++)
+        {
+          if (w > 0)
+            g_string_append_c (line, ' ');
+          g_string_append (line, words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))]);
+        }
+      check_prefilter (set, md, line->str, line->len);
+    }
+  g_string_free (line, TRUE);
+  g_rand_free (rand);
+  pcre2_match_data_free (md);
+  clean_patterns_free (set);
+}
+
+/* The required literal is found only where it is certain. */
+static void
+test_required_literal (void **state)
+{
+  (void) state;
+  static const struct { const char *regex, *literal; } lit_cases[] = {
+    { ".{0,100}\\ball rights reserved\\.?.{0,100}", "all right" },  /* no k or s */
+    { ".*(?:left|right) column.*", " column" },
+    { "\\p{Lu}abc.*", "abc" },
+    { "\\x41bcd.*", "bcd" },
+    { "\\x{41}bcd", "bcd" },
+    { ".*foo(bar)?bazz?", "foo" },
+    { ".*fooo?", "foo" },
+    { "(?x) all right", NULL },
+    { ".*all right|other", NULL },
+    { "(*ACCEPT)all right", NULL },
+    { ".*\\Qall right\\E", NULL },
+    { ".*[abc]def.*", "def" },
+    { ".*[]xyz]def", "def" },
+    { ".*abc{2,3}", NULL },  /* "ab": too short */
+    { ".*abcd{2,3}", "abc" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (lit_cases); i++)
+    {
+      g_autofree char *lit = clean_required_literal (lit_cases[i].regex);
+      if (g_strcmp0 (lit, lit_cases[i].literal) != 0)
+        fail_msg ("required literal of '%s': '%s', expected '%s'", lit_cases[i].regex,
+                  lit ? lit : "(none)", lit_cases[i].literal ? lit_cases[i].literal : "(none)");
+    }
+}
+
 int
 main (void)
 {
@@ -679,6 +826,8 @@ main (void)
     cmocka_unit_test (test_pattern_file_errors),
     cmocka_unit_test (test_user_files),
     cmocka_unit_test (test_measure_fast_path),
+    cmocka_unit_test (test_prefilter_agrees),
+    cmocka_unit_test (test_required_literal),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
