@@ -150,27 +150,43 @@ void
 clean_measure (const char *s, gsize n, guint32 word_cap, guint32 char_cap,
                guint32 *words_out, guint32 *chars_out, guint8 *runs_out)
 {
-#ifdef __SSE2__
+#if defined(__SSE2__) && defined(__x86_64__)
   const guchar *t = (const guchar *) s;
   guint64 words = 0, cont = 0;
   guint32 runs = 0, prev_nb = 0, prev_sp = 0;
   gsize i = 0;
-  const __m128i space = _mm_set1_epi8 (' '), tab = _mm_set1_epi8 ('\t');
-  const __m128i lead = _mm_set1_epi8 ((char) 0xC0);
-  for (; i + 16 <= n; i += 16)
+  if (n >= 16)
     {
-      __m128i v = _mm_loadu_si128 ((const __m128i *) (t + i));
-      guint32 sp = (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (v, space));
-      guint32 tb = (guint32) _mm_movemask_epi8 (_mm_cmpeq_epi8 (v, tab));
-      /* signed: 0x80..0xBF (continuation bytes) are the bytes < (char) 0xC0 */
-      guint32 ct = (guint32) _mm_movemask_epi8 (_mm_cmplt_epi8 (v, lead));
-      guint32 nb = ~(sp | tb) & 0xFFFFu;
-      guint32 starts = nb & ~((nb << 1) | prev_nb);
-      words += (guint32) __builtin_popcount (starts);
-      cont += (guint32) __builtin_popcount (ct);
-      runs |= tb | (sp & (sp >> 1)) | (prev_sp & sp);
-      prev_nb = nb >> 15;
-      prev_sp = sp >> 15;
+      /* per byte: 0xFF where true; counts summed with SAD every step */
+      const __m128i space = _mm_set1_epi8 (' '), tab = _mm_set1_epi8 ('\t');
+      const __m128i lead = _mm_set1_epi8 ((char) 0xC0), ones = _mm_set1_epi8 (1);
+      const __m128i zero = _mm_setzero_si128 ();
+      __m128i nb_prev = zero, sp_prev = zero, acc_words = zero, acc_cont = zero, acc_runs = zero;
+      for (; i + 16 <= n; i += 16)
+        {
+          __m128i v = _mm_loadu_si128 ((const __m128i *) (t + i));
+          __m128i sp = _mm_cmpeq_epi8 (v, space);
+          __m128i tb = _mm_cmpeq_epi8 (v, tab);
+          /* signed: 0x80..0xBF (continuation bytes) are the bytes < (char) 0xC0 */
+          __m128i ct = _mm_cmplt_epi8 (v, lead);
+          __m128i nb = _mm_andnot_si128 (_mm_or_si128 (sp, tb), _mm_cmpeq_epi8 (v, v));
+          /* the byte before each byte: shifted in from the previous step */
+          __m128i nb_before = _mm_or_si128 (_mm_slli_si128 (nb, 1), _mm_srli_si128 (nb_prev, 15));
+          __m128i sp_before = _mm_or_si128 (_mm_slli_si128 (sp, 1), _mm_srli_si128 (sp_prev, 15));
+          __m128i starts = _mm_andnot_si128 (nb_before, nb);
+          acc_words = _mm_add_epi64 (acc_words, _mm_sad_epu8 (_mm_and_si128 (starts, ones), zero));
+          acc_cont = _mm_add_epi64 (acc_cont, _mm_sad_epu8 (_mm_and_si128 (ct, ones), zero));
+          acc_runs = _mm_or_si128 (acc_runs, _mm_or_si128 (tb, _mm_and_si128 (sp, sp_before)));
+          nb_prev = nb;
+          sp_prev = sp;
+        }
+      words = (guint64) _mm_cvtsi128_si64 (acc_words)
+              + (guint64) _mm_cvtsi128_si64 (_mm_unpackhi_epi64 (acc_words, acc_words));
+      cont = (guint64) _mm_cvtsi128_si64 (acc_cont)
+             + (guint64) _mm_cvtsi128_si64 (_mm_unpackhi_epi64 (acc_cont, acc_cont));
+      runs = _mm_movemask_epi8 (acc_runs) != 0;
+      prev_nb = (_mm_movemask_epi8 (nb_prev) >> 15) & 1;
+      prev_sp = (_mm_movemask_epi8 (sp_prev) >> 15) & 1;
     }
   for (; i < n; i++)
     {
@@ -623,21 +639,28 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
   if (c.len == 0)
     return TRUE;
 
+  /* lines, written in place (the array grows by doubling) */
   c.lines = g_array_sized_new (FALSE, FALSE, sizeof (Line), 64);
+  g_array_set_size (c.lines, 64);
+  guint n_lines = 0;
   gsize pos = 0;
   while (pos <= c.len)
     {
       const char *nl = memchr (c.text + pos, '\n', c.len - pos);
       gsize e = nl ? (gsize) (nl - c.text) : c.len;
-      Line l = { 0 };
-      l.start = pos;
-      l.end = e;
-      measure_line (&c, &l);
-      g_array_append_val (c.lines, l);
+      if (n_lines == c.lines->len)
+        g_array_set_size (c.lines, 2 * n_lines);
+      Line *l = LINE (&c, n_lines);
+      *l = (Line) { 0 };
+      l->start = pos;
+      l->end = e;
+      measure_line (&c, l);
+      n_lines++;
       if (nl == NULL)
         break;
       pos = e + 1;
     }
+  g_array_set_size (c.lines, n_lines);
   guint n = c.lines->len;
   c.scratch = g_string_sized_new (128);
   if (st->patterns->full.code != NULL)
@@ -789,8 +812,8 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
 
   /* 6. separators: for each kept line, what goes between it and the kept
    *    line before it */
-  GArray *keep = g_array_new (FALSE, FALSE, sizeof (guint));
-  GArray *seps = g_array_new (FALSE, FALSE, sizeof (int));
+  guint *keep = g_new (guint, n), n_keep = 0;
+  int *seps = g_new (int, n);
   guint64 logical = 0;   /* characters of the line being rebuilt (joins included) */
   for (guint j = 0; j < n; j++)
     {
@@ -798,9 +821,9 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
       if (b->kind != L_BODY && b->kind != L_TITLE)
         continue;
       int sep = SEP_PARA;
-      if (keep->len > 0)
+      if (n_keep > 0)
         {
-          guint pj = g_array_index (keep, guint, keep->len - 1);
+          guint pj = keep[n_keep - 1];
           Line *a = LINE (&c, pj);
           gboolean gap = j > pj + 1;
           if (a->kind == L_TITLE || b->kind == L_TITLE)
@@ -839,18 +862,19 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
         logical += b->chars + 1;
       else
         logical = b->chars;
-      g_array_append_val (keep, j);
-      g_array_append_val (seps, sep);
+      keep[n_keep] = j;
+      seps[n_keep] = sep;
+      n_keep++;
     }
 
   /* 7. the rewrite */
   SluiceRewriter *rw = sluice_rewriter_new (doc);
   gboolean changed = FALSE;
-  for (guint q = 0; q < keep->len; q++)
+  for (guint q = 0; q < n_keep; q++)
     {
-      guint j = g_array_index (keep, guint, q);
+      guint j = keep[q];
       Line *b = LINE (&c, j);
-      int sep = g_array_index (seps, int, q);
+      int sep = seps[q];
       if (q == 0)
         {
           if (b->cs > 0)
@@ -871,7 +895,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
         }
       else
         {
-          guint pj = g_array_index (keep, guint, q - 1);
+          guint pj = keep[q - 1];
           Line *a = LINE (&c, pj);
           gboolean dropped = FALSE;
           for (guint k = pj + 1; k < j; k++)
@@ -915,7 +939,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
       /* b's content, blank runs collapsed; a hyphen dropped by the next
        * separator is left out */
       gsize ce = b->ce;
-      if (q + 1 < keep->len && g_array_index (seps, int, q + 1) == SEP_DEHYPHEN)
+      if (q + 1 < n_keep && seps[q + 1] == SEP_DEHYPHEN)
         ce = b->ce - 1;
       sluice_rewriter_keep (rw, b->cs);
       if (st->collapse_spaces && b->has_runs)
@@ -951,7 +975,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
         }
       sluice_rewriter_keep (rw, ce);
     }
-  if (keep->len == 0)
+  if (n_keep == 0)
     {
       /* nothing kept */
       sluice_rewriter_delete (rw, c.len);
@@ -959,7 +983,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
     }
   else
     {
-      guint last = g_array_index (keep, guint, keep->len - 1);
+      guint last = keep[n_keep - 1];
       Line *a = LINE (&c, last);
       gboolean dropped = FALSE;
       for (guint k = last + 1; k < n; k++)
@@ -975,8 +999,8 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
           changed = TRUE;
         }
     }
-  g_array_unref (keep);
-  g_array_unref (seps);
+  g_free (keep);
+  g_free (seps);
 
   gboolean ok = TRUE;
   if (changed)

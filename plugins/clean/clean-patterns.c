@@ -646,10 +646,21 @@ clean_patterns_match (const CleanPatternSet *set, const char *subject, gsize len
 char *
 clean_outlet_key (const char *s, gssize len)
 {
-  g_autofree char *folded = g_utf8_casefold (s, len);
-  GString *key = g_string_sized_new (strlen (folded));
+  gsize n = len < 0 ? strlen (s) : (gsize) len;
+  gboolean ascii = TRUE;
+  for (gsize i = 0; i < n && s[i] != '\0'; i++)
+    if ((guchar) s[i] >= 0x80)
+      {
+        ascii = FALSE;
+        break;
+      }
+  /* casefolding plain ASCII is lowering it (and stops at a NUL, too) */
+  g_autofree char *folded = ascii ? NULL : g_utf8_casefold (s, len);
+  const char *src = ascii ? s : folded;
+  gsize src_len = ascii ? n : strlen (folded);
+  GString *key = g_string_sized_new (src_len);
   gboolean space = FALSE;
-  for (const char *p = folded; *p; p++)
+  for (const char *p = src; p < src + src_len && *p; p++)
     {
       if (g_ascii_isspace (*p))
         space = TRUE;
@@ -658,7 +669,7 @@ clean_outlet_key (const char *s, gssize len)
           if (space && key->len > 0)
             g_string_append_c (key, ' ');
           space = FALSE;
-          g_string_append_c (key, *p);
+          g_string_append_c (key, ascii ? g_ascii_tolower (*p) : *p);
         }
     }
   return g_string_free (key, FALSE);
@@ -709,24 +720,32 @@ clean_is_outlet (const CleanStage *st, const char *s, gsize len, gboolean strict
   g_autofree char *key = clean_outlet_key (s, len);
   if (g_hash_table_contains (st->outlets, key))
     return TRUE;
-  if (strict || st->outlet_words == NULL)
+  if (strict || st->outlet_words == NULL || key[0] == '\0')
     return FALSE;
   /* A word such as "News" or "Gazette" among the name's words. */
-  char **words = g_strsplit (key, " ", -1);
   gboolean found = FALSE;
-  for (guint i = 0; words[i] && !found; i++)
+  char buf[128];
+  for (const char *p = key;;)
     {
+      const char *sp = strchr (p, ' ');
+      const char *e = sp ? sp : p + strlen (p);
       /* strip punctuation around the word ("Times," "(News)") */
-      char *w = words[i];
-      gsize wl = strlen (w);
-      while (wl > 0 && g_ascii_ispunct (w[wl - 1]))
-        w[--wl] = '\0';
-      while (*w && g_ascii_ispunct (*w))
-        w++;
-      for (guint j = 0; st->outlet_words[j] && !found; j++)
-        found = strcmp (w, st->outlet_words[j]) == 0;
+      const char *ws = p, *we = e;
+      while (we > ws && g_ascii_ispunct (we[-1]))
+        we--;
+      while (ws < we && g_ascii_ispunct (*ws))
+        ws++;
+      gsize wl = we - ws;
+      char *w = wl < sizeof buf ? buf : g_malloc (wl + 1);
+      memcpy (w, ws, wl);
+      w[wl] = '\0';
+      found = g_hash_table_contains (st->outlet_word_set, w);
+      if (w != buf)
+        g_free (w);
+      if (found || sp == NULL)
+        break;
+      p = sp + 1;
     }
-  g_strfreev (words);
   return found;
 }
 

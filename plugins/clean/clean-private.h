@@ -105,6 +105,7 @@ typedef struct {
   CleanPatternSet *patterns;
   GHashTable *outlets;        /* casefolded, space-collapsed name -> itself */
   char **outlet_words;        /* casefolded words */
+  GHashTable *outlet_word_set; /* the same, as a set */
   pcre2_code *attribution;    /* "(MENAFN- Outlet) " prefix */
 } CleanStage;
 

@@ -812,6 +812,61 @@ test_required_literal (void **state)
     }
 }
 
+/* The outlet key's plain-ASCII path (lowering) agrees with casefolding. */
+static char *
+outlet_key_reference (const char *s, gssize len)
+{
+  g_autofree char *folded = g_utf8_casefold (s, len);
+  GString *key = g_string_new (NULL);
+  gboolean space = FALSE;
+  for (const char *p = folded; *p; p++)
+    {
+      if (g_ascii_isspace (*p))
+        space = TRUE;
+      else
+        {
+          if (space && key->len > 0)
+            g_string_append_c (key, ' ');
+          space = FALSE;
+          g_string_append_c (key, *p);
+        }
+    }
+  return g_string_free (key, FALSE);
+}
+
+static void
+test_outlet_key_fast_path (void **state)
+{
+  (void) state;
+  GRand *rand = g_rand_new_with_seed (777);
+  GString *s = g_string_new (NULL);
+  for (guint round = 0; round < 5000; round++)
+    {
+      g_string_truncate (s, 0);
+      guint n = g_rand_int_range (rand, 0, 40);
+      for (guint i = 0; i < n; i++)
+        {
+          guint r = g_rand_int_range (rand, 0, 100);
+          if (r < 5)
+            g_string_append (s, "\xc3\x89");   /* a non-ASCII word now and then */
+          else if (r < 20)
+            g_string_append_c (s, " \t\n"[r % 3]);
+          else
+            g_string_append_c (s, (char) g_rand_int_range (rand, 0x20, 0x7f));
+        }
+      for (int with_len = 0; with_len < 2; with_len++)
+        {
+          gssize len = with_len ? (gssize) s->len : -1;
+          g_autofree char *fast = clean_outlet_key (s->str, len);
+          g_autofree char *ref = outlet_key_reference (s->str, len);
+          if (strcmp (fast, ref) != 0)
+            fail_msg ("outlet key of '%s': '%s', casefolded '%s'", s->str, fast, ref);
+        }
+    }
+  g_string_free (s, TRUE);
+  g_rand_free (rand);
+}
+
 int
 main (void)
 {
@@ -828,6 +883,7 @@ main (void)
     cmocka_unit_test (test_measure_fast_path),
     cmocka_unit_test (test_prefilter_agrees),
     cmocka_unit_test (test_required_literal),
+    cmocka_unit_test (test_outlet_key_fast_path),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
