@@ -180,6 +180,26 @@ clean_measure (const char *s, gsize n, guint32 word_cap, guint32 char_cap,
           nb_prev = nb;
           sp_prev = sp;
         }
+      if (i < n)
+        {
+          /* the rest: the last 16 bytes of s, the ones already counted
+           * masked off (the byte before the first new one is in the block) */
+          static const guint8 ramp[32] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                           0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                           0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+          __m128i valid = _mm_loadu_si128 ((const __m128i *) (ramp + (n - i)));
+          __m128i v = _mm_loadu_si128 ((const __m128i *) (t + n - 16));
+          __m128i sp = _mm_cmpeq_epi8 (v, space);
+          __m128i tb = _mm_cmpeq_epi8 (v, tab);
+          __m128i ct = _mm_and_si128 (_mm_cmplt_epi8 (v, lead), valid);
+          __m128i nb = _mm_andnot_si128 (_mm_or_si128 (sp, tb), _mm_cmpeq_epi8 (v, v));
+          __m128i starts = _mm_and_si128 (_mm_andnot_si128 (_mm_slli_si128 (nb, 1), nb), valid);
+          __m128i pairs = _mm_and_si128 (sp, _mm_slli_si128 (sp, 1));
+          acc_words = _mm_add_epi64 (acc_words, _mm_sad_epu8 (_mm_and_si128 (starts, ones), zero));
+          acc_cont = _mm_add_epi64 (acc_cont, _mm_sad_epu8 (_mm_and_si128 (ct, ones), zero));
+          acc_runs = _mm_or_si128 (acc_runs, _mm_and_si128 (_mm_or_si128 (tb, pairs), valid));
+          i = n;
+        }
       words = (guint64) _mm_cvtsi128_si64 (acc_words)
               + (guint64) _mm_cvtsi128_si64 (_mm_unpackhi_epi64 (acc_words, acc_words));
       cont = (guint64) _mm_cvtsi128_si64 (acc_cont)
@@ -231,9 +251,18 @@ measure_line (Ctx *c, Line *l)
   clean_measure (s, n, c->word_cap, (guint32) st->wrap_max_width + 1, &l->words, &l->chars,
                  &l->has_runs);
 
-  gunichar first = t[cs] < 0x80 ? t[cs] : g_utf8_get_char (s);
-  l->starts_lower = g_unichar_islower (first);
-  l->starts_upper = g_unichar_isupper (first) || g_unichar_istitle (first);
+  if (t[cs] < 0x80)
+    {
+      /* ASCII: no title-case letters, lower/upper are a-z/A-Z */
+      l->starts_lower = g_ascii_islower (t[cs]);
+      l->starts_upper = g_ascii_isupper (t[cs]);
+    }
+  else
+    {
+      gunichar first = g_utf8_get_char (s);
+      l->starts_lower = g_unichar_islower (first);
+      l->starts_upper = g_unichar_isupper (first) || g_unichar_istitle (first);
+    }
   l->end_class = end_class (s, n);
   l->list_item = is_list_item (s, n);
 
@@ -245,7 +274,13 @@ measure_line (Ctx *c, Line *l)
       gboolean lower = FALSE;
       for (const char *p = s; p < s + n && !lower; p = g_utf8_next_char (p))
         {
-          gunichar u = (guchar) *p < 0x80 ? (guchar) *p : g_utf8_get_char (p);
+          if ((guchar) *p < 0x80)
+            {
+              lower = g_ascii_islower (*p);
+              upper += g_ascii_isupper (*p);
+              continue;
+            }
+          gunichar u = g_utf8_get_char (p);
           if (g_unichar_islower (u))
             lower = TRUE;
           else if (g_unichar_isupper (u))
