@@ -486,33 +486,74 @@ clean_patterns_compile (CleanPatternSet *set, GError **error)
         }
     }
 
-  /* 2. one alternation per distinct subset of patterns possible after a
-   *    first byte (a line holding a literal goes to the full alternation;
-   *    a subset that does not compile on its own, too) */
-  set->subset_of = g_new (guint16, 256);
+  /* 2. which patterns can match a line starting with two given ASCII bytes:
+   *    PCRE2's partial matching on the two bytes says NOMATCH only when no
+   *    longer subject could match (verbs, back-references and recursion
+   *    are not asked: always possible) */
+  g_autofree pcre2_code **probe = g_new0 (pcre2_code *, n);
+  for (guint i = 0; i < n; i++)
+    {
+      CleanPattern *pat = g_ptr_array_index (set->patterns, i);
+      if (pat->literal >= 0 || has_calls (pat->regex) || strstr (pat->regex, "(*") != NULL)
+        continue;
+      g_autofree char *re = g_strdup_printf ("(?:%s)", pat->regex);
+      int errcode;
+      PCRE2_SIZE erroff;
+      probe[i] = pcre2_compile ((PCRE2_SPTR) re, PCRE2_ZERO_TERMINATED,
+                                COMPILE_FLAGS | PCRE2_ANCHORED, &errcode, &erroff, NULL);
+      uint32_t backrefs = 0;
+      if (probe[i] != NULL)
+        pcre2_pattern_info (probe[i], PCRE2_INFO_BACKREFMAX, &backrefs);
+      if (backrefs > 0)
+        {
+          pcre2_code_free (probe[i]);
+          probe[i] = NULL;
+        }
+      else if (probe[i] != NULL)
+        pcre2_jit_compile (probe[i], PCRE2_JIT_PARTIAL_HARD);
+    }
+  pcre2_match_data *pmd = pcre2_match_data_create (1, NULL);
+
+  /* 3. one alternation per distinct subset of patterns possible after the
+   *    first byte, or the first two when both are ASCII (a line holding a
+   *    literal goes to the full alternation; a subset that does not compile
+   *    on its own, too) */
+  set->subset_of = g_new (guint16, 256 + 128 * 128);
+  /* too many patterns for the subset keys: no prefilter */
+  gboolean keyed = n < 255 * 255;
+  for (guint k = 0; k < 256 + 128 * 128; k++)
+    set->subset_of[k] = CLEAN_SUBSET_FULL;
   GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GString *key = g_string_new (NULL);
-  for (guint b = 0; b < 256; b++)
+  for (guint k = 0; keyed && k < 256 + 128 * 128; k++)
     {
+      guint b = k < 256 ? k : (k - 256) / 128;
+      guchar two[2] = { (guchar) b, (guchar) ((k - 256) % 128) };
       guint m = 0;
       g_string_truncate (key, 0);
       for (guint i = 0; i < n; i++)
         {
           CleanPattern *pat = g_ptr_array_index (set->patterns, i);
-          if (pat->literal < 0 && bit_get (pat->starts, b))
-            {
-              members[m++] = i;
-              g_string_append_printf (key, "%u,", i);
-            }
+          if (pat->literal >= 0 || !bit_get (pat->starts, b))
+            continue;
+          /* (only printable pairs are asked: others are rare) */
+          if (k >= 256 && probe[i] != NULL && g_ascii_isprint (two[0]) && g_ascii_isprint (two[1])
+              && pcre2_match (probe[i], (PCRE2_SPTR) two, 2, 0, PCRE2_PARTIAL_HARD, pmd, NULL)
+                 == PCRE2_ERROR_NOMATCH)
+            continue;
+          members[m++] = i;
+          /* the key: each member's index in two non-zero bytes */
+          g_string_append_c (key, (char) (1 + i % 255));
+          g_string_append_c (key, (char) (1 + (i / 255) % 255));
         }
       if (m == 0)
         {
-          set->subset_of[b] = CLEAN_SUBSET_NONE;
+          set->subset_of[k] = CLEAN_SUBSET_NONE;
           continue;
         }
       if (m == n)
         {
-          set->subset_of[b] = CLEAN_SUBSET_FULL;
+          set->subset_of[k] = CLEAN_SUBSET_FULL;
           continue;
         }
       gpointer idx;
@@ -532,10 +573,14 @@ clean_patterns_compile (CleanPatternSet *set, GError **error)
             }
           g_hash_table_insert (seen, g_strdup (key->str), idx);
         }
-      set->subset_of[b] = (guint16) GPOINTER_TO_UINT (idx);
+      set->subset_of[k] = (guint16) GPOINTER_TO_UINT (idx);
     }
   g_string_free (key, TRUE);
   g_hash_table_unref (seen);
+  pcre2_match_data_free (pmd);
+  for (guint i = 0; i < n; i++)
+    if (probe[i] != NULL)
+      pcre2_code_free (probe[i]);
   return TRUE;
 }
 
@@ -630,7 +675,10 @@ clean_patterns_match (const CleanPatternSet *set, const char *subject, gsize len
   out->index = -1;
   if (set->full.code == NULL)
     return FALSE;
-  guint16 idx = len > 0 ? set->subset_of[(guchar) subject[0]] : CLEAN_SUBSET_FULL;
+  const guchar *u = (const guchar *) subject;
+  guint16 idx = len >= 2 && u[0] < 0x80 && u[1] < 0x80 ? set->subset_of[256 + u[0] * 128 + u[1]]
+                : len > 0                             ? set->subset_of[u[0]]
+                                                      : CLEAN_SUBSET_FULL;
   for (guint i = 0; i < set->n_literals && idx != CLEAN_SUBSET_FULL; i++)
     if (has_literal (subject, len, set->literals[i], set->literal_len[i]))
       idx = CLEAN_SUBSET_FULL;

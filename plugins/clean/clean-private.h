@@ -45,15 +45,16 @@ typedef struct {
  * The prefilter: a pattern can only match a line whose first byte is in its
  * start set (from PCRE2's own start-of-match analysis) and, for a pattern
  * without one, that contains its required literal (a plain run of text the
- * pattern must match, found conservatively in the regex).  For each first
- * byte, `subset_of` names the alternation of the patterns without a literal
+ * pattern must match, found conservatively in the regex); when the first two
+ * bytes are ASCII, PCRE2's partial matching of the pattern on them must not
+ * rule it out either.  For each first byte (or two), `subset_of` names the alternation of the patterns without a literal
  * that are still possible (CLEAN_SUBSET_NONE: none; CLEAN_SUBSET_FULL: all
  * of them); a line holding one of the literals takes the full alternation. */
 typedef struct {
   GPtrArray *patterns;  /* CleanPattern* */
   CleanAlternation full;
   GPtrArray *subsets;   /* CleanAlternation* */
-  guint16 *subset_of;   /* [first byte] */
+  guint16 *subset_of;   /* [first byte], then [256 + 128 * first + second] (ASCII) */
   char *literals[CLEAN_MAX_LITERALS];   /* lower case ASCII */
   gsize literal_len[CLEAN_MAX_LITERALS];
   guint n_literals;
