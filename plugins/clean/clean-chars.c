@@ -188,6 +188,48 @@ emit_char (const CleanStage *st, gunichar c, gunichar prev_out, GString *out,
   g_string_append_unichar (out, c);
 }
 
+gboolean
+clean_word_is_clean (const CleanStage *st, const char *w, gsize len)
+{
+  if (st->decode_entities && memchr (w, '&', len) != NULL)
+    return FALSE;
+  gunichar prev = 0;
+  const char *p = w, *end = w + len;
+  while (p < end)
+    {
+      gunichar c;
+      if ((guchar) *p < 0x80)
+        {
+          c = (guchar) *p++;
+          if (c < 0x20 || c == 0x7f)
+            return FALSE;
+          prev = c;
+          continue;
+        }
+      c = g_utf8_get_char_validated (p, end - p);
+      if (c >= 0x110000)
+        return FALSE;
+      p = g_utf8_next_char (p);
+      /* NFC-safe characters, less the C1 controls, no-break space and soft
+       * hyphen below 0x300: none of them is a format or space character,
+       * nor one that strip_controls or map_spaces treat specially */
+      if (!nfc_safe (c) || c <= 0xA0 || c == 0xAD)
+        return FALSE;
+      if (st->fold_quotes
+          && (c == 0x2018 || c == 0x2019 || c == 0x201A || c == 0x201B || c == 0x2032
+              || c == 0x2039 || c == 0x203A || c == 0x201C || c == 0x201D || c == 0x201E
+              || c == 0x201F || c == 0x2033 || c == 0x00AB || c == 0x00BB))
+        return FALSE;
+      if (st->fold_dashes && ((c >= 0x2010 && c <= 0x2015) || c == 0x2212))
+        return FALSE;
+      if (st->quote_space && is_open_double_quote (c) && prev != 0
+          && (g_unichar_isalpha (prev) || g_unichar_isdigit (prev)))
+        return FALSE;
+      prev = c;
+    }
+  return TRUE;
+}
+
 void
 clean_word (const CleanStage *st, const char *w, gsize len, GString *out, GString *tmp)
 {
@@ -364,6 +406,12 @@ clean_chars (const CleanStage *st, SluiceDocument *doc, GError **error)
       gsize we = i;
       while (we < len && !is_ascii_ws (t[we]) && byte_class[t[we]] != B_CTRL)
         we++;
+      /* most such words (a dash, quotes, Cyrillic, Greek) stay as they are */
+      if (clean_word_is_clean (st, text + ws, we - ws))
+        {
+          i = we;
+          continue;
+        }
       if (word == NULL)
         {
           word = g_string_sized_new (64);

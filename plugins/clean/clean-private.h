@@ -121,6 +121,9 @@ gboolean clean_is_outlet (const CleanStage *st, const char *s, gsize len, gboole
 gboolean clean_chars (const CleanStage *st, SluiceDocument *doc, GError **error);
 /* Cleans one word (no ASCII whitespace inside) into `out` (appended). */
 void clean_word (const CleanStage *st, const char *w, gsize len, GString *out, GString *tmp);
+/* TRUE only when clean_word() would leave the word as it is (a quick check
+ * of its characters; FALSE says nothing). */
+gboolean clean_word_is_clean (const CleanStage *st, const char *w, gsize len);
 
 /* Words (capped at word_cap + 1), characters (capped at char_cap) and
  * whether a tab or two spaces in a row occur, in s[0..n).  clean_measure()

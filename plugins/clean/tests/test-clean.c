@@ -867,6 +867,67 @@ test_outlet_key_fast_path (void **state)
   g_rand_free (rand);
 }
 
+/* The quick "word stays as it is" check never says so of a word that
+ * clean_word() changes, under several option sets; and it does say so of
+ * plain dashes, quotes and Cyrillic. */
+static void
+test_word_fast_path (void **state)
+{
+  (void) state;
+  static const char *const pieces[] = {
+    "a", "Z", "7", ".", "'", "\"", "\xe2\x80\x94" /* em dash */, "\xe2\x80\x93",
+    "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x9e", "\xe2\x80\x98", "\xe2\x80\x99",
+    "\xc2\xab", "\xc2\xbb", "\xe2\x82\xac" /* euro */, "\xc2\xa9", "\xc2\xa0" /* nbsp */,
+    "\xc2\xad" /* soft hyphen */, "\xe2\x80\x8b" /* zwsp */, "\xe2\x80\x8d" /* zwj */,
+    "\xef\xbb\xbf" /* bom */, "\xe2\x80\xa8", "\xc2\x85", "\xc2\x9c", "\xcc\x81" /* combining acute */,
+    "\xd0\xb9", "\xd0\xb8", "\xce\xac", "\xce\xb1", "\xe3\x80\x80" /* ideographic space */,
+    "\xe2\x80\xaf" /* narrow nbsp */, "\xe2\x88\x92" /* minus */, "\xef\xbc\xa1" /* fullwidth A */,
+    "\xf0\x9f\x98\x80", "&amp;", "&", "&#8220;", "e\xcc\x81", "\xe2\x81\xa0",
+  };
+  GRand *rand = g_rand_new_with_seed (31337);
+  GString *w = g_string_new (NULL), *out = g_string_new (NULL), *tmp = g_string_new (NULL);
+  guint fast = 0, slow = 0;
+  for (guint opt = 0; opt < 4; opt++)
+    {
+      CleanStage st = { 0 };
+      st.strip_controls = st.map_spaces = st.nfc = st.decode_entities = st.quote_space = TRUE;
+      st.fold_quotes = opt == 1;
+      st.fold_dashes = opt == 2;
+      if (opt == 3)
+        st.nfc = st.quote_space = st.strip_controls = FALSE;
+      for (guint round = 0; round < 20000; round++)
+        {
+          g_string_truncate (w, 0);
+          guint n = g_rand_int_range (rand, 1, 6);
+          for (guint k = 0; k < n; k++)
+            g_string_append (w, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+          if (!clean_word_is_clean (&st, w->str, w->len))
+            {
+              slow++;
+              continue;
+            }
+          fast++;
+          g_string_truncate (out, 0);
+          clean_word (&st, w->str, w->len, out, tmp);
+          if (out->len != w->len || memcmp (out->str, w->str, w->len) != 0)
+            fail_msg ("word '%s' taken as clean, but cleaned into '%s' (options %u)", w->str,
+                      out->str, opt);
+        }
+    }
+  assert_true (fast > 1000 && slow > 1000);
+  CleanStage st = { 0 };
+  st.strip_controls = st.map_spaces = st.nfc = st.decode_entities = st.quote_space = TRUE;
+  static const char *const plain[] = { "\xe2\x80\x94", "\xe2\x80\x9cQuote,\xe2\x80\x9d",
+                                       "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0",
+                                       "\xe2\x82\xac" "12" };
+  for (guint i = 0; i < G_N_ELEMENTS (plain); i++)
+    assert_true (clean_word_is_clean (&st, plain[i], strlen (plain[i])));
+  g_string_free (w, TRUE);
+  g_string_free (out, TRUE);
+  g_string_free (tmp, TRUE);
+  g_rand_free (rand);
+}
+
 int
 main (void)
 {
@@ -884,6 +945,7 @@ main (void)
     cmocka_unit_test (test_prefilter_agrees),
     cmocka_unit_test (test_required_literal),
     cmocka_unit_test (test_outlet_key_fast_path),
+    cmocka_unit_test (test_word_fast_path),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
