@@ -660,6 +660,51 @@ join_sep (Ctx *c, const Line *a, const Line *b)
   return SEP_SPACE;
 }
 
+/* The rewriter, created at the first change, with keeps gathered until a
+ * change needs them (consecutive keeps make one segment anyway). */
+typedef struct {
+  SluiceDocument *doc;
+  SluiceRewriter *rw;
+  gsize cur;            /* where the rewrite stands (the rewriter lags behind) */
+} LazyRewriter;
+
+static void
+lazy_flush (LazyRewriter *l)
+{
+  if (l->rw == NULL)
+    l->rw = sluice_rewriter_new (l->doc);
+  sluice_rewriter_keep (l->rw, l->cur);
+}
+
+static inline void
+lazy_keep (LazyRewriter *l, gsize pos)
+{
+  if (pos >= l->cur)
+    l->cur = pos;
+  else
+    {
+      /* backwards: let the rewriter record the error */
+      lazy_flush (l);
+      sluice_rewriter_keep (l->rw, pos);
+    }
+}
+
+static void
+lazy_replace (LazyRewriter *l, gsize end, const char *text, gsize len)
+{
+  lazy_flush (l);
+  sluice_rewriter_replace (l->rw, end, text, (gssize) len);
+  l->cur = sluice_rewriter_get_cursor (l->rw);
+}
+
+static void
+lazy_delete (LazyRewriter *l, gsize end)
+{
+  lazy_flush (l);
+  sluice_rewriter_delete (l->rw, end);
+  l->cur = sluice_rewriter_get_cursor (l->rw);
+}
+
 /* ------------------------------------------------------------------ main */
 
 gboolean
@@ -903,7 +948,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
     }
 
   /* 7. the rewrite */
-  SluiceRewriter *rw = sluice_rewriter_new (doc);
+  LazyRewriter lrw = { doc, NULL, 0 }, *rw = &lrw;
   gboolean changed = FALSE;
   for (guint q = 0; q < n_keep; q++)
     {
@@ -920,10 +965,10 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
               /* leading blank lines stay only when told to and nothing was
                * dropped before the first kept line */
               if (!st->blank_lines && !dropped)
-                sluice_rewriter_keep (rw, b->start);
-              if (b->cs > sluice_rewriter_get_cursor (rw))
+                lazy_keep (rw, b->start);
+              if (b->cs > rw->cur)
                 {
-                  sluice_rewriter_delete (rw, b->cs);
+                  lazy_delete (rw, b->cs);
                   changed = TRUE;
                 }
             }
@@ -945,7 +990,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
             case SEP_DEHYPHEN: sp = ""; break;
             default: g_assert_not_reached ();
             }
-          gsize from = sluice_rewriter_get_cursor (rw);   /* a->ce, or the hyphen */
+          gsize from = rw->cur;   /* a->ce, or the hyphen */
           if (sep == SEP_PARA && !st->blank_lines && !dropped)
             {
               /* keep the original blank run, only strip blanks around it */
@@ -956,7 +1001,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
                   g_string_append_c (g, '\n');
               if (g->len != b->cs - from)
                 {
-                  sluice_rewriter_replace (rw, b->cs, g->str, g->len);
+                  lazy_replace (rw, b->cs, g->str, g->len);
                   changed = TRUE;
                 }
             }
@@ -965,7 +1010,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
               gsize sl = strlen (sp);
               if (b->cs - from != sl || memcmp (c.text + from, sp, sl) != 0)
                 {
-                  sluice_rewriter_replace (rw, b->cs, sp, sl);
+                  lazy_replace (rw, b->cs, sp, sl);
                   changed = TRUE;
                 }
             }
@@ -976,7 +1021,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
       gsize ce = b->ce;
       if (q + 1 < n_keep && seps[q + 1] == SEP_DEHYPHEN)
         ce = b->ce - 1;
-      sluice_rewriter_keep (rw, b->cs);
+      lazy_keep (rw, b->cs);
       if (st->collapse_spaces && b->has_runs)
         {
           const char *t = c.text;
@@ -1001,19 +1046,19 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
                 e++;
               if (e - h > 1 || t[h] == '\t')
                 {
-                  sluice_rewriter_keep (rw, h);
-                  sluice_rewriter_replace (rw, e, " ", 1);
+                  lazy_keep (rw, h);
+                  lazy_replace (rw, e, " ", 1);
                   changed = TRUE;
                 }
               k = e;
             }
         }
-      sluice_rewriter_keep (rw, ce);
+      lazy_keep (rw, ce);
     }
   if (n_keep == 0)
     {
       /* nothing kept */
-      sluice_rewriter_delete (rw, c.len);
+      lazy_delete (rw, c.len);
       changed = TRUE;
     }
   else
@@ -1025,12 +1070,12 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
         dropped |= LINE (&c, k)->kind == L_DROP;
       if (a->ce < c.len && (st->blank_lines || dropped))
         {
-          sluice_rewriter_delete (rw, c.len);
+          lazy_delete (rw, c.len);
           changed = TRUE;
         }
       else if (a->end > a->ce)
         {
-          sluice_rewriter_delete (rw, a->end);
+          lazy_delete (rw, a->end);
           changed = TRUE;
         }
     }
@@ -1039,9 +1084,9 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
 
   gboolean ok = TRUE;
   if (changed)
-    ok = sluice_rewriter_commit (rw, error);
-  else
-    sluice_rewriter_abort (rw);
+    ok = sluice_rewriter_commit (rw->rw, error);
+  else if (rw->rw != NULL)
+    sluice_rewriter_abort (rw->rw);
 
   pcre2_match_data_free (c.md);
   g_string_free (c.scratch, TRUE);
