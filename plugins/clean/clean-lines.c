@@ -35,13 +35,14 @@ typedef struct {
   SluiceAttrs *meta;
   const char *text;
   gsize len;
-  GArray *lines;
+  Line *lines;
+  guint n_lines;
   pcre2_match_data *md;
   GString *scratch;
   guint32 word_cap;
 } Ctx;
 
-#define LINE(c, i) (&g_array_index ((c)->lines, Line, (i)))
+#define LINE(c, i) (&(c)->lines[(i)])
 
 /* ------------------------------------------------------------ line facts */
 
@@ -64,6 +65,12 @@ end_class (const char *s, gsize n)
 {
   if (n == 0)
     return END_OTHER;
+  /* the common ends: an ASCII letter, digit, comma or sentence end */
+  guchar last = (guchar) s[n - 1];
+  if (g_ascii_isalnum (last) || last == ',')
+    return END_OPEN;
+  if (last == '.' || last == '!' || last == '?' || last == ':' || last == ';')
+    return END_TERMINAL;
   const char *end = s + n;
   const char *p = g_utf8_find_prev_char (s, end);
   gunichar c = g_utf8_get_char (p);
@@ -416,13 +423,13 @@ static gboolean
 alone (Ctx *c, guint i)
 {
   return (i == 0 || is_gap (LINE (c, i - 1)))
-         && (i + 1 >= c->lines->len || is_gap (LINE (c, i + 1)) || LINE (c, i + 1)->pat >= 0);
+         && (i + 1 >= c->n_lines || is_gap (LINE (c, i + 1)) || LINE (c, i + 1)->pat >= 0);
 }
 
 static gboolean
 has_body_after (Ctx *c, guint i)
 {
-  for (guint j = i + 1; j < c->lines->len; j++)
+  for (guint j = i + 1; j < c->n_lines; j++)
     {
       Line *l = LINE (c, j);
       if (l->kind == L_BODY && l->pat < 0)
@@ -443,7 +450,7 @@ title_candidate (Ctx *c, guint i)
    * the answer is the same once they are joined) */
   if (i > 0 && !is_gap (LINE (c, i - 1)))
     return FALSE;
-  if (i + 1 < c->lines->len && !is_gap (LINE (c, i + 1)))
+  if (i + 1 < c->n_lines && !is_gap (LINE (c, i + 1)))
     {
       Line *nx = LINE (c, i + 1);
       gboolean meta_next = FALSE;
@@ -455,14 +462,14 @@ title_candidate (Ctx *c, guint i)
       if (!meta_next)
         {
           guint64 total = 0;
-          for (guint j = i + 1; j < c->lines->len && !is_gap (LINE (c, j)); j++)
+          for (guint j = i + 1; j < c->n_lines && !is_gap (LINE (c, j)); j++)
             total += LINE (c, j)->chars + 1;
           if (total <= (guint64) c->st->wrap_max_width)
             return FALSE;
         }
     }
   /* a headline is not followed by the rest of its sentence */
-  for (guint j = i + 1; j < c->lines->len; j++)
+  for (guint j = i + 1; j < c->n_lines; j++)
     {
       Line *nx = LINE (c, j);
       if (nx->kind == L_BLANK || nx->pat >= 0)
@@ -720,28 +727,35 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
     return TRUE;
 
   /* lines, written in place (the array grows by doubling) */
-  c.lines = g_array_sized_new (FALSE, FALSE, sizeof (Line), 64);
-  g_array_set_size (c.lines, 64);
-  guint n_lines = 0;
+  Line stack_lines[64];
+  guint cap = G_N_ELEMENTS (stack_lines);
+  c.lines = stack_lines;
+  c.n_lines = 0;
   gsize pos = 0;
   while (pos <= c.len)
     {
       const char *nl = memchr (c.text + pos, '\n', c.len - pos);
       gsize e = nl ? (gsize) (nl - c.text) : c.len;
-      if (n_lines == c.lines->len)
-        g_array_set_size (c.lines, 2 * n_lines);
-      Line *l = LINE (&c, n_lines);
+      if (c.n_lines == cap)
+        {
+          Line *more = g_new (Line, 2 * cap);
+          memcpy (more, c.lines, cap * sizeof (Line));
+          if (c.lines != stack_lines)
+            g_free (c.lines);
+          c.lines = more;
+          cap *= 2;
+        }
+      Line *l = LINE (&c, c.n_lines);
       *l = (Line) { 0 };
       l->start = pos;
       l->end = e;
       measure_line (&c, l);
-      n_lines++;
+      c.n_lines++;
       if (nl == NULL)
         break;
       pos = e + 1;
     }
-  g_array_set_size (c.lines, n_lines);
-  guint n = c.lines->len;
+  guint n = c.n_lines;
   c.scratch = g_string_sized_new (128);
   if (st->patterns->full.code != NULL)
     c.md = pcre2_match_data_create_from_pattern (st->patterns->full.code, NULL);
@@ -1090,6 +1104,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
 
   pcre2_match_data_free (c.md);
   g_string_free (c.scratch, TRUE);
-  g_array_unref (c.lines);
+  if (c.lines != stack_lines)
+    g_free (c.lines);
   return ok;
 }

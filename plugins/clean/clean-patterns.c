@@ -190,7 +190,7 @@ alternation_compile (const CleanPatternSet *set, const guint *members, guint n,
   g_string_free (re, TRUE);
   if (alt->code == NULL)
     return FALSE;
-  pcre2_jit_compile (alt->code, PCRE2_JIT_COMPLETE);
+  alt->jit = pcre2_jit_compile (alt->code, PCRE2_JIT_COMPLETE) == 0;
 
   for (guint g = 0; g < N_GROUPS; g++)
     {
@@ -481,6 +481,8 @@ clean_patterns_compile (CleanPatternSet *set, GError **error)
               pat->literal = (gint) set->n_literals;
               set->literals[set->n_literals] = lit;
               set->literal_len[set->n_literals] = strlen (lit);
+              set->literal_upper0[set->n_literals] = g_ascii_toupper (lit[0]);
+              set->literal_upper1[set->n_literals] = g_ascii_toupper (lit[1]);
               set->n_literals++;
             }
         }
@@ -606,7 +608,9 @@ static gboolean
 alternation_match (const CleanAlternation *alt, const char *subject, gsize len,
                    pcre2_match_data *md, CleanPatMatch *out)
 {
-  int rc = pcre2_match (alt->code, (PCRE2_SPTR) subject, len, 0, PCRE2_NO_UTF_CHECK, md, NULL);
+  int rc = alt->jit ? pcre2_jit_match (alt->code, (PCRE2_SPTR) subject, len, 0, 0, md, NULL)
+                    : pcre2_match (alt->code, (PCRE2_SPTR) subject, len, 0, PCRE2_NO_UTF_CHECK, md,
+                                   NULL);
   if (rc < 0)
     return FALSE;
   PCRE2_SPTR mark = pcre2_get_mark (md);
@@ -635,12 +639,11 @@ clean_patterns_match_full (const CleanPatternSet *set, const char *subject, gsiz
 
 /* Does the (lower-case ASCII) literal occur in s, ignoring ASCII case? */
 static gboolean
-has_literal (const char *s, gsize n, const char *lit, gsize ll)
+has_literal (const char *s, gsize n, const char *lit, gsize ll, char u0, char u1)
 {
   if (n < ll)
     return FALSE;
-  const char c0 = lit[0], u0 = g_ascii_toupper (lit[0]);
-  const char c1 = lit[1], u1 = g_ascii_toupper (lit[1]);
+  const char c0 = lit[0], c1 = lit[1];
   gsize i = 0;
 #ifdef __SSE2__
   /* candidates: the first two characters, in either case, 16 places a step */
@@ -680,7 +683,8 @@ clean_patterns_match (const CleanPatternSet *set, const char *subject, gsize len
                 : len > 0                             ? set->subset_of[u[0]]
                                                       : CLEAN_SUBSET_FULL;
   for (guint i = 0; i < set->n_literals && idx != CLEAN_SUBSET_FULL; i++)
-    if (has_literal (subject, len, set->literals[i], set->literal_len[i]))
+    if (has_literal (subject, len, set->literals[i], set->literal_len[i], set->literal_upper0[i],
+                     set->literal_upper1[i]))
       idx = CLEAN_SUBSET_FULL;
   if (idx == CLEAN_SUBSET_NONE)
     return FALSE;

@@ -31,6 +31,7 @@ typedef struct {
  * index in the whole set so one match says which pattern fired. */
 typedef struct {
   pcre2_code *code;
+  gboolean jit;         /* JIT-compiled: matched with pcre2_jit_match() */
   /* group numbers of byline, outlet, year, month, day in `code`
    * (several each: names repeat across patterns) */
   GArray *group_nums[5];
@@ -56,6 +57,7 @@ typedef struct {
   GPtrArray *subsets;   /* CleanAlternation* */
   guint16 *subset_of;   /* [first byte], then [256 + 128 * first + second] (ASCII) */
   char *literals[CLEAN_MAX_LITERALS];   /* lower case ASCII */
+  char literal_upper0[CLEAN_MAX_LITERALS], literal_upper1[CLEAN_MAX_LITERALS];
   gsize literal_len[CLEAN_MAX_LITERALS];
   guint n_literals;
 } CleanPatternSet;
