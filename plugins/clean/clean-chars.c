@@ -206,10 +206,25 @@ clean_word_is_clean (const CleanStage *st, const char *w, gsize len)
           prev = c;
           continue;
         }
-      c = g_utf8_get_char_validated (p, end - p);
-      if (c >= 0x110000)
+      /* two- and three-byte sequences decoded here; anything else (four
+       * bytes, invalid) takes the full path */
+      guchar b0 = (guchar) p[0];
+      if (b0 >= 0xC2 && b0 < 0xE0 && end - p >= 2 && ((guchar) p[1] & 0xC0) == 0x80)
+        {
+          c = ((gunichar) (b0 & 0x1F) << 6) | ((guchar) p[1] & 0x3F);
+          p += 2;
+        }
+      else if (b0 >= 0xE0 && b0 < 0xF0 && end - p >= 3 && ((guchar) p[1] & 0xC0) == 0x80
+               && ((guchar) p[2] & 0xC0) == 0x80)
+        {
+          c = ((gunichar) (b0 & 0x0F) << 12) | ((gunichar) ((guchar) p[1] & 0x3F) << 6)
+              | ((guchar) p[2] & 0x3F);
+          if (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))
+            return FALSE;
+          p += 3;
+        }
+      else
         return FALSE;
-      p = g_utf8_next_char (p);
       /* NFC-safe characters, less the C1 controls, no-break space and soft
        * hyphen below 0x300: none of them is a format or space character,
        * nor one that strip_controls or map_spaces treat specially */

@@ -302,6 +302,14 @@ measure_line (Ctx *c, Line *l)
 static void
 collapse_into (GString *out, const char *s, gsize n)
 {
+  /* nothing to collapse: no tab or newline, no blank at either end, no two
+   * spaces in a row */
+  if (n > 0 && s[0] != ' ' && s[n - 1] != ' ' && memchr (s, '\t', n) == NULL
+      && memchr (s, '\n', n) == NULL && memmem (s, n, "  ", 2) == NULL)
+    {
+      g_string_append_len (out, s, n);
+      return;
+    }
   gboolean space = FALSE;
   for (gsize i = 0; i < n; i++)
     {
