@@ -40,6 +40,10 @@ typedef struct {
   pcre2_match_data *md;
   GString *scratch;
   guint32 word_cap;
+  /* matches of metadata patterns from the pattern pass, reused by
+   * take_meta_line() (the first few; others are matched again) */
+  struct { guint line; gsize cs, ce; CleanPatMatch m; } meta_seen[8];
+  guint n_meta;
 } Ctx;
 
 #define LINE(c, i) (&(c)->lines[(i)])
@@ -380,7 +384,16 @@ take_meta_line (Ctx *c, guint i)
   Line *l = LINE (c, i);
   const CleanPattern *pat = g_ptr_array_index (st->patterns->patterns, l->pat);
   CleanPatMatch m;
-  if (!line_match (c, i, &m) || m.index != l->pat)
+  gboolean known = FALSE;
+  for (guint k = 0; k < c->n_meta && !known; k++)
+    if (c->meta_seen[k].line == i && c->meta_seen[k].cs == l->cs && c->meta_seen[k].ce == l->ce)
+      {
+        m = c->meta_seen[k].m;
+        known = TRUE;
+      }
+  if (!known && !line_match (c, i, &m))
+    return FALSE;
+  if (m.index != l->pat)
     return FALSE;
   const char *s = c->text + l->cs;
   switch (pat->kind)
@@ -779,7 +792,18 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
           continue;
         CleanPatMatch m;
         if (line_match (&c, i, &m))
-          l->pat = m.index;
+          {
+            l->pat = m.index;
+            const CleanPattern *pat = g_ptr_array_index (st->patterns->patterns, m.index);
+            if (pat->kind != CLEAN_PAT_JUNK && c.n_meta < G_N_ELEMENTS (c.meta_seen))
+              {
+                c.meta_seen[c.n_meta].line = i;
+                c.meta_seen[c.n_meta].cs = l->cs;
+                c.meta_seen[c.n_meta].ce = l->ce;
+                c.meta_seen[c.n_meta].m = m;
+                c.n_meta++;
+              }
+          }
       }
 
   /* 2. the head: junk, metadata, the title and its repeat, up to the body */
