@@ -531,6 +531,17 @@ clean_patterns_compile (CleanPatternSet *set, GError **error)
     {
       guint b = k < 256 ? k : (k - 256) / 128;
       guchar two[2] = { (guchar) b, (guchar) ((k - 256) % 128) };
+      /* a printable first byte is nearly always followed by a printable
+       * one: the rare others (one-character lines, a tab or a non-ASCII
+       * character second) take the full alternation rather than an
+       * alternation of their own */
+      if (k < 256 && g_ascii_isprint (b))
+        continue;   /* stays CLEAN_SUBSET_FULL */
+      if (k >= 256 && !(g_ascii_isprint (two[0]) && g_ascii_isprint (two[1])))
+        {
+          set->subset_of[k] = set->subset_of[b];
+          continue;
+        }
       guint m = 0;
       g_string_truncate (key, 0);
       for (guint i = 0; i < n; i++)
@@ -538,8 +549,7 @@ clean_patterns_compile (CleanPatternSet *set, GError **error)
           CleanPattern *pat = g_ptr_array_index (set->patterns, i);
           if (pat->literal >= 0 || !bit_get (pat->starts, b))
             continue;
-          /* (only printable pairs are asked: others are rare) */
-          if (k >= 256 && probe[i] != NULL && g_ascii_isprint (two[0]) && g_ascii_isprint (two[1])
+          if (k >= 256 && probe[i] != NULL
               && pcre2_match (probe[i], (PCRE2_SPTR) two, 2, 0, PCRE2_PARTIAL_HARD, pmd, NULL)
                  == PCRE2_ERROR_NOMATCH)
             continue;
