@@ -8,6 +8,9 @@
 #include "clean-private.h"
 #include <libxml/HTMLparser.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { B_PLAIN = 0, B_CR, B_CTRL, B_WORD };
 
@@ -185,6 +188,63 @@ emit_char (const CleanStage *st, gunichar c, gunichar prev_out, GString *out,
   g_string_append_unichar (out, c);
 }
 
+gboolean
+clean_word_is_clean (const CleanStage *st, const char *w, gsize len)
+{
+  if (st->decode_entities && memchr (w, '&', len) != NULL)
+    return FALSE;
+  gunichar prev = 0;
+  const char *p = w, *end = w + len;
+  while (p < end)
+    {
+      gunichar c;
+      if ((guchar) *p < 0x80)
+        {
+          c = (guchar) *p++;
+          if (c < 0x20 || c == 0x7f)
+            return FALSE;
+          prev = c;
+          continue;
+        }
+      /* two- and three-byte sequences decoded here; anything else (four
+       * bytes, invalid) takes the full path */
+      guchar b0 = (guchar) p[0];
+      if (b0 >= 0xC2 && b0 < 0xE0 && end - p >= 2 && ((guchar) p[1] & 0xC0) == 0x80)
+        {
+          c = ((gunichar) (b0 & 0x1F) << 6) | ((guchar) p[1] & 0x3F);
+          p += 2;
+        }
+      else if (b0 >= 0xE0 && b0 < 0xF0 && end - p >= 3 && ((guchar) p[1] & 0xC0) == 0x80
+               && ((guchar) p[2] & 0xC0) == 0x80)
+        {
+          c = ((gunichar) (b0 & 0x0F) << 12) | ((gunichar) ((guchar) p[1] & 0x3F) << 6)
+              | ((guchar) p[2] & 0x3F);
+          if (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))
+            return FALSE;
+          p += 3;
+        }
+      else
+        return FALSE;
+      /* NFC-safe characters, less the C1 controls, no-break space and soft
+       * hyphen below 0x300: none of them is a format or space character,
+       * nor one that strip_controls or map_spaces treat specially */
+      if (!nfc_safe (c) || c <= 0xA0 || c == 0xAD)
+        return FALSE;
+      if (st->fold_quotes
+          && (c == 0x2018 || c == 0x2019 || c == 0x201A || c == 0x201B || c == 0x2032
+              || c == 0x2039 || c == 0x203A || c == 0x201C || c == 0x201D || c == 0x201E
+              || c == 0x201F || c == 0x2033 || c == 0x00AB || c == 0x00BB))
+        return FALSE;
+      if (st->fold_dashes && ((c >= 0x2010 && c <= 0x2015) || c == 0x2212))
+        return FALSE;
+      if (st->quote_space && is_open_double_quote (c) && prev != 0
+          && (g_unichar_isalpha (prev) || g_unichar_isdigit (prev)))
+        return FALSE;
+      prev = c;
+    }
+  return TRUE;
+}
+
 void
 clean_word (const CleanStage *st, const char *w, gsize len, GString *out, GString *tmp)
 {
@@ -291,7 +351,27 @@ clean_chars (const CleanStage *st, SluiceDocument *doc, GError **error)
 
   while (i < len)
     {
-      /* fast path: skip plain bytes */
+      /* fast path: skip plain bytes, 16 at a time where SSE2 is there */
+#ifdef __SSE2__
+      while (i + 16 <= len)
+        {
+          __m128i v = _mm_loadu_si128 ((const __m128i *) (t + i));
+          /* signed: bytes >= 0x80 and < 0x20 (but LF and tab), '&', DEL */
+          __m128i low = _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20));
+          __m128i ok = _mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\n')),
+                                     _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\t')));
+          __m128i special = _mm_or_si128 (_mm_andnot_si128 (ok, low),
+                                          _mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('&')),
+                                                        _mm_cmpeq_epi8 (v, _mm_set1_epi8 (0x7f))));
+          guint32 mask = (guint32) _mm_movemask_epi8 (special);
+          if (mask != 0)
+            {
+              i += (gsize) __builtin_ctz (mask);
+              break;
+            }
+          i += 16;
+        }
+#endif
       while (i < len && byte_class[t[i]] == B_PLAIN)
         i++;
       if (i >= len)
@@ -341,6 +421,12 @@ clean_chars (const CleanStage *st, SluiceDocument *doc, GError **error)
       gsize we = i;
       while (we < len && !is_ascii_ws (t[we]) && byte_class[t[we]] != B_CTRL)
         we++;
+      /* most such words (a dash, quotes, Cyrillic, Greek) stay as they are */
+      if (clean_word_is_clean (st, text + ws, we - ws))
+        {
+          i = we;
+          continue;
+        }
       if (word == NULL)
         {
           word = g_string_sized_new (64);

@@ -10,6 +10,9 @@
 #define _GNU_SOURCE
 #include "clean-private.h"
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { L_BLANK = 0, L_BODY, L_DROP, L_TITLE };
 enum { END_OTHER = 0, END_TERMINAL, END_OPEN, END_HYPHEN };
@@ -32,13 +35,18 @@ typedef struct {
   SluiceAttrs *meta;
   const char *text;
   gsize len;
-  GArray *lines;
+  Line *lines;
+  guint n_lines;
   pcre2_match_data *md;
   GString *scratch;
   guint32 word_cap;
+  /* matches of metadata patterns from the pattern pass, reused by
+   * take_meta_line() (the first few; others are matched again) */
+  struct { guint line; gsize cs, ce; CleanPatMatch m; } meta_seen[8];
+  guint n_meta;
 } Ctx;
 
-#define LINE(c, i) (&g_array_index ((c)->lines, Line, (i)))
+#define LINE(c, i) (&(c)->lines[(i)])
 
 /* ------------------------------------------------------------ line facts */
 
@@ -61,6 +69,12 @@ end_class (const char *s, gsize n)
 {
   if (n == 0)
     return END_OTHER;
+  /* the common ends: an ASCII letter, digit, comma or sentence end */
+  guchar last = (guchar) s[n - 1];
+  if (g_ascii_isalnum (last) || last == ',')
+    return END_OPEN;
+  if (last == '.' || last == '!' || last == '?' || last == ':' || last == ';')
+    return END_TERMINAL;
   const char *end = s + n;
   const char *p = g_utf8_find_prev_char (s, end);
   gunichar c = g_utf8_get_char (p);
@@ -110,6 +124,119 @@ is_list_item (const char *s, gsize n)
   return FALSE;
 }
 
+/* Words (runs of bytes other than ' ' and '\t', capped at word_cap + 1),
+ * characters (capped at char_cap) and blank runs (a tab, or two spaces in a
+ * row) of s[0..n).  The plain byte-by-byte version is the reference; the
+ * SSE2 version (16 bytes a step) must agree with it (tests compare them). */
+void
+clean_measure_ref (const char *s, gsize n, guint32 word_cap, guint32 char_cap,
+                   guint32 *words_out, guint32 *chars_out, guint8 *runs_out)
+{
+  const guchar *t = (const guchar *) s;
+  guint32 words = 0;
+  gboolean in_word = FALSE;
+  for (gsize i = 0; i < n; i++)
+    {
+      gboolean sp = t[i] == ' ' || t[i] == '\t';
+      if (!sp && !in_word)
+        {
+          if (++words > word_cap)
+            break;
+        }
+      in_word = !sp;
+    }
+  guint32 chars = 0, runs = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      guchar ch = t[i];
+      chars += (ch & 0xC0) != 0x80;
+      runs |= (ch == '\t') | ((ch == ' ') & (i + 1 < n && t[i + 1] == ' '));
+    }
+  *words_out = words;
+  *chars_out = MIN (chars, char_cap);
+  *runs_out = runs != 0;
+}
+
+void
+clean_measure (const char *s, gsize n, guint32 word_cap, guint32 char_cap,
+               guint32 *words_out, guint32 *chars_out, guint8 *runs_out)
+{
+#if defined(__SSE2__) && defined(__x86_64__)
+  const guchar *t = (const guchar *) s;
+  guint64 words = 0, cont = 0;
+  guint32 runs = 0, prev_nb = 0, prev_sp = 0;
+  gsize i = 0;
+  if (n >= 16)
+    {
+      /* per byte: 0xFF where true; counts summed with SAD every step */
+      const __m128i space = _mm_set1_epi8 (' '), tab = _mm_set1_epi8 ('\t');
+      const __m128i lead = _mm_set1_epi8 ((char) 0xC0), ones = _mm_set1_epi8 (1);
+      const __m128i zero = _mm_setzero_si128 ();
+      __m128i nb_prev = zero, sp_prev = zero, acc_words = zero, acc_cont = zero, acc_runs = zero;
+      for (; i + 16 <= n; i += 16)
+        {
+          __m128i v = _mm_loadu_si128 ((const __m128i *) (t + i));
+          __m128i sp = _mm_cmpeq_epi8 (v, space);
+          __m128i tb = _mm_cmpeq_epi8 (v, tab);
+          /* signed: 0x80..0xBF (continuation bytes) are the bytes < (char) 0xC0 */
+          __m128i ct = _mm_cmplt_epi8 (v, lead);
+          __m128i nb = _mm_andnot_si128 (_mm_or_si128 (sp, tb), _mm_cmpeq_epi8 (v, v));
+          /* the byte before each byte: shifted in from the previous step */
+          __m128i nb_before = _mm_or_si128 (_mm_slli_si128 (nb, 1), _mm_srli_si128 (nb_prev, 15));
+          __m128i sp_before = _mm_or_si128 (_mm_slli_si128 (sp, 1), _mm_srli_si128 (sp_prev, 15));
+          __m128i starts = _mm_andnot_si128 (nb_before, nb);
+          acc_words = _mm_add_epi64 (acc_words, _mm_sad_epu8 (_mm_and_si128 (starts, ones), zero));
+          acc_cont = _mm_add_epi64 (acc_cont, _mm_sad_epu8 (_mm_and_si128 (ct, ones), zero));
+          acc_runs = _mm_or_si128 (acc_runs, _mm_or_si128 (tb, _mm_and_si128 (sp, sp_before)));
+          nb_prev = nb;
+          sp_prev = sp;
+        }
+      if (i < n)
+        {
+          /* the rest: the last 16 bytes of s, the ones already counted
+           * masked off (the byte before the first new one is in the block) */
+          static const guint8 ramp[32] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                           0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                           0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+          __m128i valid = _mm_loadu_si128 ((const __m128i *) (ramp + (n - i)));
+          __m128i v = _mm_loadu_si128 ((const __m128i *) (t + n - 16));
+          __m128i sp = _mm_cmpeq_epi8 (v, space);
+          __m128i tb = _mm_cmpeq_epi8 (v, tab);
+          __m128i ct = _mm_and_si128 (_mm_cmplt_epi8 (v, lead), valid);
+          __m128i nb = _mm_andnot_si128 (_mm_or_si128 (sp, tb), _mm_cmpeq_epi8 (v, v));
+          __m128i starts = _mm_and_si128 (_mm_andnot_si128 (_mm_slli_si128 (nb, 1), nb), valid);
+          __m128i pairs = _mm_and_si128 (sp, _mm_slli_si128 (sp, 1));
+          acc_words = _mm_add_epi64 (acc_words, _mm_sad_epu8 (_mm_and_si128 (starts, ones), zero));
+          acc_cont = _mm_add_epi64 (acc_cont, _mm_sad_epu8 (_mm_and_si128 (ct, ones), zero));
+          acc_runs = _mm_or_si128 (acc_runs, _mm_and_si128 (_mm_or_si128 (tb, pairs), valid));
+          i = n;
+        }
+      words = (guint64) _mm_cvtsi128_si64 (acc_words)
+              + (guint64) _mm_cvtsi128_si64 (_mm_unpackhi_epi64 (acc_words, acc_words));
+      cont = (guint64) _mm_cvtsi128_si64 (acc_cont)
+             + (guint64) _mm_cvtsi128_si64 (_mm_unpackhi_epi64 (acc_cont, acc_cont));
+      runs = _mm_movemask_epi8 (acc_runs) != 0;
+      prev_nb = (_mm_movemask_epi8 (nb_prev) >> 15) & 1;
+      prev_sp = (_mm_movemask_epi8 (sp_prev) >> 15) & 1;
+    }
+  for (; i < n; i++)
+    {
+      guint32 sp = t[i] == ' ', tb = t[i] == '\t';
+      guint32 nb = !(sp | tb);
+      words += nb & !prev_nb;
+      cont += (t[i] & 0xC0) == 0x80;
+      runs |= tb | (prev_sp & sp);
+      prev_nb = nb;
+      prev_sp = sp;
+    }
+  *words_out = (guint32) MIN (words, (guint64) word_cap + 1);
+  *chars_out = (guint32) MIN ((guint64) n - cont, (guint64) char_cap);
+  *runs_out = runs != 0;
+#else
+  clean_measure_ref (s, n, word_cap, char_cap, words_out, chars_out, runs_out);
+#endif
+}
+
 static void
 measure_line (Ctx *c, Line *l)
 {
@@ -132,44 +259,21 @@ measure_line (Ctx *c, Line *l)
   gsize n = ce - cs;
   const char *s = c->text + cs;
 
-  /* words (capped) */
-  guint32 words = 0;
-  gboolean in_word = FALSE;
-  for (gsize i = 0; i < n; i++)
-    {
-      gboolean sp = t[cs + i] == ' ' || t[cs + i] == '\t';
-      if (!sp && !in_word)
-        {
-          if (++words > c->word_cap)
-            break;
-        }
-      in_word = !sp;
-    }
-  l->words = words;
+  clean_measure (s, n, c->word_cap, (guint32) st->wrap_max_width + 1, &l->words, &l->chars,
+                 &l->has_runs);
 
-  /* characters (capped) */
-  guint32 cap = (guint32) st->wrap_max_width + 1;
-  if (n > 4 * (gsize) cap)
+  if (t[cs] < 0x80)
     {
-      l->chars = cap;
-      l->has_runs = memchr (s, '\t', n) != NULL || memmem (s, n, "  ", 2) != NULL;
+      /* ASCII: no title-case letters, lower/upper are a-z/A-Z */
+      l->starts_lower = g_ascii_islower (t[cs]);
+      l->starts_upper = g_ascii_isupper (t[cs]);
     }
   else
     {
-      guint32 chars = 0, runs = 0;
-      for (gsize i = 0; i < n; i++)
-        {
-          guchar ch = t[cs + i];
-          chars += (ch & 0xC0) != 0x80;
-          runs |= (ch == '\t') | ((ch == ' ') & (t[cs + i + 1] == ' '));
-        }
-      l->chars = MIN (chars, cap);
-      l->has_runs = runs != 0;
+      gunichar first = g_utf8_get_char (s);
+      l->starts_lower = g_unichar_islower (first);
+      l->starts_upper = g_unichar_isupper (first) || g_unichar_istitle (first);
     }
-
-  gunichar first = t[cs] < 0x80 ? t[cs] : g_utf8_get_char (s);
-  l->starts_lower = g_unichar_islower (first);
-  l->starts_upper = g_unichar_isupper (first) || g_unichar_istitle (first);
   l->end_class = end_class (s, n);
   l->list_item = is_list_item (s, n);
 
@@ -181,7 +285,13 @@ measure_line (Ctx *c, Line *l)
       gboolean lower = FALSE;
       for (const char *p = s; p < s + n && !lower; p = g_utf8_next_char (p))
         {
-          gunichar u = (guchar) *p < 0x80 ? (guchar) *p : g_utf8_get_char (p);
+          if ((guchar) *p < 0x80)
+            {
+              lower = g_ascii_islower (*p);
+              upper += g_ascii_isupper (*p);
+              continue;
+            }
+          gunichar u = g_utf8_get_char (p);
           if (g_unichar_islower (u))
             lower = TRUE;
           else if (g_unichar_isupper (u))
@@ -196,6 +306,14 @@ measure_line (Ctx *c, Line *l)
 static void
 collapse_into (GString *out, const char *s, gsize n)
 {
+  /* nothing to collapse: no tab or newline, no blank at either end, no two
+   * spaces in a row */
+  if (n > 0 && s[0] != ' ' && s[n - 1] != ' ' && memchr (s, '\t', n) == NULL
+      && memchr (s, '\n', n) == NULL && memmem (s, n, "  ", 2) == NULL)
+    {
+      g_string_append_len (out, s, n);
+      return;
+    }
   gboolean space = FALSE;
   for (gsize i = 0; i < n; i++)
     {
@@ -266,7 +384,16 @@ take_meta_line (Ctx *c, guint i)
   Line *l = LINE (c, i);
   const CleanPattern *pat = g_ptr_array_index (st->patterns->patterns, l->pat);
   CleanPatMatch m;
-  if (!line_match (c, i, &m) || m.index != l->pat)
+  gboolean known = FALSE;
+  for (guint k = 0; k < c->n_meta && !known; k++)
+    if (c->meta_seen[k].line == i && c->meta_seen[k].cs == l->cs && c->meta_seen[k].ce == l->ce)
+      {
+        m = c->meta_seen[k].m;
+        known = TRUE;
+      }
+  if (!known && !line_match (c, i, &m))
+    return FALSE;
+  if (m.index != l->pat)
     return FALSE;
   const char *s = c->text + l->cs;
   switch (pat->kind)
@@ -317,13 +444,13 @@ static gboolean
 alone (Ctx *c, guint i)
 {
   return (i == 0 || is_gap (LINE (c, i - 1)))
-         && (i + 1 >= c->lines->len || is_gap (LINE (c, i + 1)) || LINE (c, i + 1)->pat >= 0);
+         && (i + 1 >= c->n_lines || is_gap (LINE (c, i + 1)) || LINE (c, i + 1)->pat >= 0);
 }
 
 static gboolean
 has_body_after (Ctx *c, guint i)
 {
-  for (guint j = i + 1; j < c->lines->len; j++)
+  for (guint j = i + 1; j < c->n_lines; j++)
     {
       Line *l = LINE (c, j);
       if (l->kind == L_BODY && l->pat < 0)
@@ -344,7 +471,7 @@ title_candidate (Ctx *c, guint i)
    * the answer is the same once they are joined) */
   if (i > 0 && !is_gap (LINE (c, i - 1)))
     return FALSE;
-  if (i + 1 < c->lines->len && !is_gap (LINE (c, i + 1)))
+  if (i + 1 < c->n_lines && !is_gap (LINE (c, i + 1)))
     {
       Line *nx = LINE (c, i + 1);
       gboolean meta_next = FALSE;
@@ -356,14 +483,14 @@ title_candidate (Ctx *c, guint i)
       if (!meta_next)
         {
           guint64 total = 0;
-          for (guint j = i + 1; j < c->lines->len && !is_gap (LINE (c, j)); j++)
+          for (guint j = i + 1; j < c->n_lines && !is_gap (LINE (c, j)); j++)
             total += LINE (c, j)->chars + 1;
           if (total <= (guint64) c->st->wrap_max_width)
             return FALSE;
         }
     }
   /* a headline is not followed by the rest of its sentence */
-  for (guint j = i + 1; j < c->lines->len; j++)
+  for (guint j = i + 1; j < c->n_lines; j++)
     {
       Line *nx = LINE (c, j);
       if (nx->kind == L_BLANK || nx->pat >= 0)
@@ -561,6 +688,51 @@ join_sep (Ctx *c, const Line *a, const Line *b)
   return SEP_SPACE;
 }
 
+/* The rewriter, created at the first change, with keeps gathered until a
+ * change needs them (consecutive keeps make one segment anyway). */
+typedef struct {
+  SluiceDocument *doc;
+  SluiceRewriter *rw;
+  gsize cur;            /* where the rewrite stands (the rewriter lags behind) */
+} LazyRewriter;
+
+static void
+lazy_flush (LazyRewriter *l)
+{
+  if (l->rw == NULL)
+    l->rw = sluice_rewriter_new (l->doc);
+  sluice_rewriter_keep (l->rw, l->cur);
+}
+
+static inline void
+lazy_keep (LazyRewriter *l, gsize pos)
+{
+  if (pos >= l->cur)
+    l->cur = pos;
+  else
+    {
+      /* backwards: let the rewriter record the error */
+      lazy_flush (l);
+      sluice_rewriter_keep (l->rw, pos);
+    }
+}
+
+static void
+lazy_replace (LazyRewriter *l, gsize end, const char *text, gsize len)
+{
+  lazy_flush (l);
+  sluice_rewriter_replace (l->rw, end, text, (gssize) len);
+  l->cur = sluice_rewriter_get_cursor (l->rw);
+}
+
+static void
+lazy_delete (LazyRewriter *l, gsize end)
+{
+  lazy_flush (l);
+  sluice_rewriter_delete (l->rw, end);
+  l->cur = sluice_rewriter_get_cursor (l->rw);
+}
+
 /* ------------------------------------------------------------------ main */
 
 gboolean
@@ -575,30 +747,44 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
   if (c.len == 0)
     return TRUE;
 
-  c.lines = g_array_sized_new (FALSE, FALSE, sizeof (Line), 64);
+  /* lines, written in place (the array grows by doubling) */
+  Line stack_lines[64];
+  guint cap = G_N_ELEMENTS (stack_lines);
+  c.lines = stack_lines;
+  c.n_lines = 0;
   gsize pos = 0;
   while (pos <= c.len)
     {
       const char *nl = memchr (c.text + pos, '\n', c.len - pos);
       gsize e = nl ? (gsize) (nl - c.text) : c.len;
-      Line l = { 0 };
-      l.start = pos;
-      l.end = e;
-      measure_line (&c, &l);
-      g_array_append_val (c.lines, l);
+      if (c.n_lines == cap)
+        {
+          Line *more = g_new (Line, 2 * cap);
+          memcpy (more, c.lines, cap * sizeof (Line));
+          if (c.lines != stack_lines)
+            g_free (c.lines);
+          c.lines = more;
+          cap *= 2;
+        }
+      Line *l = LINE (&c, c.n_lines);
+      *l = (Line) { 0 };
+      l->start = pos;
+      l->end = e;
+      measure_line (&c, l);
+      c.n_lines++;
       if (nl == NULL)
         break;
       pos = e + 1;
     }
-  guint n = c.lines->len;
+  guint n = c.n_lines;
   c.scratch = g_string_sized_new (128);
-  if (st->patterns->combined != NULL)
-    c.md = pcre2_match_data_create_from_pattern (st->patterns->combined, NULL);
+  if (st->patterns->full.code != NULL)
+    c.md = pcre2_match_data_create_from_pattern (st->patterns->full.code, NULL);
   else
     c.md = pcre2_match_data_create (16, NULL);
 
   /* 1. patterns, on short lines only */
-  if (st->patterns->combined != NULL)
+  if (st->patterns->full.code != NULL)
     for (guint i = 0; i < n; i++)
       {
         Line *l = LINE (&c, i);
@@ -606,7 +792,18 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
           continue;
         CleanPatMatch m;
         if (line_match (&c, i, &m))
-          l->pat = m.index;
+          {
+            l->pat = m.index;
+            const CleanPattern *pat = g_ptr_array_index (st->patterns->patterns, m.index);
+            if (pat->kind != CLEAN_PAT_JUNK && c.n_meta < G_N_ELEMENTS (c.meta_seen))
+              {
+                c.meta_seen[c.n_meta].line = i;
+                c.meta_seen[c.n_meta].cs = l->cs;
+                c.meta_seen[c.n_meta].ce = l->ce;
+                c.meta_seen[c.n_meta].m = m;
+                c.n_meta++;
+              }
+          }
       }
 
   /* 2. the head: junk, metadata, the title and its repeat, up to the body */
@@ -741,8 +938,8 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
 
   /* 6. separators: for each kept line, what goes between it and the kept
    *    line before it */
-  GArray *keep = g_array_new (FALSE, FALSE, sizeof (guint));
-  GArray *seps = g_array_new (FALSE, FALSE, sizeof (int));
+  guint *keep = g_new (guint, n), n_keep = 0;
+  int *seps = g_new (int, n);
   guint64 logical = 0;   /* characters of the line being rebuilt (joins included) */
   for (guint j = 0; j < n; j++)
     {
@@ -750,9 +947,9 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
       if (b->kind != L_BODY && b->kind != L_TITLE)
         continue;
       int sep = SEP_PARA;
-      if (keep->len > 0)
+      if (n_keep > 0)
         {
-          guint pj = g_array_index (keep, guint, keep->len - 1);
+          guint pj = keep[n_keep - 1];
           Line *a = LINE (&c, pj);
           gboolean gap = j > pj + 1;
           if (a->kind == L_TITLE || b->kind == L_TITLE)
@@ -791,18 +988,19 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
         logical += b->chars + 1;
       else
         logical = b->chars;
-      g_array_append_val (keep, j);
-      g_array_append_val (seps, sep);
+      keep[n_keep] = j;
+      seps[n_keep] = sep;
+      n_keep++;
     }
 
   /* 7. the rewrite */
-  SluiceRewriter *rw = sluice_rewriter_new (doc);
+  LazyRewriter lrw = { doc, NULL, 0 }, *rw = &lrw;
   gboolean changed = FALSE;
-  for (guint q = 0; q < keep->len; q++)
+  for (guint q = 0; q < n_keep; q++)
     {
-      guint j = g_array_index (keep, guint, q);
+      guint j = keep[q];
       Line *b = LINE (&c, j);
-      int sep = g_array_index (seps, int, q);
+      int sep = seps[q];
       if (q == 0)
         {
           if (b->cs > 0)
@@ -813,17 +1011,17 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
               /* leading blank lines stay only when told to and nothing was
                * dropped before the first kept line */
               if (!st->blank_lines && !dropped)
-                sluice_rewriter_keep (rw, b->start);
-              if (b->cs > sluice_rewriter_get_cursor (rw))
+                lazy_keep (rw, b->start);
+              if (b->cs > rw->cur)
                 {
-                  sluice_rewriter_delete (rw, b->cs);
+                  lazy_delete (rw, b->cs);
                   changed = TRUE;
                 }
             }
         }
       else
         {
-          guint pj = g_array_index (keep, guint, q - 1);
+          guint pj = keep[q - 1];
           Line *a = LINE (&c, pj);
           gboolean dropped = FALSE;
           for (guint k = pj + 1; k < j; k++)
@@ -838,7 +1036,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
             case SEP_DEHYPHEN: sp = ""; break;
             default: g_assert_not_reached ();
             }
-          gsize from = sluice_rewriter_get_cursor (rw);   /* a->ce, or the hyphen */
+          gsize from = rw->cur;   /* a->ce, or the hyphen */
           if (sep == SEP_PARA && !st->blank_lines && !dropped)
             {
               /* keep the original blank run, only strip blanks around it */
@@ -849,7 +1047,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
                   g_string_append_c (g, '\n');
               if (g->len != b->cs - from)
                 {
-                  sluice_rewriter_replace (rw, b->cs, g->str, g->len);
+                  lazy_replace (rw, b->cs, g->str, g->len);
                   changed = TRUE;
                 }
             }
@@ -858,7 +1056,7 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
               gsize sl = strlen (sp);
               if (b->cs - from != sl || memcmp (c.text + from, sp, sl) != 0)
                 {
-                  sluice_rewriter_replace (rw, b->cs, sp, sl);
+                  lazy_replace (rw, b->cs, sp, sl);
                   changed = TRUE;
                 }
             }
@@ -867,9 +1065,9 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
       /* b's content, blank runs collapsed; a hyphen dropped by the next
        * separator is left out */
       gsize ce = b->ce;
-      if (q + 1 < keep->len && g_array_index (seps, int, q + 1) == SEP_DEHYPHEN)
+      if (q + 1 < n_keep && seps[q + 1] == SEP_DEHYPHEN)
         ce = b->ce - 1;
-      sluice_rewriter_keep (rw, b->cs);
+      lazy_keep (rw, b->cs);
       if (st->collapse_spaces && b->has_runs)
         {
           const char *t = c.text;
@@ -894,50 +1092,51 @@ clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error)
                 e++;
               if (e - h > 1 || t[h] == '\t')
                 {
-                  sluice_rewriter_keep (rw, h);
-                  sluice_rewriter_replace (rw, e, " ", 1);
+                  lazy_keep (rw, h);
+                  lazy_replace (rw, e, " ", 1);
                   changed = TRUE;
                 }
               k = e;
             }
         }
-      sluice_rewriter_keep (rw, ce);
+      lazy_keep (rw, ce);
     }
-  if (keep->len == 0)
+  if (n_keep == 0)
     {
       /* nothing kept */
-      sluice_rewriter_delete (rw, c.len);
+      lazy_delete (rw, c.len);
       changed = TRUE;
     }
   else
     {
-      guint last = g_array_index (keep, guint, keep->len - 1);
+      guint last = keep[n_keep - 1];
       Line *a = LINE (&c, last);
       gboolean dropped = FALSE;
       for (guint k = last + 1; k < n; k++)
         dropped |= LINE (&c, k)->kind == L_DROP;
       if (a->ce < c.len && (st->blank_lines || dropped))
         {
-          sluice_rewriter_delete (rw, c.len);
+          lazy_delete (rw, c.len);
           changed = TRUE;
         }
       else if (a->end > a->ce)
         {
-          sluice_rewriter_delete (rw, a->end);
+          lazy_delete (rw, a->end);
           changed = TRUE;
         }
     }
-  g_array_unref (keep);
-  g_array_unref (seps);
+  g_free (keep);
+  g_free (seps);
 
   gboolean ok = TRUE;
   if (changed)
-    ok = sluice_rewriter_commit (rw, error);
-  else
-    sluice_rewriter_abort (rw);
+    ok = sluice_rewriter_commit (rw->rw, error);
+  else if (rw->rw != NULL)
+    sluice_rewriter_abort (rw->rw);
 
   pcre2_match_data_free (c.md);
   g_string_free (c.scratch, TRUE);
-  g_array_unref (c.lines);
+  if (c.lines != stack_lines)
+    g_free (c.lines);
   return ok;
 }

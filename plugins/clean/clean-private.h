@@ -21,17 +21,45 @@ typedef struct {
   char *source;         /* "FILE:LINE" or "drop_patterns[N]" */
   char *regex;
   CleanPatKind kind;
+  /* prefilter (set by clean_patterns_compile) */
+  guint8 starts[32];    /* bitmap of possible first bytes */
+  gint literal;         /* index into the set's literals, -1: none */
 } CleanPattern;
 
-/* All line patterns, compiled once into one alternation whose branches are
- * marked (*MARK:i) so one match says which pattern fired. */
+/* One compiled alternation of patterns (all of them, or the subset that can
+ * match a given line start), branches marked (*MARK:i) with the pattern's
+ * index in the whole set so one match says which pattern fired. */
 typedef struct {
-  GPtrArray *patterns;  /* CleanPattern* */
-  pcre2_code *combined;
-  gboolean jit;
-  /* group numbers of byline, outlet, year, month, day in `combined`
+  pcre2_code *code;
+  gboolean jit;         /* JIT-compiled: matched with pcre2_jit_match() */
+  /* group numbers of byline, outlet, year, month, day in `code`
    * (several each: names repeat across patterns) */
   GArray *group_nums[5];
+} CleanAlternation;
+
+/* At most this many patterns get a required-literal prefilter. */
+#define CLEAN_MAX_LITERALS 8
+#define CLEAN_SUBSET_NONE G_MAXUINT16
+#define CLEAN_SUBSET_FULL (G_MAXUINT16 - 1)
+
+/* All line patterns.  `full` holds every pattern and is the reference.
+ * The prefilter: a pattern can only match a line whose first byte is in its
+ * start set (from PCRE2's own start-of-match analysis) and, for a pattern
+ * without one, that contains its required literal (a plain run of text the
+ * pattern must match, found conservatively in the regex); when the first two
+ * bytes are ASCII, PCRE2's partial matching of the pattern on them must not
+ * rule it out either.  For each first byte (or two), `subset_of` names the alternation of the patterns without a literal
+ * that are still possible (CLEAN_SUBSET_NONE: none; CLEAN_SUBSET_FULL: all
+ * of them); a line holding one of the literals takes the full alternation. */
+typedef struct {
+  GPtrArray *patterns;  /* CleanPattern* */
+  CleanAlternation full;
+  GPtrArray *subsets;   /* CleanAlternation* */
+  guint16 *subset_of;   /* [first byte], then [256 + 128 * first + second] (ASCII) */
+  char *literals[CLEAN_MAX_LITERALS];   /* lower case ASCII */
+  char literal_upper0[CLEAN_MAX_LITERALS], literal_upper1[CLEAN_MAX_LITERALS];
+  gsize literal_len[CLEAN_MAX_LITERALS];
+  guint n_literals;
 } CleanPatternSet;
 
 CleanPatternSet *clean_patterns_new (void);
@@ -55,6 +83,16 @@ typedef struct {
  * caller's match data (one per process() call). */
 gboolean clean_patterns_match (const CleanPatternSet *set, const char *subject, gsize len,
                                pcre2_match_data *md, CleanPatMatch *out);
+/* The same without the prefilter: the one alternation of all patterns (the
+ * reference the prefilter must agree with). */
+gboolean clean_patterns_match_full (const CleanPatternSet *set, const char *subject, gsize len,
+                                    pcre2_match_data *md, CleanPatMatch *out);
+/* The plain text a regex must match, found conservatively (NULL when none of
+ * at least 3 characters is certain); lower case; free with g_free. */
+char *clean_required_literal (const char *regex);
+/* Could the pattern match a line starting with byte b?  (prefilter facts,
+ * for tests) */
+gboolean clean_patterns_may_start (const CleanPatternSet *set, guint pattern, guchar b);
 
 /* ------------------------------------------------------------- instance */
 typedef struct {
@@ -70,6 +108,7 @@ typedef struct {
   CleanPatternSet *patterns;
   GHashTable *outlets;        /* casefolded, space-collapsed name -> itself */
   char **outlet_words;        /* casefolded words */
+  GHashTable *outlet_word_set; /* the same, as a set */
   pcre2_code *attribution;    /* "(MENAFN- Outlet) " prefix */
 } CleanStage;
 
@@ -84,6 +123,17 @@ gboolean clean_is_outlet (const CleanStage *st, const char *s, gsize len, gboole
 gboolean clean_chars (const CleanStage *st, SluiceDocument *doc, GError **error);
 /* Cleans one word (no ASCII whitespace inside) into `out` (appended). */
 void clean_word (const CleanStage *st, const char *w, gsize len, GString *out, GString *tmp);
+/* TRUE only when clean_word() would leave the word as it is (a quick check
+ * of its characters; FALSE says nothing). */
+gboolean clean_word_is_clean (const CleanStage *st, const char *w, gsize len);
+
+/* Words (capped at word_cap + 1), characters (capped at char_cap) and
+ * whether a tab or two spaces in a row occur, in s[0..n).  clean_measure()
+ * is the fast version, clean_measure_ref() the plain reference. */
+void clean_measure (const char *s, gsize n, guint32 word_cap, guint32 char_cap,
+                    guint32 *words, guint32 *chars, guint8 *runs);
+void clean_measure_ref (const char *s, gsize n, guint32 word_cap, guint32 char_cap,
+                        guint32 *words, guint32 *chars, guint8 *runs);
 
 /* Pass 2: lines, blocks, junk, metadata.  Commits at most one rewrite. */
 gboolean clean_lines (const CleanStage *st, SluiceDocument *doc, GError **error);

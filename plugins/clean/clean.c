@@ -155,6 +155,9 @@ clean_create (const SluiceOptions *opts, GError **error)
   st->outlet_words = g_new0 (char *, n_ow + 1);
   for (guint i = 0; i < n_ow; i++)
     st->outlet_words[i] = g_utf8_casefold (ow[i], -1);
+  st->outlet_word_set = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < n_ow; i++)
+    g_hash_table_add (st->outlet_word_set, st->outlet_words[i]);
 
   /* "(MENAFN- Outlet)" attribution prefix */
   {
@@ -182,6 +185,8 @@ clean_destroy (gpointer instance)
   clean_patterns_free (st->patterns);
   if (st->outlets)
     g_hash_table_unref (st->outlets);
+  if (st->outlet_word_set)
+    g_hash_table_unref (st->outlet_word_set);
   g_strfreev (st->outlet_words);
   if (st->attribution)
     pcre2_code_free (st->attribution);

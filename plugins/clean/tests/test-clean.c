@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sluice/sluice.h>
 #include <sluice/harness.h>
+#include "clean-private.h"
 
 const SluiceStageDescriptor *sluice_stage_descriptor (void);
 
@@ -617,6 +618,316 @@ test_descriptor (void **state)
   assert_true (title && removed);
 }
 
+/* The fast line measure (16 bytes a step) agrees with the byte-by-byte
+ * reference on fixed lines and on random lines of blanks, ASCII and UTF-8,
+ * at every length around the 16-byte steps. */
+static void
+check_measure (const char *s, gsize n, guint32 word_cap, guint32 char_cap)
+{
+  guint32 w1, c1, w2, c2;
+  guint8 r1, r2;
+  clean_measure (s, n, word_cap, char_cap, &w1, &c1, &r1);
+  clean_measure_ref (s, n, word_cap, char_cap, &w2, &c2, &r2);
+  if (w1 != w2 || c1 != c2 || r1 != r2)
+    fail_msg ("measure of '%.*s' (%zu bytes, caps %u/%u): fast %u/%u/%u, reference %u/%u/%u",
+              (int) n, s, n, word_cap, char_cap, w1, c1, r1, w2, c2, r2);
+}
+
+static void
+test_measure_fast_path (void **state)
+{
+  (void) state;
+  static const char *const fixed[] = {
+    "", "a", " ", "\t", "a b", "a  b", "a\tb", "ab cd ef gh ij kl mn op qr st uv",
+    "fifteen bytes..  two spaces after sixteen", "0123456789abcde  f",
+    "0123456789abcdef ghijklmnopqrstu v", "caf\xc3\xa9 \xe2\x80\x9cquoted\xe2\x80\x9d na\xc3\xafve",
+    "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0 \xd1\x80\xd0\xb5\xd0\xba\xd0\xb0",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    for (guint32 cap = 1; cap < 8; cap++)
+      check_measure (fixed[i], strlen (fixed[i]), cap, cap * 3);
+  static const char *const pieces[] = { " ", "  ", "\t", "a", "Zz", "\xc3\xa9", "\xe2\x80\x94",
+                                        "\xf0\x9f\x98\x80", "\x80", "\xbf", "\xc0", "\xff", "." };
+  GRand *rand = g_rand_new_with_seed (20261204);
+  GString *line = g_string_new (NULL);
+  for (guint round = 0; round < 20000; round++)
+    {
+      g_string_truncate (line, 0);
+      guint want = g_rand_int_range (rand, 0, 90);
+      while (line->len < want)
+        g_string_append (line, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+      guint32 wcap = g_rand_int_range (rand, 1, 30), ccap = g_rand_int_range (rand, 1, 120);
+      /* every prefix: lengths on both sides of each 16-byte step */
+      for (gsize n = 0; n <= line->len; n++)
+        check_measure (line->str, n, wcap, ccap);
+    }
+  g_string_free (line, TRUE);
+  g_rand_free (rand);
+}
+
+/* The line-pattern prefilter (a subset of patterns by first byte, the full
+ * alternation for lines holding a required literal) finds the same pattern
+ * and the same captures as the full alternation, on the bundled patterns
+ * plus user patterns of the kinds the prefilter treats differently. */
+static const char *const prefilter_user_patterns[] = {
+  "(?-i)KELVIN\\s+\\d+",                 /* case-sensitive, a k */
+  "\\d+\\s+sleeps? left",                /* \d first: no start set under UCP */
+  ".{0,40}\\bpowered by\\b.{0,40}",      /* any first byte: a required literal */
+  ".*(?:left|right) column.*",           /* any first byte, literal after a group */
+  "(\\w+) again and \\1",                 /* a back-reference: never prefiltered */
+  "(?:listen)?",                         /* may match the empty line */
+  "\\x{17F}hare this|\\p{Lu}{2,} ONLY",  /* escapes with arguments */
+  NULL,
+};
+
+static const char *const prefilter_lines[] = {
+  "Share this", "SHARE THIS ARTICLE:", "ſhare this", "share", "Tweet | Like | Print",
+  "12 comments", "\xd9\xa3 comments", "\xd9\xa1\xd9\xa2 shares", "Comments (4)",
+  "By Anna Berg", "by anna berg", "BY ANNA BERG, Harbor Freight Lines", "Author: Tom Wu",
+  "Source: Daily Ledger", "Via: Lakeside Gazette", "via facebook",
+  "26 February 2020", "Wed, 26 Feb 2020 14:30", "date 2024-02-26", "2024-02-26T10:00:00Z",
+  "Published: February 26, 2020", "26.02.2020 10:15", "\xd9\xa2\xd9\xa6 February 2020",
+  "All rights reserved.", "(c) 2021 Some Outlet. All rights reserved",
+  "Some Outlet 2021 all rights reserved", "Some Outlet — ALL RIGHTS RESERVED", "all right then",
+  "Everything is all right reserved for later", "© 2020 Reuters", "©Photo: Jan Novak",
+  "Photo: Jan Novak", "\xd1\x84\xd0\xbe\xd1\x82\xd0\xbe: \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd",
+  "\xd0\xa4\xd0\x9e\xd0\xa2\xd0\x9e: \xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd", "Getty Images / AFP",
+  "Read more: The harbour story", "Related", "Advertisement", "ad", "[ad]", "Tags: port, ferry",
+  "Home", "Menu", "Back to top", "Loading...", "Please wait...", "Enable JavaScript",
+  "This website uses cookies to improve things", "Accept all cookies", "Got it!",
+  "Follow us on Telegram", "Subscribe to our newsletter", "Stay informed with us",
+  "KELVIN 12", "Kelvin 12", "\xe2\x84\xaa" "ELVIN 12", "3 sleeps left", "\xd9\xa3 sleeps left",
+  "Proudly powered by Nothing", "proudly POWERED BY nothing at all", "powered-by",
+  "See the left column here", "right column", "Hello again and Hello", "hello again and bye",
+  "listen", "", "\xc5\xbfhare this", "ABC ONLY", "Talks between Westland and Freedonia resumed.",
+  "The ferry left at noon.", "Residents of Harrowgate say the strike has been announced.",
+  "\"We expect the school to be criticised by October,\" Quinn Xu said.", "- a list item",
+  "1. first", "\xe2\x80\x9cQuoted\xe2\x80\x9d", "\x7f odd", "\xc2\xa0nbsp", "K", "s", "\xe2\x84\xaa",
+};
+
+static void
+check_prefilter (const CleanPatternSet *set, pcre2_match_data *md, const char *line, gsize n)
+{
+  CleanPatMatch a, b;
+  gboolean ma = clean_patterns_match (set, line, n, md, &a);
+  gboolean mb = clean_patterns_match_full (set, line, n, md, &b);
+  if (ma != mb || a.index != b.index
+      || (ma && (a.byline_s != b.byline_s || a.byline_e != b.byline_e || a.outlet_s != b.outlet_s
+                 || a.outlet_e != b.outlet_e || a.year_s != b.year_s || a.year_e != b.year_e
+                 || a.month_s != b.month_s || a.month_e != b.month_e || a.day_s != b.day_s
+                 || a.day_e != b.day_e)))
+    fail_msg ("prefilter disagrees on '%.*s': pattern %d, full alternation %d", (int) n, line,
+              a.index, b.index);
+}
+
+static void
+test_prefilter_agrees (void **state)
+{
+  (void) state;
+  CleanPatternSet *set = clean_patterns_new ();
+  GError *error = NULL;
+  g_autofree char *bundled = g_build_filename (CLEAN_DATA_DIR, "junk.patterns", NULL);
+  assert_true (clean_patterns_add_file (set, bundled, &error));
+  for (guint i = 0; prefilter_user_patterns[i]; i++)
+    assert_true (clean_patterns_add (set, "user", prefilter_user_patterns[i], "test", &error));
+  assert_true (clean_patterns_compile (set, &error));
+  /* the prefilter is in use: literals found, and some first bytes rule
+   * some patterns out */
+  assert_true (set->n_literals >= 2);
+  assert_true (set->subsets->len > 1);
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern (set->full.code, NULL);
+
+  guint matched = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (prefilter_lines); i++)
+    {
+      const char *l = prefilter_lines[i];
+      check_prefilter (set, md, l, strlen (l));
+      CleanPatMatch m;
+      matched += clean_patterns_match_full (set, l, strlen (l), md, &m);
+      /* case variants, and with blanks after */
+      g_autofree char *up = g_utf8_strup (l, -1);
+      g_autofree char *down = g_utf8_strdown (l, -1);
+      g_autofree char *sp = g_strconcat (l, "  ", NULL);
+      check_prefilter (set, md, up, strlen (up));
+      check_prefilter (set, md, down, strlen (down));
+      check_prefilter (set, md, sp, strlen (sp));
+    }
+  assert_true (matched > G_N_ELEMENTS (prefilter_lines) / 2);
+
+  /* random lines made of the fixtures' words and the odd characters */
+  static const char *const words[] = {
+    "share", "this", "by", "Anna", "Berg", "all", "rights", "reserved", "right", "12", "\xd9\xa3",
+    "comments", "photo:", "\xc2\xa9", "2020", "Feb", "26", "powered", "left", "column", "kelvin",
+    "\xe2\x84\xaa", "\xc5\xbf", "again", "and", "the", "ferry", ":", "|", "-", "(c)", "source:",
+    "via", "facebook", "read", "more", "Reuters", "getty", "images", "/", "\xd1\x84\xd0\xbe\xd1\x82\xd0\xbe",
+  };
+  GRand *rand = g_rand_new_with_seed (4122026);
+  GString *line = g_string_new (NULL);
+  for (guint round = 0; round < 20000; round++)
+    {
+      g_string_truncate (line, 0);
+      guint nw = g_rand_int_range (rand, 1, 7);
+      for (guint w = 0; w < nw; w++)
+        {
+          if (w > 0)
+            g_string_append_c (line, ' ');
+          g_string_append (line, words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))]);
+        }
+      check_prefilter (set, md, line->str, line->len);
+    }
+  g_string_free (line, TRUE);
+  g_rand_free (rand);
+  pcre2_match_data_free (md);
+  clean_patterns_free (set);
+}
+
+/* The required literal is found only where it is certain. */
+static void
+test_required_literal (void **state)
+{
+  (void) state;
+  static const struct { const char *regex, *literal; } lit_cases[] = {
+    { ".{0,100}\\ball rights reserved\\.?.{0,100}", "all right" },  /* no k or s */
+    { ".*(?:left|right) column.*", " column" },
+    { "\\p{Lu}abc.*", "abc" },
+    { "\\x41bcd.*", "bcd" },
+    { "\\x{41}bcd", "bcd" },
+    { ".*foo(bar)?bazz?", "foo" },
+    { ".*fooo?", "foo" },
+    { "(?x) all right", NULL },
+    { ".*all right|other", NULL },
+    { "(*ACCEPT)all right", NULL },
+    { ".*\\Qall right\\E", NULL },
+    { ".*[abc]def.*", "def" },
+    { ".*[]xyz]def", "def" },
+    { ".*abc{2,3}", NULL },  /* "ab": too short */
+    { ".*abcd{2,3}", "abc" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (lit_cases); i++)
+    {
+      g_autofree char *lit = clean_required_literal (lit_cases[i].regex);
+      if (g_strcmp0 (lit, lit_cases[i].literal) != 0)
+        fail_msg ("required literal of '%s': '%s', expected '%s'", lit_cases[i].regex,
+                  lit ? lit : "(none)", lit_cases[i].literal ? lit_cases[i].literal : "(none)");
+    }
+}
+
+/* The outlet key's plain-ASCII path (lowering) agrees with casefolding. */
+static char *
+outlet_key_reference (const char *s, gssize len)
+{
+  g_autofree char *folded = g_utf8_casefold (s, len);
+  GString *key = g_string_new (NULL);
+  gboolean space = FALSE;
+  for (const char *p = folded; *p; p++)
+    {
+      if (g_ascii_isspace (*p))
+        space = TRUE;
+      else
+        {
+          if (space && key->len > 0)
+            g_string_append_c (key, ' ');
+          space = FALSE;
+          g_string_append_c (key, *p);
+        }
+    }
+  return g_string_free (key, FALSE);
+}
+
+static void
+test_outlet_key_fast_path (void **state)
+{
+  (void) state;
+  GRand *rand = g_rand_new_with_seed (777);
+  GString *s = g_string_new (NULL);
+  for (guint round = 0; round < 5000; round++)
+    {
+      g_string_truncate (s, 0);
+      guint n = g_rand_int_range (rand, 0, 40);
+      for (guint i = 0; i < n; i++)
+        {
+          guint r = g_rand_int_range (rand, 0, 100);
+          if (r < 5)
+            g_string_append (s, "\xc3\x89");   /* a non-ASCII word now and then */
+          else if (r < 20)
+            g_string_append_c (s, " \t\n"[r % 3]);
+          else
+            g_string_append_c (s, (char) g_rand_int_range (rand, 0x20, 0x7f));
+        }
+      for (int with_len = 0; with_len < 2; with_len++)
+        {
+          gssize len = with_len ? (gssize) s->len : -1;
+          g_autofree char *fast = clean_outlet_key (s->str, len);
+          g_autofree char *ref = outlet_key_reference (s->str, len);
+          if (strcmp (fast, ref) != 0)
+            fail_msg ("outlet key of '%s': '%s', casefolded '%s'", s->str, fast, ref);
+        }
+    }
+  g_string_free (s, TRUE);
+  g_rand_free (rand);
+}
+
+/* The quick "word stays as it is" check never says so of a word that
+ * clean_word() changes, under several option sets; and it does say so of
+ * plain dashes, quotes and Cyrillic. */
+static void
+test_word_fast_path (void **state)
+{
+  (void) state;
+  static const char *const pieces[] = {
+    "a", "Z", "7", ".", "'", "\"", "\xe2\x80\x94" /* em dash */, "\xe2\x80\x93",
+    "\xe2\x80\x9c", "\xe2\x80\x9d", "\xe2\x80\x9e", "\xe2\x80\x98", "\xe2\x80\x99",
+    "\xc2\xab", "\xc2\xbb", "\xe2\x82\xac" /* euro */, "\xc2\xa9", "\xc2\xa0" /* nbsp */,
+    "\xc2\xad" /* soft hyphen */, "\xe2\x80\x8b" /* zwsp */, "\xe2\x80\x8d" /* zwj */,
+    "\xef\xbb\xbf" /* bom */, "\xe2\x80\xa8", "\xc2\x85", "\xc2\x9c", "\xcc\x81" /* combining acute */,
+    "\xd0\xb9", "\xd0\xb8", "\xce\xac", "\xce\xb1", "\xe3\x80\x80" /* ideographic space */,
+    "\xe2\x80\xaf" /* narrow nbsp */, "\xe2\x88\x92" /* minus */, "\xef\xbc\xa1" /* fullwidth A */,
+    "\xf0\x9f\x98\x80", "&amp;", "&", "&#8220;", "e\xcc\x81", "\xe2\x81\xa0",
+  };
+  GRand *rand = g_rand_new_with_seed (31337);
+  GString *w = g_string_new (NULL), *out = g_string_new (NULL), *tmp = g_string_new (NULL);
+  guint fast = 0, slow = 0;
+  for (guint opt = 0; opt < 4; opt++)
+    {
+      CleanStage st = { 0 };
+      st.strip_controls = st.map_spaces = st.nfc = st.decode_entities = st.quote_space = TRUE;
+      st.fold_quotes = opt == 1;
+      st.fold_dashes = opt == 2;
+      if (opt == 3)
+        st.nfc = st.quote_space = st.strip_controls = FALSE;
+      for (guint round = 0; round < 20000; round++)
+        {
+          g_string_truncate (w, 0);
+          guint n = g_rand_int_range (rand, 1, 6);
+          for (guint k = 0; k < n; k++)
+            g_string_append (w, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+          if (!clean_word_is_clean (&st, w->str, w->len))
+            {
+              slow++;
+              continue;
+            }
+          fast++;
+          g_string_truncate (out, 0);
+          clean_word (&st, w->str, w->len, out, tmp);
+          if (out->len != w->len || memcmp (out->str, w->str, w->len) != 0)
+            fail_msg ("word '%s' taken as clean, but cleaned into '%s' (options %u)", w->str,
+                      out->str, opt);
+        }
+    }
+  assert_true (fast > 1000 && slow > 1000);
+  CleanStage st = { 0 };
+  st.strip_controls = st.map_spaces = st.nfc = st.decode_entities = st.quote_space = TRUE;
+  static const char *const plain[] = { "\xe2\x80\x94", "\xe2\x80\x9cQuote,\xe2\x80\x9d",
+                                       "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0",
+                                       "\xe2\x82\xac" "12" };
+  for (guint i = 0; i < G_N_ELEMENTS (plain); i++)
+    assert_true (clean_word_is_clean (&st, plain[i], strlen (plain[i])));
+  g_string_free (w, TRUE);
+  g_string_free (out, TRUE);
+  g_string_free (tmp, TRUE);
+  g_rand_free (rand);
+}
+
 int
 main (void)
 {
@@ -630,6 +941,11 @@ main (void)
     cmocka_unit_test (test_report),
     cmocka_unit_test (test_pattern_file_errors),
     cmocka_unit_test (test_user_files),
+    cmocka_unit_test (test_measure_fast_path),
+    cmocka_unit_test (test_prefilter_agrees),
+    cmocka_unit_test (test_required_literal),
+    cmocka_unit_test (test_outlet_key_fast_path),
+    cmocka_unit_test (test_word_fast_path),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
