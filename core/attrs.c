@@ -2,6 +2,7 @@
  * document metadata.  Maps are small (a handful of keys), so a flat array
  * with linear search beats a hash table; keys are interned. */
 #include "internal.h"
+#include "bytescan.h"
 #include <string.h>
 #include <pthread.h>
 
@@ -17,10 +18,20 @@ typedef struct {
 static __thread InternSlot intern_cache[INTERN_CACHE];
 static __thread InternSlot key_cache[INTERN_CACHE];
 
+/* Slot of pointer s in a direct-mapped cache of 2^bits slots.  A
+ * multiplicative hash: string literals sit a few bytes apart, so address
+ * bits dropped by a shift would put neighbours in the same slot. */
+static inline guint
+ptr_hash (const void *s, guint bits)
+{
+  return (guint) (((guint64) (guintptr) s * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> (64 - bits));
+}
+
 static inline InternSlot *
 cache_slot (InternSlot *cache, const char *s)
 {
-  return &cache[(guint) (((guintptr) s >> 3) ^ ((guintptr) s >> 9)) % INTERN_CACHE];
+  G_STATIC_ASSERT (INTERN_CACHE == 64);
+  return &cache[ptr_hash (s, 6)];
 }
 
 const char *
@@ -30,6 +41,23 @@ sluice_intern (const char *s)
   /* Same address and same content: the caller's buffer may have been reused. */
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
+  slot->src = s;
+  slot->interned = g_intern_string (s);
+  return slot->interned;
+}
+
+/* Annotation types: a cache of its own, which holds only strings that passed
+ * the UTF-8 check, so that a hit needs no check. */
+static __thread InternSlot type_cache[INTERN_CACHE];
+
+const char *
+sluice_intern_clean (const char *s)
+{
+  InternSlot *slot = cache_slot (type_cache, s);
+  if (slot->src == s && strcmp (slot->interned, s) == 0)
+    return slot->interned;
+  if (!sluice_utf8_is_clean (s, strlen (s)))
+    return NULL;
   slot->src = s;
   slot->interned = g_intern_string (s);
   return slot->interned;
@@ -83,7 +111,14 @@ shared_table_get (SharedTable *t, const char *s)
   const char *k = g_hash_table_lookup (t->table, s);
   if (k == NULL && g_hash_table_size (t->table) < t->max)
     {
-      char *copy = g_strdup (s);
+      /* With its length and whether JSON needs it escaped in front (see
+       * sluice_shared_header), for the writer. */
+      gsize len = strlen (s);
+      SluiceSharedHeader *h = g_malloc (sizeof *h + len + 1);
+      char *copy = (char *) (h + 1);
+      memcpy (copy, s, len + 1);
+      h->len = (guint32) len;
+      h->plain = sluice_json_find_special (copy, copy + len) == copy + len;
       g_hash_table_add (t->table, copy);
       k = copy;
     }
@@ -91,13 +126,24 @@ shared_table_get (SharedTable *t, const char *s)
   return k;
 }
 
-const char *
-sluice_intern_key (const char *s)
+/* The shared key equal to s when this thread's cache has it, else NULL. */
+static inline const char *
+key_cache_lookup (const char *s)
 {
   InternSlot *slot = cache_slot (key_cache, s);
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
-  const char *k = shared_table_get (&shared_keys, s);
+  return NULL;
+}
+
+const char *
+sluice_intern_key (const char *s)
+{
+  const char *k = key_cache_lookup (s);
+  if (k)
+    return k;
+  InternSlot *slot = cache_slot (key_cache, s);
+  k = shared_table_get (&shared_keys, s);
   if (k)
     {
       slot->src = s;
@@ -202,16 +248,30 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
 
 static __thread InternSlot value_cache[VALUE_CACHE];
 /* value[0, len) is clean UTF-8 of at most MAX_SHARED_VALUE_LEN bytes. */
+static inline InternSlot *
+value_slot (const char *value)
+{
+  G_STATIC_ASSERT (VALUE_CACHE == 256);
+  return &value_cache[ptr_hash (value, 8)];
+}
+
+/* The shared value equal to value[0, len) when this thread's cache has it,
+ * else NULL.  value may hold anything (NUL, bad UTF-8): it is compared with
+ * the cached string's stored length. */
+static inline const char *
+value_cache_lookup (const char *value, gsize len)
+{
+  InternSlot *slot = value_slot (value);
+  if (slot->src == value && sluice_shared_header (slot->interned)->len == len
+      && memcmp (slot->interned, value, len) == 0)
+    return slot->interned;
+  return NULL;
+}
+
 static const char *
 shared_value (const char *value, gsize len)
 {
-  InternSlot *slot = &value_cache[(guint) (((guintptr) value >> 3) ^ ((guintptr) value >> 11))
-                                  % VALUE_CACHE];
-  /* strncmp stops at the cached string's end when it is the shorter one
-   * (value holds no NUL). */
-  if (slot->src == value && strncmp (slot->interned, value, len) == 0
-      && slot->interned[len] == '\0')
-    return slot->interned;
+  InternSlot *slot = value_slot (value);
   char buf[MAX_SHARED_VALUE_LEN + 1];
   memcpy (buf, value, len);
   buf[len] = '\0';
@@ -230,9 +290,14 @@ static SluiceAttr *
 attrs_slot (SluiceAttrs *attrs, const char *key)
 {
   g_autofree char *fixed = NULL;
-  if (G_UNLIKELY (!sluice_utf8_is_clean (key, strlen (key))))
-    key = fixed = clean_dup (key, strlen (key));
-  const char *shared = sluice_intern_key (key);
+  /* A cache hit is a shared key, which is clean. */
+  const char *shared = key_cache_lookup (key);
+  if (shared == NULL)
+    {
+      if (G_UNLIKELY (!sluice_utf8_is_clean (key, strlen (key))))
+        key = fixed = clean_dup (key, strlen (key));
+      shared = sluice_intern_key (key);
+    }
   SluiceAttr *a = NULL;
   for (guint i = 0; i < attrs->n && a == NULL; i++)
     if (shared ? attrs->items[i].key == shared
@@ -292,8 +357,14 @@ sluice_attrs_set_string_len (SluiceAttrs *attrs, const char *key, const char *va
     value = "";
   /* Shared (no copy) when short and clean; else a copy, made before the
    * slot is emptied: value may point into the value being replaced. */
-  const char *shared = len <= MAX_SHARED_VALUE_LEN && sluice_utf8_is_clean (value, len)
-                         ? shared_value (value, len) : NULL;
+  const char *shared = NULL;
+  if (len <= MAX_SHARED_VALUE_LEN)
+    {
+      /* A cache hit is a shared value, which is clean. */
+      shared = value_cache_lookup (value, len);
+      if (shared == NULL && sluice_utf8_is_clean (value, len))
+        shared = shared_value (value, len);
+    }
   char *copy = shared ? NULL : clean_dup (value, len);
   SluiceAttr *a = attrs_slot (attrs, key);
   a->type = SLUICE_VALUE_STRING;

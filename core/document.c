@@ -115,7 +115,8 @@ sluice_document_add_annotation (SluiceDocument *doc, const char *type, gsize sta
 {
   g_return_val_if_fail (doc != NULL, NULL);
   g_return_val_if_fail (type != NULL && *type != '\0', NULL);
-  if (G_UNLIKELY (!sluice_utf8_is_clean (type, strlen (type))))
+  const char *itype = sluice_intern_clean (type);
+  if (G_UNLIKELY (itype == NULL))
     {
       g_critical ("stage '%s' added an annotation whose type is not valid UTF-8 on document "
                   "'%s'; it was ignored", doc->current_stage, doc->id);
@@ -136,7 +137,7 @@ sluice_document_add_annotation (SluiceDocument *doc, const char *type, gsize sta
       return NULL;
     }
   SluiceAnnotation *a = g_new (SluiceAnnotation, 1);
-  a->type = sluice_intern (type);
+  a->type = itype;
   a->stage = doc->current_stage;
   a->start = start;
   a->end = end;

@@ -49,6 +49,23 @@ SLUICE_INTERNAL const char *sluice_intern (const char *s);
  * own copy), so that memory stays flat however many distinct keys pass. */
 SLUICE_INTERNAL const char *sluice_intern_key (const char *s);
 
+/* In front of every string of the shared key and value tables: the keys of
+ * attributes with key_owned == FALSE and the STRING values with
+ * value_shared.  plain: no byte needs escaping in a JSON string. */
+typedef struct {
+  guint32 len;
+  guint32 plain;
+} SluiceSharedHeader;
+
+static inline const SluiceSharedHeader *
+sluice_shared_header (const char *shared)
+{
+  return (const SluiceSharedHeader *) shared - 1;
+}
+
+/* sluice_intern() for annotation types: NULL when s is not clean UTF-8. */
+G_GNUC_INTERNAL const char *sluice_intern_clean (const char *s);
+
 SLUICE_INTERNAL void sluice_attrs_init (SluiceAttrs *attrs);
 /* set_json for text the core already validated (the JSONL reader). */
 SLUICE_INTERNAL void sluice_attrs_set_json_trusted (SluiceAttrs *attrs, const char *key,

@@ -98,51 +98,108 @@ static const guint8 needs_escape[256] = {
   ['"'] = 1, ['\\'] = 1,
 };
 
+/* Writes the escape sequence of byte c (one needs_escape[] byte) at o;
+ * returns the new end. */
+static inline char *
+put_escape (char *o, guchar c)
+{
+  *o++ = '\\';
+  switch (c)
+    {
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\b': *o++ = 'b'; break;
+    case '\t': *o++ = 't'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\f': *o++ = 'f'; break;
+    case '\r': *o++ = 'r'; break;
+    default:
+      *o++ = 'u';
+      *o++ = '0';
+      *o++ = '0';
+      *o++ = hexdigits[c >> 4];
+      *o++ = hexdigits[c & 0xF];
+      break;
+    }
+  return o;
+}
+
+/* Makes room for n more bytes (and the NUL) without changing out->len. */
+static inline void
+reserve (GString *out, gsize n)
+{
+  if (G_UNLIKELY (out->len + n >= out->allocated_len))
+    {
+      gsize at = out->len;
+      g_string_set_size (out, at + n + 16);
+      g_string_truncate (out, at);
+    }
+}
+
+/* A string known to hold no byte that needs escaping. */
+static inline void
+put_plain_string (GString *out, const char *s, gsize len)
+{
+  reserve (out, len + 2);
+  char *o = out->str + out->len;
+  *o++ = '"';
+  memcpy (o, s, len);
+  o += len;
+  *o++ = '"';
+  *o = '\0';
+  out->len = (gsize) (o - out->str);
+}
+
+/* The short-string path: 8 bytes at a time while no byte needs escaping,
+ * then byte by byte.  The caller reserved len * 6 + 3 bytes. */
+static inline char *
+escape_short (char *o, const char *p, const char *end)
+{
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  while (end - p >= 8)
+    {
+      guint64 x = sluice_load64 (p);
+      guint64 m = sluice_json_special64 (x);
+      if (G_LIKELY (m == 0))
+        {
+          memcpy (o, &x, 8);
+          o += 8;
+          p += 8;
+          continue;
+        }
+      /* The lowest flagged byte is exact (borrows only run upwards). */
+      guint k = (guint) __builtin_ctzll (m) >> 3;
+      memcpy (o, &x, 8);      /* room: len * 6 >= 8 here */
+      o += k;
+      o = put_escape (o, (guchar) p[k]);
+      p += k + 1;
+    }
+#endif
+  for (; p < end; p++)
+    {
+      guchar c = (guchar) *p;
+      if (G_LIKELY (!needs_escape[c]))
+        *o++ = (char) c;
+      else
+        o = put_escape (o, c);
+    }
+  return o;
+}
+
 void
 sluice_json_append_string (GString *out, const char *s, gsize len)
 {
   const char *p = s;
   const char *end = s + len;
 
-  /* Short strings (keys, types, attribute values) are most calls: a plain
-   * byte loop with a table beats the vector scan's set-up. */
+  /* Short strings (keys, types, attribute values) are most calls: a word
+   * loop beats the vector scan's set-up. */
   if (len <= 24)
     {
-      if (out->len + len * 6 + 3 >= out->allocated_len)
-        {
-          gsize at = out->len;
-          g_string_set_size (out, at + len * 6 + 16);
-          g_string_truncate (out, at);
-        }
+      reserve (out, len * 6 + 3);
       char *o = out->str + out->len;
       *o++ = '"';
-      for (; p < end; p++)
-        {
-          guchar c = (guchar) *p;
-          if (G_LIKELY (!needs_escape[c]))
-            {
-              *o++ = (char) c;
-              continue;
-            }
-          *o++ = '\\';
-          switch (c)
-            {
-            case '"': *o++ = '"'; break;
-            case '\\': *o++ = '\\'; break;
-            case '\b': *o++ = 'b'; break;
-            case '\t': *o++ = 't'; break;
-            case '\n': *o++ = 'n'; break;
-            case '\f': *o++ = 'f'; break;
-            case '\r': *o++ = 'r'; break;
-            default:
-              *o++ = 'u';
-              *o++ = '0';
-              *o++ = '0';
-              *o++ = hexdigits[c >> 4];
-              *o++ = hexdigits[c & 0xF];
-              break;
-            }
-        }
+      o = escape_short (o, p, end);
       *o++ = '"';
       *o = '\0';
       out->len = (gsize) (o - out->str);
@@ -150,12 +207,7 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
     }
 
   /* One reservation for the common case of few escapes. */
-  if (out->len + len + 3 >= out->allocated_len)
-    {
-      gsize at = out->len;
-      g_string_set_size (out, at + len + 16);
-      g_string_truncate (out, at);
-    }
+  reserve (out, len + 3);
   putc1 (out, '"');
   for (;;)
     {
@@ -164,29 +216,8 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
         put (out, p, q - p);
       if (q == end)
         break;
-
-      guchar c = (guchar) *q;
-      char esc[6] = { '\\', 0, 0, 0, 0, 0 };
-      gsize n = 2;
-      switch (c)
-        {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\r': esc[1] = 'r'; break;
-        default:
-          esc[1] = 'u';
-          esc[2] = '0';
-          esc[3] = '0';
-          esc[4] = hexdigits[c >> 4];
-          esc[5] = hexdigits[c & 0xF];
-          n = 6;
-          break;
-        }
-      put (out, esc, n);
+      char esc[6];
+      put (out, esc, (gsize) (put_escape (esc, (guchar) *q) - esc));
       p = q + 1;
     }
   putc1 (out, '"');
@@ -286,7 +317,10 @@ sluice_json_append_attr_value (GString *out, const SluiceAttr *attr)
   switch (attr->type)
     {
     case SLUICE_VALUE_STRING:
-      append_cstring (out, attr->v.s);
+      if (attr->value_shared && sluice_shared_header (attr->v.s)->plain)
+        put_plain_string (out, attr->v.s, sluice_shared_header (attr->v.s)->len);
+      else
+        append_cstring (out, attr->v.s);
       break;
     case SLUICE_VALUE_INT:
       put_int (out, attr->v.i);
@@ -335,7 +369,10 @@ sluice_json_append_attrs (GString *out, const SluiceAttrs *attrs)
         const SluiceAttr *a = &attrs->items[i];
         if (i > 0)
           putc1 (out, ',');
-        append_cstring (out, a->key);
+        if (!a->key_owned && sluice_shared_header (a->key)->plain)
+          put_plain_string (out, a->key, sluice_shared_header (a->key)->len);
+        else
+          append_cstring (out, a->key);
         putc1 (out, ':');
         sluice_json_append_attr_value (out, a);
       }
@@ -360,24 +397,59 @@ annref_cmp (const void *a, const void *b)
   return x->idx < y->idx ? -1 : (x->idx > y->idx);
 }
 
+/* Code points in [p, end): bytes that are not continuation bytes. */
+static inline gsize
+count_chars_short (const char *p, const char *end)
+{
+  gsize n = (gsize) (end - p);
+  gsize conts = 0;
+  while (end - p >= 8)
+    {
+      guint64 x = sluice_load64 (p);
+      if (x & SLUICE_HIGHS)
+        conts += (((x >> 7) & (~x >> 6) & SLUICE_ONES) * SLUICE_ONES) >> 56;
+      p += 8;
+    }
+  for (; p < end; p++)
+    conts += ((guchar) *p & 0xC0) == 0x80;
+  return n - conts;
+}
+
+/* Annotation types and stage names are interned (permanent, one pointer per
+ * string) and repeat within a document: their JSON form is worked out once
+ * per document. */
 typedef struct {
-  gsize byte;
-  gsize *slot;        /* where its code point offset goes */
-} OffRef;
+  const char *s;
+  gsize len;
+  gboolean plain;
+} NameMemo;
 
-static int
-offref_cmp (const void *a, const void *b)
+#define N_NAME_MEMO 8
+
+static void
+append_name (GString *out, const char *s, NameMemo *memo, guint *n_memo)
 {
-  const OffRef *x = a, *y = b;
-  return x->byte < y->byte ? -1 : (x->byte > y->byte);
+  for (guint i = 0; i < *n_memo; i++)
+    if (memo[i].s == s)
+      {
+        if (memo[i].plain)
+          put_plain_string (out, s, memo[i].len);
+        else
+          sluice_json_append_string (out, s, memo[i].len);
+        return;
+      }
+  gsize len = strlen (s);
+  if (*n_memo < N_NAME_MEMO)
+    {
+      memo[*n_memo].s = s;
+      memo[*n_memo].len = len;
+      memo[*n_memo].plain = sluice_json_find_special (s, s + len) == s + len;
+      (*n_memo)++;
+    }
+  sluice_json_append_string (out, s, len);
 }
 
-/* TRUE when every byte of the text is ASCII (then bytes = code points). */
-static gboolean
-doc_is_ascii (const SluiceDocument *doc)
-{
-  return sluice_utf8_count_chars (doc->text, doc->len) == doc->len;
-}
+#define N_STACK_REFS 64
 
 static void
 write_annotations (GString *out, const SluiceDocument *doc)
@@ -391,9 +463,8 @@ write_annotations (GString *out, const SluiceDocument *doc)
       return;
     }
 
-  AnnRef *refs = g_new (AnnRef, n);
-  gsize *cps = g_new (gsize, 2 * (gsize) n);       /* code point start, end per ref */
-  OffRef *offs = g_new (OffRef, 2 * (gsize) n);
+  AnnRef stack_refs[N_STACK_REFS];
+  AnnRef *refs = n <= N_STACK_REFS ? stack_refs : g_new (AnnRef, n);
 
   for (guint i = 0; i < n; i++)
     {
@@ -411,63 +482,44 @@ write_annotations (GString *out, const SluiceDocument *doc)
   if (!sorted)
     qsort (refs, n, sizeof *refs, annref_cmp);
 
-  if (doc_is_ascii (doc))
-    {
-      /* Byte offsets are code point offsets. */
-      for (guint i = 0; i < n; i++)
-        {
-          cps[2 * i] = refs[i].start;
-          cps[2 * i + 1] = refs[i].end;
-        }
-    }
-  else
-    {
-      /* Byte -> code point: one pass over the text at sorted offsets. */
-      for (guint i = 0; i < n; i++)
-        {
-          offs[2 * i].byte = refs[i].start;
-          offs[2 * i].slot = &cps[2 * i];
-          offs[2 * i + 1].byte = refs[i].end;
-          offs[2 * i + 1].slot = &cps[2 * i + 1];
-        }
-      gboolean offs_sorted = TRUE;
-      for (gsize k = 1; k < 2 * (gsize) n && offs_sorted; k++)
-        offs_sorted = offs[k - 1].byte <= offs[k].byte;
-      if (!offs_sorted)
-        qsort (offs, 2 * (gsize) n, sizeof *offs, offref_cmp);
-      gsize at_byte = 0, at_cp = 0;
-      for (gsize k = 0; k < 2 * (gsize) n; k++)
-        {
-          at_cp += sluice_utf8_count_chars (doc->text + at_byte, offs[k].byte - at_byte);
-          at_byte = offs[k].byte;
-          *offs[k].slot = at_cp;
-        }
-    }
-
+  /* Byte -> code point offsets: the starts are sorted, so a cursor moves
+   * once over the text up to the last start; an end is its start plus the
+   * code points of the annotation's text. */
+  gsize at_byte = 0, at_cp = 0;
+  NameMemo memo[N_NAME_MEMO];
+  guint n_memo = 0;
   for (guint i = 0; i < n; i++)
     {
       const SluiceAnnotation *ann = g_ptr_array_index (doc->annotations, refs[i].idx);
+      const char *text = doc->text + refs[i].start;
+      gsize tlen = refs[i].end - refs[i].start;
+      if (refs[i].start - at_byte >= 32)
+        at_cp += sluice_utf8_count_chars (doc->text + at_byte, refs[i].start - at_byte);
+      else
+        at_cp += count_chars_short (doc->text + at_byte, text);
+      at_byte = refs[i].start;
+      gsize end_cp = at_cp + (tlen >= 32 ? sluice_utf8_count_chars (text, tlen)
+                                         : count_chars_short (text, text + tlen));
       if (i > 0)
         putc1 (out, ',');
       PUT_LIT (out, "{\"type\":");
-      append_cstring (out, ann->type);
+      append_name (out, ann->type, memo, &n_memo);
       PUT_LIT (out, ",\"start\":");
-      put_uint (out, cps[2 * i]);
+      put_uint (out, at_cp);
       PUT_LIT (out, ",\"end\":");
-      put_uint (out, cps[2 * i + 1]);
+      put_uint (out, end_cp);
       PUT_LIT (out, ",\"text\":");
-      sluice_json_append_string (out, doc->text + refs[i].start, refs[i].end - refs[i].start);
+      sluice_json_append_string (out, text, tlen);
       PUT_LIT (out, ",\"stage\":");
-      append_cstring (out, ann->stage ? ann->stage : "");
+      append_name (out, ann->stage ? ann->stage : "", memo, &n_memo);
       PUT_LIT (out, ",\"attrs\":");
       sluice_json_append_attrs (out, &ann->attrs);
       putc1 (out, '}');
     }
   putc1 (out, ']');
 
-  g_free (offs);
-  g_free (cps);
-  g_free (refs);
+  if (refs != stack_refs)
+    g_free (refs);
 }
 
 void
