@@ -32,15 +32,47 @@
 
 
 
-/* g_string_append_len without the overlap checks of g_string_insert_len. */
+/* memcpy for the short strings that are most copies here, without a call:
+ * two overlapping loads and stores. */
+static inline void
+copy_small (char *o, const char *s, gsize n)
+{
+  if (n >= 8 && n <= 16)
+    {
+      guint64 a, b;
+      memcpy (&a, s, 8);
+      memcpy (&b, s + n - 8, 8);
+      memcpy (o, &a, 8);
+      memcpy (o + n - 8, &b, 8);
+    }
+  else if (n >= 4 && n < 8)
+    {
+      guint32 a, b;
+      memcpy (&a, s, 4);
+      memcpy (&b, s + n - 4, 4);
+      memcpy (o, &a, 4);
+      memcpy (o + n - 4, &b, 4);
+    }
+  else if (n > 0 && n < 4)
+    {
+      o[0] = s[0];
+      o[n / 2] = s[n / 2];
+      o[n - 1] = s[n - 1];
+    }
+  else if (n > 16)
+    memcpy (o, s, n);
+}
+
+/* g_string_append_len without the overlap checks of g_string_insert_len.
+ * put() and putc1() leave the terminating NUL to the end of each exported
+ * function (terminate()): there is always room for it. */
 static inline void
 put (GString *out, const char *s, gsize n)
 {
   if (G_LIKELY (out->len + n < out->allocated_len))
     {
-      memcpy (out->str + out->len, s, n);
+      copy_small (out->str + out->len, s, n);
       out->len += n;
-      out->str[out->len] = '\0';
     }
   else
     g_string_append_len (out, s, n);
@@ -50,15 +82,23 @@ static inline void
 putc1 (GString *out, char c)
 {
   if (G_LIKELY (out->len + 1 < out->allocated_len))
-    {
-      out->str[out->len++] = c;
-      out->str[out->len] = '\0';
-    }
+    out->str[out->len++] = c;
   else
     g_string_append_c (out, c);
 }
 
+static inline void
+terminate (GString *out)
+{
+  out->str[out->len] = '\0';
+}
+
 #define PUT_LIT(out, lit) put ((out), (lit), sizeof (lit) - 1)
+
+static const char digit_pairs[201] =
+  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+  "8081828384858687888990919293949596979899";
 
 static void
 put_uint (GString *out, guint64 v)
@@ -66,12 +106,20 @@ put_uint (GString *out, guint64 v)
   char buf[24];
   char *e = buf + sizeof buf;
   char *p = e;
-  do
+  while (v >= 100)
     {
-      *--p = (char) ('0' + v % 10);
-      v /= 10;
+      guint d = (guint) (v % 100);
+      v /= 100;
+      p -= 2;
+      memcpy (p, digit_pairs + 2 * d, 2);
     }
-  while (v != 0);
+  if (v >= 10)
+    {
+      p -= 2;
+      memcpy (p, digit_pairs + 2 * v, 2);
+    }
+  else
+    *--p = (char) ('0' + v);
   put (out, p, e - p);
 }
 
@@ -143,10 +191,9 @@ put_plain_string (GString *out, const char *s, gsize len)
   reserve (out, len + 2);
   char *o = out->str + out->len;
   *o++ = '"';
-  memcpy (o, s, len);
+  copy_small (o, s, len);
   o += len;
   *o++ = '"';
-  *o = '\0';
   out->len = (gsize) (o - out->str);
 }
 
@@ -216,11 +263,12 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
         put (out, p, q - p);
       if (q == end)
         break;
-      char esc[6];
-      put (out, esc, (gsize) (put_escape (esc, (guchar) *q) - esc));
+      reserve (out, 6);
+      out->len = (gsize) (put_escape (out->str + out->len, (guchar) *q) - out->str);
       p = q + 1;
     }
   putc1 (out, '"');
+  terminate (out);
 }
 
 static inline void
@@ -357,6 +405,7 @@ sluice_json_append_attr_value (GString *out, const SluiceAttr *attr)
       PUT_LIT (out, "null");
       break;
     }
+  terminate (out);
 }
 
 void
@@ -377,6 +426,7 @@ sluice_json_append_attrs (GString *out, const SluiceAttrs *attrs)
         sluice_json_append_attr_value (out, a);
       }
   putc1 (out, '}');
+  terminate (out);
 }
 
 /* ------------------------------------------------------------ annotations */
@@ -556,6 +606,7 @@ sluice_json_write_document (GString *out, const SluiceDocument *doc, gboolean em
   if (doc->extra_json != NULL && doc->extra_json_len > 0)
     g_string_append_len (out, doc->extra_json, doc->extra_json_len);
   PUT_LIT (out, "}\n");
+  terminate (out);
 }
 
 char *
