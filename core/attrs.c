@@ -6,7 +6,8 @@
 #include <string.h>
 #include <pthread.h>
 
-#define INTERN_CACHE 64
+#define INTERN_CACHE_BITS 8
+#define INTERN_CACHE (1u << INTERN_CACHE_BITS)
 
 typedef struct {
   const char *src;
@@ -30,8 +31,7 @@ ptr_hash (const void *s, guint bits)
 static inline InternSlot *
 cache_slot (InternSlot *cache, const char *s)
 {
-  G_STATIC_ASSERT (INTERN_CACHE == 64);
-  return &cache[ptr_hash (s, 6)];
+  return &cache[ptr_hash (s, INTERN_CACHE_BITS)];
 }
 
 const char *
@@ -126,6 +126,43 @@ shared_table_get (SharedTable *t, const char *s)
   return k;
 }
 
+/* Behind the caches by pointer, one per thread by content: keys and values
+ * parsed from input documents arrive in the same scratch buffer with new
+ * content each time, and would otherwise go to the locked table. */
+#define CONTENT_CACHE 512
+static __thread const char *content_cache[2][CONTENT_CACHE];   /* keys, values */
+
+static inline guint
+content_hash (const char *s, gsize len)
+{
+  guint64 h = len * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  const char *end = s + len;
+  for (; end - s >= 8; s += 8)
+    {
+      h = (h ^ sluice_load64 (s)) * G_GUINT64_CONSTANT (0xFF51AFD7ED558CCD);
+      h ^= h >> 32;
+    }
+  for (; s < end; s++)
+    h = (h ^ (guchar) *s) * G_GUINT64_CONSTANT (0x100000001B3);
+  h ^= h >> 29;
+  return (guint) (h % CONTENT_CACHE);
+}
+
+/* The string of table t equal to s (clean, NUL-terminated, len bytes), or
+ * NULL when t is full. */
+static const char *
+shared_lookup (SharedTable *t, guint which, const char *s, gsize len)
+{
+  const char **slot = &content_cache[which][content_hash (s, len)];
+  const char *k = *slot;
+  if (k != NULL && sluice_shared_header (k)->len == len && memcmp (k, s, len) == 0)
+    return k;
+  k = shared_table_get (t, s);
+  if (k)
+    *slot = k;
+  return k;
+}
+
 /* The shared key equal to s when this thread's cache has it, else NULL. */
 static inline const char *
 key_cache_lookup (const char *s)
@@ -143,7 +180,7 @@ sluice_intern_key (const char *s)
   if (k)
     return k;
   InternSlot *slot = cache_slot (key_cache, s);
-  k = shared_table_get (&shared_keys, s);
+  k = shared_lookup (&shared_keys, 0, s, strlen (s));
   if (k)
     {
       slot->src = s;
@@ -275,7 +312,7 @@ shared_value (const char *value, gsize len)
   char buf[MAX_SHARED_VALUE_LEN + 1];
   memcpy (buf, value, len);
   buf[len] = '\0';
-  const char *v = shared_table_get (&shared_values, buf);
+  const char *v = shared_lookup (&shared_values, 1, buf, len);
   if (v)
     {
       slot->src = value;
