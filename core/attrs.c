@@ -129,7 +129,7 @@ shared_table_get (SharedTable *t, const char *s)
 /* Behind the caches by pointer, one per thread by content: keys and values
  * parsed from input documents arrive in the same scratch buffer with new
  * content each time, and would otherwise go to the locked table. */
-#define CONTENT_CACHE 512
+#define CONTENT_CACHE 2048
 static __thread const char *content_cache[2][CONTENT_CACHE];   /* keys, values */
 
 static inline guint
@@ -281,15 +281,15 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
  * pointer in front, a bounded SharedTable behind it,
  * and an ordinary copy once it is full. */
 #define MAX_SHARED_VALUE_LEN 48
-#define VALUE_CACHE 256
+#define VALUE_CACHE_BITS 11
+#define VALUE_CACHE (1u << VALUE_CACHE_BITS)
 
 static __thread InternSlot value_cache[VALUE_CACHE];
 /* value[0, len) is clean UTF-8 of at most MAX_SHARED_VALUE_LEN bytes. */
 static inline InternSlot *
 value_slot (const char *value)
 {
-  G_STATIC_ASSERT (VALUE_CACHE == 256);
-  return &value_cache[ptr_hash (value, 8)];
+  return &value_cache[ptr_hash (value, VALUE_CACHE_BITS)];
 }
 
 /* The shared value equal to value[0, len) when this thread's cache has it,

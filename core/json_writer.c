@@ -436,15 +436,62 @@ typedef struct {
   guint idx;          /* insertion order */
 } AnnRef;
 
-static int
-annref_cmp (const void *a, const void *b)
+/* x goes before y: by start, longer first.  Ties keep insertion order,
+ * since the sort below is stable and refs start in insertion order. */
+static inline gboolean
+ann_before (const AnnRef *x, const AnnRef *y)
 {
-  const AnnRef *x = a, *y = b;
-  if (x->start != y->start)
-    return x->start < y->start ? -1 : 1;
-  if (x->end != y->end)
-    return x->end > y->end ? -1 : 1;        /* longer first */
-  return x->idx < y->idx ? -1 : (x->idx > y->idx);
+  return x->start < y->start || (x->start == y->start && x->end > y->end);
+}
+
+/* Stable sort of refs by ann_before: insertion sort of runs of 16, then
+ * bottom-up merges through tmp (n entries).  Stages add annotations in a
+ * few sorted runs, which this handles without qsort's indirect calls. */
+static void
+sort_refs (AnnRef *refs, AnnRef *tmp, guint n)
+{
+  const guint run = 16;
+  for (guint lo = 0; lo < n; lo += run)
+    {
+      guint hi = MIN (lo + run, n);
+      for (guint i = lo + 1; i < hi; i++)
+        {
+          AnnRef x = refs[i];
+          guint j = i;
+          while (j > lo && ann_before (&x, &refs[j - 1]))
+            {
+              refs[j] = refs[j - 1];
+              j--;
+            }
+          refs[j] = x;
+        }
+    }
+  AnnRef *src = refs, *dst = tmp;
+  for (guint width = run; width < n; width *= 2)
+    {
+      for (guint lo = 0; lo < n; lo += 2 * width)
+        {
+          guint mid = MIN (lo + width, n), hi = MIN (lo + 2 * width, n);
+          guint i = lo, j = mid, k = lo;
+          if (mid == hi || !ann_before (&src[mid], &src[mid - 1]))
+            {
+              /* Already in order (a single sorted run): copy. */
+              memcpy (dst + lo, src + lo, (hi - lo) * sizeof *src);
+              continue;
+            }
+          while (i < mid && j < hi)
+            dst[k++] = ann_before (&src[j], &src[i]) ? src[j++] : src[i++];
+          while (i < mid)
+            dst[k++] = src[i++];
+          while (j < hi)
+            dst[k++] = src[j++];
+        }
+      AnnRef *t = src;
+      src = dst;
+      dst = t;
+    }
+  if (src != refs)
+    memcpy (refs, src, n * sizeof *refs);
 }
 
 /* Code points in [p, end): bytes that are not continuation bytes. */
@@ -513,8 +560,8 @@ write_annotations (GString *out, const SluiceDocument *doc)
       return;
     }
 
-  AnnRef stack_refs[N_STACK_REFS];
-  AnnRef *refs = n <= N_STACK_REFS ? stack_refs : g_new (AnnRef, n);
+  AnnRef stack_refs[2 * N_STACK_REFS];
+  AnnRef *refs = n <= N_STACK_REFS ? stack_refs : g_new (AnnRef, 2 * (gsize) n);
 
   for (guint i = 0; i < n; i++)
     {
@@ -528,9 +575,9 @@ write_annotations (GString *out, const SluiceDocument *doc)
   /* Stages mostly add annotations in order: sort only when needed. */
   gboolean sorted = TRUE;
   for (guint i = 1; i < n && sorted; i++)
-    sorted = annref_cmp (&refs[i - 1], &refs[i]) < 0;
+    sorted = !ann_before (&refs[i], &refs[i - 1]);
   if (!sorted)
-    qsort (refs, n, sizeof *refs, annref_cmp);
+    sort_refs (refs, refs + n, n);
 
   /* Byte -> code point offsets: the starts are sorted, so a cursor moves
    * once over the text up to the last start; an end is its start plus the

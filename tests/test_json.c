@@ -725,8 +725,10 @@ test_write_random_documents (void **state)
 }
 
 /* Many annotations (past the writer's on-stack table), nested and
- * overlapping, over long non-ASCII text with long and short gaps: every
- * offset checked against g_utf8_pointer_to_offset. */
+ * overlapping, in order, in random order and with repeated spans (the
+ * writer's merge sort must keep insertion order among equal spans), over long
+ * non-ASCII text with long and short gaps: every offset checked against
+ * g_utf8_pointer_to_offset. */
 static void
 test_write_many_annotations_offsets (void **state)
 {
@@ -760,6 +762,16 @@ test_write_many_annotations_offsets (void **state)
             {
               x = g_rand_int_range (r, 0, b->len);
               y = g_rand_int_range (r, 0, b->len);
+            }
+          if (k > 0 && g_rand_int_range (r, 0, 4) == 0)
+            {
+              /* The span of an earlier one: insertion order decides. */
+              const SluiceAnnotation *prev = g_ptr_array_index (doc->annotations,
+                                                                g_rand_int_range (r, 0, doc->annotations->len));
+              for (x = 0; g_array_index (b, gsize, x) != prev->start; x++)
+                ;
+              for (y = 0; g_array_index (b, gsize, y) != prev->end; y++)
+                ;
             }
           SluiceAnnotation *a = sluice_document_add_annotation (doc, k % 3 ? "NUMBER" : "X\"Y",
                                                                 g_array_index (b, gsize, MIN (x, y)),
