@@ -386,12 +386,10 @@ sluice_attrs_set_string (SluiceAttrs *attrs, const char *key, const char *value)
   sluice_attrs_set_string_len (attrs, key, value, strlen (value));
 }
 
-void
-sluice_attrs_set_string_len (SluiceAttrs *attrs, const char *key, const char *value, gsize len)
+static inline void
+set_string_len (SluiceAttrs *attrs, const char *key, const char *value, gsize len,
+                gboolean known_clean)
 {
-  g_return_if_fail (attrs != NULL && key != NULL && (value != NULL || len == 0));
-  if (value == NULL)
-    value = "";
   /* Shared (no copy) when short and clean; else a copy, made before the
    * slot is emptied: value may point into the value being replaced. */
   const char *shared = NULL;
@@ -399,14 +397,36 @@ sluice_attrs_set_string_len (SluiceAttrs *attrs, const char *key, const char *va
     {
       /* A cache hit is a shared value, which is clean. */
       shared = value_cache_lookup (value, len);
-      if (shared == NULL && sluice_utf8_is_clean (value, len))
+      if (shared == NULL && (known_clean || sluice_utf8_is_clean (value, len)))
         shared = shared_value (value, len);
     }
-  char *copy = shared ? NULL : clean_dup (value, len);
+  char *copy = shared ? NULL : known_clean ? g_strndup (value, len) : clean_dup (value, len);
   SluiceAttr *a = attrs_slot (attrs, key);
   a->type = SLUICE_VALUE_STRING;
   a->v.s = shared ? (char *) shared : copy;
   a->value_shared = shared != NULL;
+}
+
+void
+sluice_attrs_set_string_len (SluiceAttrs *attrs, const char *key, const char *value, gsize len)
+{
+  g_return_if_fail (attrs != NULL && key != NULL && (value != NULL || len == 0));
+  if (value == NULL)
+    value = "";
+  set_string_len (attrs, key, value, len, FALSE);
+}
+
+void
+sluice_attrs_set_clean_string_len (SluiceAttrs *attrs, const char *key, const char *value,
+                                   gsize len)
+{
+  set_string_len (attrs, key, value, len, TRUE);
+}
+
+const char *
+sluice_intern_clean_key (const char *key, gsize len)
+{
+  return shared_lookup (&shared_keys, 0, key, len);
 }
 
 void

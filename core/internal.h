@@ -63,6 +63,13 @@ sluice_shared_header (const char *shared)
   return (const SluiceSharedHeader *) shared - 1;
 }
 
+/* For the JSON reader, whose strings are already clean UTF-8 without NUL
+ * (value[len] and key[len] are NUL): no second check.  The key is the
+ * shared one (sluice_intern_key) or NULL when the table is full. */
+G_GNUC_INTERNAL void sluice_attrs_set_clean_string_len (SluiceAttrs *attrs, const char *key,
+                                                        const char *value, gsize len);
+G_GNUC_INTERNAL const char *sluice_intern_clean_key (const char *key, gsize len);
+
 /* sluice_intern() for annotation types: NULL when s is not clean UTF-8. */
 G_GNUC_INTERNAL const char *sluice_intern_clean (const char *s);
 
