@@ -19,9 +19,10 @@
 #define ANN_POOL_MAX 512
 #endif
 
+#if ANN_POOL_MAX > 0
 typedef struct {
   guint n;
-  SluiceAnnotation *items[ANN_POOL_MAX + 1];
+  SluiceAnnotation *items[ANN_POOL_MAX];
 } AnnPool;
 
 static void
@@ -47,16 +48,16 @@ ann_pool (void)
     }
   return pool;
 }
+#endif
 
 static SluiceAnnotation *
 annotation_alloc (void)
 {
-  if (ANN_POOL_MAX > 0)
-    {
-      AnnPool *pool = ann_pool ();
-      if (pool->n > 0)
-        return pool->items[--pool->n];
-    }
+#if ANN_POOL_MAX > 0
+  AnnPool *pool = ann_pool ();
+  if (pool->n > 0)
+    return pool->items[--pool->n];
+#endif
   return g_new (SluiceAnnotation, 1);
 }
 
@@ -65,15 +66,14 @@ annotation_free (gpointer p)
 {
   SluiceAnnotation *a = p;
   sluice_attrs_clear (&a->attrs);
-  if (ANN_POOL_MAX > 0)
+#if ANN_POOL_MAX > 0
+  AnnPool *pool = ann_pool ();
+  if (pool->n < ANN_POOL_MAX)
     {
-      AnnPool *pool = ann_pool ();
-      if (pool->n < ANN_POOL_MAX)
-        {
-          pool->items[pool->n++] = a;
-          return;
-        }
+      pool->items[pool->n++] = a;
+      return;
     }
+#endif
   g_free (a);
 }
 
