@@ -100,8 +100,9 @@ static const char digit_pairs[201] =
   "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
   "8081828384858687888990919293949596979899";
 
-static void
-put_uint (GString *out, guint64 v)
+/* Writes v in decimal at o (room for 20 bytes); returns the new end. */
+static inline char *
+write_uint (char *o, guint64 v)
 {
   char buf[24];
   char *e = buf + sizeof buf;
@@ -120,7 +121,21 @@ put_uint (GString *out, guint64 v)
     }
   else
     *--p = (char) ('0' + v);
-  put (out, p, e - p);
+  gsize n = (gsize) (e - p);
+  copy_small (o, p, n);
+  return o + n;
+}
+
+static void
+put_uint (GString *out, guint64 v)
+{
+  if (G_UNLIKELY (out->len + 21 >= out->allocated_len))
+    {
+      gsize at = out->len;
+      g_string_set_size (out, at + 21 + 16);
+      g_string_truncate (out, at);
+    }
+  out->len = (gsize) (write_uint (out->str + out->len, v) - out->str);
 }
 
 static void
@@ -416,6 +431,66 @@ sluice_json_append_attrs (GString *out, const SluiceAttrs *attrs)
     for (guint i = 0; i < attrs->n; i++)
       {
         const SluiceAttr *a = &attrs->items[i];
+        /* The common attribute: a shared key and an integer, boolean, null
+         * or shared string value, none needing escapes: one reservation,
+         * then plain stores. */
+        if (!a->key_owned && sluice_shared_header (a->key)->plain
+            && (a->type == SLUICE_VALUE_INT || a->type == SLUICE_VALUE_BOOL
+                || a->type == SLUICE_VALUE_NULL
+                || (a->type == SLUICE_VALUE_STRING && a->value_shared
+                    && sluice_shared_header (a->v.s)->plain)))
+          {
+            gsize klen = sluice_shared_header (a->key)->len;
+            gsize vmax = a->type == SLUICE_VALUE_STRING ? sluice_shared_header (a->v.s)->len + 2 : 21;
+            reserve (out, klen + 4 + vmax);
+            char *o = out->str + out->len;
+            if (i > 0)
+              *o++ = ',';
+            *o++ = '"';
+            copy_small (o, a->key, klen);
+            o += klen;
+            *o++ = '"';
+            *o++ = ':';
+            switch (a->type)
+              {
+              case SLUICE_VALUE_INT:
+                if (a->v.i < 0)
+                  {
+                    *o++ = '-';
+                    o = write_uint (o, (guint64) 0 - (guint64) a->v.i);
+                  }
+                else
+                  o = write_uint (o, (guint64) a->v.i);
+                break;
+              case SLUICE_VALUE_BOOL:
+                if (a->v.b)
+                  {
+                    memcpy (o, "true", 4);
+                    o += 4;
+                  }
+                else
+                  {
+                    memcpy (o, "false", 5);
+                    o += 5;
+                  }
+                break;
+              case SLUICE_VALUE_STRING:
+                {
+                  gsize vlen = sluice_shared_header (a->v.s)->len;
+                  *o++ = '"';
+                  copy_small (o, a->v.s, vlen);
+                  o += vlen;
+                  *o++ = '"';
+                  break;
+                }
+              default:
+                memcpy (o, "null", 4);
+                o += 4;
+                break;
+              }
+            out->len = (gsize) (o - out->str);
+            continue;
+          }
         if (i > 0)
           putc1 (out, ',');
         if (!a->key_owned && sluice_shared_header (a->key)->plain)
@@ -523,6 +598,39 @@ typedef struct {
 
 #define N_NAME_MEMO 8
 
+/* The memo entry of s, added if there is room, else filled in *tmp. */
+static inline const NameMemo *
+name_memo (const char *s, NameMemo *memo, guint *n_memo, NameMemo *tmp)
+{
+  for (guint i = 0; i < *n_memo; i++)
+    if (memo[i].s == s)
+      return &memo[i];
+  NameMemo *m = *n_memo < N_NAME_MEMO ? &memo[(*n_memo)++] : tmp;
+  m->s = s;
+  m->len = strlen (s);
+  m->plain = sluice_json_find_special (s, s + m->len) == s + m->len;
+  return m;
+}
+
+static inline char *
+write_lit (char *o, const char *lit, gsize n)
+{
+  memcpy (o, lit, n);
+  return o + n;
+}
+
+#define WRITE_LIT(o, lit) write_lit ((o), (lit), sizeof (lit) - 1)
+
+static inline char *
+write_plain_string (char *o, const char *s, gsize len)
+{
+  *o++ = '"';
+  copy_small (o, s, len);
+  o += len;
+  *o++ = '"';
+  return o;
+}
+
 static void
 append_name (GString *out, const char *s, NameMemo *memo, guint *n_memo)
 {
@@ -597,6 +705,32 @@ write_annotations (GString *out, const SluiceDocument *doc)
       at_byte = refs[i].start;
       gsize end_cp = at_cp + (tlen >= 32 ? sluice_utf8_count_chars (text, tlen)
                                          : count_chars_short (text, text + tlen));
+      NameMemo tmp_type, tmp_stage;
+      const NameMemo *mt = name_memo (ann->type, memo, &n_memo, &tmp_type);
+      const NameMemo *ms = name_memo (ann->stage ? ann->stage : "", memo, &n_memo, &tmp_stage);
+      if (G_LIKELY (mt->plain && ms->plain && tlen <= 24))
+        {
+          /* The common case at once: one reservation, then plain stores. */
+          reserve (out, 80 + mt->len + ms->len + 2 * 20 + tlen * 6);
+          char *o = out->str + out->len;
+          if (i > 0)
+            *o++ = ',';
+          o = WRITE_LIT (o, "{\"type\":");
+          o = write_plain_string (o, mt->s, mt->len);
+          o = WRITE_LIT (o, ",\"start\":");
+          o = write_uint (o, at_cp);
+          o = WRITE_LIT (o, ",\"end\":");
+          o = write_uint (o, end_cp);
+          o = WRITE_LIT (o, ",\"text\":\"");
+          o = escape_short (o, text, text + tlen);
+          o = WRITE_LIT (o, "\",\"stage\":");
+          o = write_plain_string (o, ms->s, ms->len);
+          o = WRITE_LIT (o, ",\"attrs\":");
+          out->len = (gsize) (o - out->str);
+          sluice_json_append_attrs (out, &ann->attrs);
+          putc1 (out, '}');
+          continue;
+        }
       if (i > 0)
         putc1 (out, ',');
       PUT_LIT (out, "{\"type\":");
