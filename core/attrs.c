@@ -137,13 +137,19 @@ content_hash (const char *s, gsize len)
 {
   guint64 h = len * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
   const char *end = s + len;
-  for (; end - s >= 8; s += 8)
+  if (len >= 8)
     {
-      h = (h ^ sluice_load64 (s)) * G_GUINT64_CONSTANT (0xFF51AFD7ED558CCD);
-      h ^= h >> 32;
+      for (; end - s > 8; s += 8)
+        {
+          h = (h ^ sluice_load64 (s)) * G_GUINT64_CONSTANT (0xFF51AFD7ED558CCD);
+          h ^= h >> 32;
+        }
+      /* The last 8 bytes, overlapping the previous word. */
+      h = (h ^ sluice_load64 (end - 8)) * G_GUINT64_CONSTANT (0xFF51AFD7ED558CCD);
     }
-  for (; s < end; s++)
-    h = (h ^ (guchar) *s) * G_GUINT64_CONSTANT (0x100000001B3);
+  else
+    for (; s < end; s++)
+      h = (h ^ (guchar) *s) * G_GUINT64_CONSTANT (0x100000001B3);
   h ^= h >> 29;
   return (guint) (h % CONTENT_CACHE);
 }

@@ -88,7 +88,14 @@ sluice_document_new_take (char *id, char *source, char *text, gsize len)
   sluice_attrs_init (&doc->meta);
   /* Room for a typical document's annotations without regrowing. */
   doc->annotations = g_ptr_array_new_with_free_func (annotation_free);
-  doc->current_stage = g_intern_static_string ("");
+  static const char *empty;   /* g_intern_static_string takes a global lock */
+  const char *e = g_atomic_pointer_get (&empty);
+  if (G_UNLIKELY (e == NULL))
+    {
+      e = g_intern_static_string ("");
+      g_atomic_pointer_set (&empty, e);
+    }
+  doc->current_stage = e;
   return doc;
 }
 
