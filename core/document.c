@@ -25,10 +25,16 @@ typedef struct {
   SluiceAnnotation *items[ANN_POOL_MAX];
 } AnnPool;
 
+/* The thread's pool: found through a __thread pointer (cheaper than
+ * g_private_get); the GPrivate is there to free it when the thread ends. */
+static __thread AnnPool *tls_pool;
+
 static void
 ann_pool_free (gpointer p)
 {
   AnnPool *pool = p;
+  if (tls_pool == pool)
+    tls_pool = NULL;
   for (guint i = 0; i < pool->n; i++)
     g_free (pool->items[i]);
   g_free (pool);
@@ -39,12 +45,13 @@ static GPrivate ann_pool_key = G_PRIVATE_INIT (ann_pool_free);
 static inline AnnPool *
 ann_pool (void)
 {
-  AnnPool *pool = g_private_get (&ann_pool_key);
+  AnnPool *pool = tls_pool;
   if (G_UNLIKELY (pool == NULL))
     {
       pool = g_new (AnnPool, 1);
       pool->n = 0;
       g_private_set (&ann_pool_key, pool);
+      tls_pool = pool;
     }
   return pool;
 }
