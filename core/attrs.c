@@ -132,6 +132,33 @@ shared_table_get (SharedTable *t, const char *s)
 #define CONTENT_CACHE 2048
 static __thread const char *content_cache[2][CONTENT_CACHE];   /* keys, values */
 
+/* memcmp (a, b, n) == 0 for the short strings compared here, without a
+ * call: words, the last one overlapping. */
+static inline gboolean
+bytes_equal (const char *a, const char *b, gsize n)
+{
+  if (n >= 8)
+    {
+      for (gsize i = 0; i + 8 < n; i += 8)
+        if (sluice_load64 (a + i) != sluice_load64 (b + i))
+          return FALSE;
+      return sluice_load64 (a + n - 8) == sluice_load64 (b + n - 8);
+    }
+  if (n >= 4)
+    {
+      guint32 a0, a1, b0, b1;
+      memcpy (&a0, a, 4);
+      memcpy (&a1, a + n - 4, 4);
+      memcpy (&b0, b, 4);
+      memcpy (&b1, b + n - 4, 4);
+      return a0 == b0 && a1 == b1;
+    }
+  for (gsize i = 0; i < n; i++)
+    if (a[i] != b[i])
+      return FALSE;
+  return TRUE;
+}
+
 static inline guint
 content_hash (const char *s, gsize len)
 {
@@ -161,7 +188,7 @@ shared_lookup (SharedTable *t, guint which, const char *s, gsize len)
 {
   const char **slot = &content_cache[which][content_hash (s, len)];
   const char *k = *slot;
-  if (k != NULL && sluice_shared_header (k)->len == len && memcmp (k, s, len) == 0)
+  if (k != NULL && sluice_shared_header (k)->len == len && bytes_equal (k, s, len))
     return k;
   k = shared_table_get (t, s);
   if (k)
@@ -306,7 +333,7 @@ value_cache_lookup (const char *value, gsize len)
 {
   InternSlot *slot = value_slot (value);
   if (slot->src == value && sluice_shared_header (slot->interned)->len == len
-      && memcmp (slot->interned, value, len) == 0)
+      && bytes_equal (slot->interned, value, len))
     return slot->interned;
   return NULL;
 }
