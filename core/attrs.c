@@ -2,10 +2,12 @@
  * document metadata.  Maps are small (a handful of keys), so a flat array
  * with linear search beats a hash table; keys are interned. */
 #include "internal.h"
+#include "bytescan.h"
 #include <string.h>
 #include <pthread.h>
 
-#define INTERN_CACHE 64
+#define INTERN_CACHE_BITS 8
+#define INTERN_CACHE (1u << INTERN_CACHE_BITS)
 
 typedef struct {
   const char *src;
@@ -17,10 +19,19 @@ typedef struct {
 static __thread InternSlot intern_cache[INTERN_CACHE];
 static __thread InternSlot key_cache[INTERN_CACHE];
 
+/* Slot of pointer s in a direct-mapped cache of 2^bits slots.  A
+ * multiplicative hash: string literals sit a few bytes apart, so address
+ * bits dropped by a shift would put neighbours in the same slot. */
+static inline guint
+ptr_hash (const void *s, guint bits)
+{
+  return (guint) (((guint64) (guintptr) s * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> (64 - bits));
+}
+
 static inline InternSlot *
 cache_slot (InternSlot *cache, const char *s)
 {
-  return &cache[(guint) (((guintptr) s >> 3) ^ ((guintptr) s >> 9)) % INTERN_CACHE];
+  return &cache[ptr_hash (s, INTERN_CACHE_BITS)];
 }
 
 const char *
@@ -30,6 +41,23 @@ sluice_intern (const char *s)
   /* Same address and same content: the caller's buffer may have been reused. */
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
+  slot->src = s;
+  slot->interned = g_intern_string (s);
+  return slot->interned;
+}
+
+/* Annotation types: a cache of its own, which holds only strings that passed
+ * the UTF-8 check, so that a hit needs no check. */
+static __thread InternSlot type_cache[INTERN_CACHE];
+
+const char *
+sluice_intern_clean (const char *s)
+{
+  InternSlot *slot = cache_slot (type_cache, s);
+  if (slot->src == s && strcmp (slot->interned, s) == 0)
+    return slot->interned;
+  if (!sluice_utf8_is_clean (s, strlen (s)))
+    return NULL;
   slot->src = s;
   slot->interned = g_intern_string (s);
   return slot->interned;
@@ -83,7 +111,14 @@ shared_table_get (SharedTable *t, const char *s)
   const char *k = g_hash_table_lookup (t->table, s);
   if (k == NULL && g_hash_table_size (t->table) < t->max)
     {
-      char *copy = g_strdup (s);
+      /* With its length and whether JSON needs it escaped in front (see
+       * sluice_shared_header), for the writer. */
+      gsize len = strlen (s);
+      SluiceSharedHeader *h = g_malloc (sizeof *h + len + 1);
+      char *copy = (char *) (h + 1);
+      memcpy (copy, s, len + 1);
+      h->len = (guint32) len;
+      h->plain = sluice_json_find_special (copy, copy + len) == copy + len;
       g_hash_table_add (t->table, copy);
       k = copy;
     }
@@ -91,13 +126,94 @@ shared_table_get (SharedTable *t, const char *s)
   return k;
 }
 
-const char *
-sluice_intern_key (const char *s)
+/* Behind the caches by pointer, one per thread by content: keys and values
+ * parsed from input documents arrive in the same scratch buffer with new
+ * content each time, and would otherwise go to the locked table. */
+#define CONTENT_CACHE 2048
+static __thread const char *content_cache[2][CONTENT_CACHE];   /* keys, values */
+
+/* memcmp (a, b, n) == 0 for the short strings compared here, without a
+ * call: words, the last one overlapping. */
+static inline gboolean
+bytes_equal (const char *a, const char *b, gsize n)
+{
+  if (n >= 8)
+    {
+      for (gsize i = 0; i + 8 < n; i += 8)
+        if (sluice_load64 (a + i) != sluice_load64 (b + i))
+          return FALSE;
+      return sluice_load64 (a + n - 8) == sluice_load64 (b + n - 8);
+    }
+  if (n >= 4)
+    {
+      guint32 a0, a1, b0, b1;
+      memcpy (&a0, a, 4);
+      memcpy (&a1, a + n - 4, 4);
+      memcpy (&b0, b, 4);
+      memcpy (&b1, b + n - 4, 4);
+      return a0 == b0 && a1 == b1;
+    }
+  for (gsize i = 0; i < n; i++)
+    if (a[i] != b[i])
+      return FALSE;
+  return TRUE;
+}
+
+static inline guint
+content_hash (const char *s, gsize len)
+{
+  guint64 h = len * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
+  const char *end = s + len;
+  if (len >= 8)
+    {
+      for (; end - s > 8; s += 8)
+        {
+          h = (h ^ sluice_load64 (s)) * G_GUINT64_CONSTANT (0xFF51AFD7ED558CCD);
+          h ^= h >> 32;
+        }
+      /* The last 8 bytes, overlapping the previous word. */
+      h = (h ^ sluice_load64 (end - 8)) * G_GUINT64_CONSTANT (0xFF51AFD7ED558CCD);
+    }
+  else
+    for (; s < end; s++)
+      h = (h ^ (guchar) *s) * G_GUINT64_CONSTANT (0x100000001B3);
+  h ^= h >> 29;
+  return (guint) (h % CONTENT_CACHE);
+}
+
+/* The string of table t equal to s (clean, NUL-terminated, len bytes), or
+ * NULL when t is full. */
+static const char *
+shared_lookup (SharedTable *t, guint which, const char *s, gsize len)
+{
+  const char **slot = &content_cache[which][content_hash (s, len)];
+  const char *k = *slot;
+  if (k != NULL && sluice_shared_header (k)->len == len && bytes_equal (k, s, len))
+    return k;
+  k = shared_table_get (t, s);
+  if (k)
+    *slot = k;
+  return k;
+}
+
+/* The shared key equal to s when this thread's cache has it, else NULL. */
+static inline const char *
+key_cache_lookup (const char *s)
 {
   InternSlot *slot = cache_slot (key_cache, s);
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
-  const char *k = shared_table_get (&shared_keys, s);
+  return NULL;
+}
+
+const char *
+sluice_intern_key (const char *s)
+{
+  const char *k = key_cache_lookup (s);
+  if (k)
+    return k;
+  InternSlot *slot = cache_slot (key_cache, s);
+  k = shared_lookup (&shared_keys, 0, s, strlen (s));
   if (k)
     {
       slot->src = s;
@@ -198,24 +314,38 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
  * pointer in front, a bounded SharedTable behind it,
  * and an ordinary copy once it is full. */
 #define MAX_SHARED_VALUE_LEN 48
-#define VALUE_CACHE 256
+#define VALUE_CACHE_BITS 11
+#define VALUE_CACHE (1u << VALUE_CACHE_BITS)
 
 static __thread InternSlot value_cache[VALUE_CACHE];
 /* value[0, len) is clean UTF-8 of at most MAX_SHARED_VALUE_LEN bytes. */
+static inline InternSlot *
+value_slot (const char *value)
+{
+  return &value_cache[ptr_hash (value, VALUE_CACHE_BITS)];
+}
+
+/* The shared value equal to value[0, len) when this thread's cache has it,
+ * else NULL.  value may hold anything (NUL, bad UTF-8): it is compared with
+ * the cached string's stored length. */
+static inline const char *
+value_cache_lookup (const char *value, gsize len)
+{
+  InternSlot *slot = value_slot (value);
+  if (slot->src == value && sluice_shared_header (slot->interned)->len == len
+      && bytes_equal (slot->interned, value, len))
+    return slot->interned;
+  return NULL;
+}
+
 static const char *
 shared_value (const char *value, gsize len)
 {
-  InternSlot *slot = &value_cache[(guint) (((guintptr) value >> 3) ^ ((guintptr) value >> 11))
-                                  % VALUE_CACHE];
-  /* strncmp stops at the cached string's end when it is the shorter one
-   * (value holds no NUL). */
-  if (slot->src == value && strncmp (slot->interned, value, len) == 0
-      && slot->interned[len] == '\0')
-    return slot->interned;
+  InternSlot *slot = value_slot (value);
   char buf[MAX_SHARED_VALUE_LEN + 1];
   memcpy (buf, value, len);
   buf[len] = '\0';
-  const char *v = shared_table_get (&shared_values, buf);
+  const char *v = shared_lookup (&shared_values, 1, buf, len);
   if (v)
     {
       slot->src = value;
@@ -230,9 +360,14 @@ static SluiceAttr *
 attrs_slot (SluiceAttrs *attrs, const char *key)
 {
   g_autofree char *fixed = NULL;
-  if (G_UNLIKELY (!sluice_utf8_is_clean (key, strlen (key))))
-    key = fixed = clean_dup (key, strlen (key));
-  const char *shared = sluice_intern_key (key);
+  /* A cache hit is a shared key, which is clean. */
+  const char *shared = key_cache_lookup (key);
+  if (shared == NULL)
+    {
+      if (G_UNLIKELY (!sluice_utf8_is_clean (key, strlen (key))))
+        key = fixed = clean_dup (key, strlen (key));
+      shared = sluice_intern_key (key);
+    }
   SluiceAttr *a = NULL;
   for (guint i = 0; i < attrs->n && a == NULL; i++)
     if (shared ? attrs->items[i].key == shared
@@ -284,21 +419,47 @@ sluice_attrs_set_string (SluiceAttrs *attrs, const char *key, const char *value)
   sluice_attrs_set_string_len (attrs, key, value, strlen (value));
 }
 
+static inline void
+set_string_len (SluiceAttrs *attrs, const char *key, const char *value, gsize len,
+                gboolean known_clean)
+{
+  /* Shared (no copy) when short and clean; else a copy, made before the
+   * slot is emptied: value may point into the value being replaced. */
+  const char *shared = NULL;
+  if (len <= MAX_SHARED_VALUE_LEN)
+    {
+      /* A cache hit is a shared value, which is clean. */
+      shared = value_cache_lookup (value, len);
+      if (shared == NULL && (known_clean || sluice_utf8_is_clean (value, len)))
+        shared = shared_value (value, len);
+    }
+  char *copy = shared ? NULL : known_clean ? g_strndup (value, len) : clean_dup (value, len);
+  SluiceAttr *a = attrs_slot (attrs, key);
+  a->type = SLUICE_VALUE_STRING;
+  a->v.s = shared ? (char *) shared : copy;
+  a->value_shared = shared != NULL;
+}
+
 void
 sluice_attrs_set_string_len (SluiceAttrs *attrs, const char *key, const char *value, gsize len)
 {
   g_return_if_fail (attrs != NULL && key != NULL && (value != NULL || len == 0));
   if (value == NULL)
     value = "";
-  /* Shared (no copy) when short and clean; else a copy, made before the
-   * slot is emptied: value may point into the value being replaced. */
-  const char *shared = len <= MAX_SHARED_VALUE_LEN && sluice_utf8_is_clean (value, len)
-                         ? shared_value (value, len) : NULL;
-  char *copy = shared ? NULL : clean_dup (value, len);
-  SluiceAttr *a = attrs_slot (attrs, key);
-  a->type = SLUICE_VALUE_STRING;
-  a->v.s = shared ? (char *) shared : copy;
-  a->value_shared = shared != NULL;
+  set_string_len (attrs, key, value, len, FALSE);
+}
+
+void
+sluice_attrs_set_clean_string_len (SluiceAttrs *attrs, const char *key, const char *value,
+                                   gsize len)
+{
+  set_string_len (attrs, key, value, len, TRUE);
+}
+
+const char *
+sluice_intern_clean_key (const char *key, gsize len)
+{
+  return shared_lookup (&shared_keys, 0, key, len);
 }
 
 void

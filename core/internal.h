@@ -49,6 +49,30 @@ SLUICE_INTERNAL const char *sluice_intern (const char *s);
  * own copy), so that memory stays flat however many distinct keys pass. */
 SLUICE_INTERNAL const char *sluice_intern_key (const char *s);
 
+/* In front of every string of the shared key and value tables: the keys of
+ * attributes with key_owned == FALSE and the STRING values with
+ * value_shared.  plain: no byte needs escaping in a JSON string. */
+typedef struct {
+  guint32 len;
+  guint32 plain;
+} SluiceSharedHeader;
+
+static inline const SluiceSharedHeader *
+sluice_shared_header (const char *shared)
+{
+  return (const SluiceSharedHeader *) shared - 1;
+}
+
+/* For the JSON reader, whose strings are already clean UTF-8 without NUL
+ * (value[len] and key[len] are NUL): no second check.  The key is the
+ * shared one (sluice_intern_key) or NULL when the table is full. */
+G_GNUC_INTERNAL void sluice_attrs_set_clean_string_len (SluiceAttrs *attrs, const char *key,
+                                                        const char *value, gsize len);
+G_GNUC_INTERNAL const char *sluice_intern_clean_key (const char *key, gsize len);
+
+/* sluice_intern() for annotation types: NULL when s is not clean UTF-8. */
+G_GNUC_INTERNAL const char *sluice_intern_clean (const char *s);
+
 SLUICE_INTERNAL void sluice_attrs_init (SluiceAttrs *attrs);
 /* set_json for text the core already validated (the JSONL reader). */
 SLUICE_INTERNAL void sluice_attrs_set_json_trusted (SluiceAttrs *attrs, const char *key,

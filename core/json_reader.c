@@ -699,7 +699,7 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
         gsize len;
         char *s = parse_string_scratch (ps, &sc, &len, &owned);
         if (s != NULL)
-          sluice_attrs_set_string_len (meta, key, s, len);
+          sluice_attrs_set_clean_string_len (meta, key, s, len);
         g_free (owned);
         g_free (sc.heap);
         return s != NULL;
@@ -825,7 +825,10 @@ parse_meta (Parser *ps, SluiceAttrs *meta)
           else
             {
               ps->p++;
-              ok = parse_meta_value (ps, meta, key);
+              /* The shared copy of the key: the setters find it in their
+               * cache by pointer, with no UTF-8 check. */
+              const char *shared = sluice_intern_clean_key (key, klen);
+              ok = parse_meta_value (ps, meta, shared ? shared : key);
             }
         }
       g_free (owned);

@@ -32,15 +32,47 @@
 
 
 
-/* g_string_append_len without the overlap checks of g_string_insert_len. */
+/* memcpy for the short strings that are most copies here, without a call:
+ * two overlapping loads and stores. */
+static inline void
+copy_small (char *o, const char *s, gsize n)
+{
+  if (n >= 8 && n <= 16)
+    {
+      guint64 a, b;
+      memcpy (&a, s, 8);
+      memcpy (&b, s + n - 8, 8);
+      memcpy (o, &a, 8);
+      memcpy (o + n - 8, &b, 8);
+    }
+  else if (n >= 4 && n < 8)
+    {
+      guint32 a, b;
+      memcpy (&a, s, 4);
+      memcpy (&b, s + n - 4, 4);
+      memcpy (o, &a, 4);
+      memcpy (o + n - 4, &b, 4);
+    }
+  else if (n > 0 && n < 4)
+    {
+      o[0] = s[0];
+      o[n / 2] = s[n / 2];
+      o[n - 1] = s[n - 1];
+    }
+  else if (n > 16)
+    memcpy (o, s, n);
+}
+
+/* g_string_append_len without the overlap checks of g_string_insert_len.
+ * put() and putc1() leave the terminating NUL to the end of each exported
+ * function (terminate()): there is always room for it. */
 static inline void
 put (GString *out, const char *s, gsize n)
 {
   if (G_LIKELY (out->len + n < out->allocated_len))
     {
-      memcpy (out->str + out->len, s, n);
+      copy_small (out->str + out->len, s, n);
       out->len += n;
-      out->str[out->len] = '\0';
     }
   else
     g_string_append_len (out, s, n);
@@ -50,29 +82,60 @@ static inline void
 putc1 (GString *out, char c)
 {
   if (G_LIKELY (out->len + 1 < out->allocated_len))
-    {
-      out->str[out->len++] = c;
-      out->str[out->len] = '\0';
-    }
+    out->str[out->len++] = c;
   else
     g_string_append_c (out, c);
 }
 
+static inline void
+terminate (GString *out)
+{
+  out->str[out->len] = '\0';
+}
+
 #define PUT_LIT(out, lit) put ((out), (lit), sizeof (lit) - 1)
 
-static void
-put_uint (GString *out, guint64 v)
+static const char digit_pairs[201] =
+  "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+  "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+  "8081828384858687888990919293949596979899";
+
+/* Writes v in decimal at o (room for 20 bytes); returns the new end. */
+static inline char *
+write_uint (char *o, guint64 v)
 {
   char buf[24];
   char *e = buf + sizeof buf;
   char *p = e;
-  do
+  while (v >= 100)
     {
-      *--p = (char) ('0' + v % 10);
-      v /= 10;
+      guint d = (guint) (v % 100);
+      v /= 100;
+      p -= 2;
+      memcpy (p, digit_pairs + 2 * d, 2);
     }
-  while (v != 0);
-  put (out, p, e - p);
+  if (v >= 10)
+    {
+      p -= 2;
+      memcpy (p, digit_pairs + 2 * v, 2);
+    }
+  else
+    *--p = (char) ('0' + v);
+  gsize n = (gsize) (e - p);
+  copy_small (o, p, n);
+  return o + n;
+}
+
+static void
+put_uint (GString *out, guint64 v)
+{
+  if (G_UNLIKELY (out->len + 21 >= out->allocated_len))
+    {
+      gsize at = out->len;
+      g_string_set_size (out, at + 21 + 16);
+      g_string_truncate (out, at);
+    }
+  out->len = (gsize) (write_uint (out->str + out->len, v) - out->str);
 }
 
 static void
@@ -98,51 +161,107 @@ static const guint8 needs_escape[256] = {
   ['"'] = 1, ['\\'] = 1,
 };
 
+/* Writes the escape sequence of byte c (one needs_escape[] byte) at o;
+ * returns the new end. */
+static inline char *
+put_escape (char *o, guchar c)
+{
+  *o++ = '\\';
+  switch (c)
+    {
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\b': *o++ = 'b'; break;
+    case '\t': *o++ = 't'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\f': *o++ = 'f'; break;
+    case '\r': *o++ = 'r'; break;
+    default:
+      *o++ = 'u';
+      *o++ = '0';
+      *o++ = '0';
+      *o++ = hexdigits[c >> 4];
+      *o++ = hexdigits[c & 0xF];
+      break;
+    }
+  return o;
+}
+
+/* Makes room for n more bytes (and the NUL) without changing out->len. */
+static inline void
+reserve (GString *out, gsize n)
+{
+  if (G_UNLIKELY (out->len + n >= out->allocated_len))
+    {
+      gsize at = out->len;
+      g_string_set_size (out, at + n + 16);
+      g_string_truncate (out, at);
+    }
+}
+
+/* A string known to hold no byte that needs escaping. */
+static inline void
+put_plain_string (GString *out, const char *s, gsize len)
+{
+  reserve (out, len + 2);
+  char *o = out->str + out->len;
+  *o++ = '"';
+  copy_small (o, s, len);
+  o += len;
+  *o++ = '"';
+  out->len = (gsize) (o - out->str);
+}
+
+/* The short-string path: 8 bytes at a time while no byte needs escaping,
+ * then byte by byte.  The caller reserved len * 6 + 3 bytes. */
+static inline char *
+escape_short (char *o, const char *p, const char *end)
+{
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  while (end - p >= 8)
+    {
+      guint64 x = sluice_load64 (p);
+      guint64 m = sluice_json_special64 (x);
+      if (G_LIKELY (m == 0))
+        {
+          memcpy (o, &x, 8);
+          o += 8;
+          p += 8;
+          continue;
+        }
+      /* The lowest flagged byte is exact (borrows only run upwards). */
+      guint k = (guint) __builtin_ctzll (m) >> 3;
+      memcpy (o, &x, 8);      /* room: len * 6 >= 8 here */
+      o += k;
+      o = put_escape (o, (guchar) p[k]);
+      p += k + 1;
+    }
+#endif
+  for (; p < end; p++)
+    {
+      guchar c = (guchar) *p;
+      if (G_LIKELY (!needs_escape[c]))
+        *o++ = (char) c;
+      else
+        o = put_escape (o, c);
+    }
+  return o;
+}
+
 void
 sluice_json_append_string (GString *out, const char *s, gsize len)
 {
   const char *p = s;
   const char *end = s + len;
 
-  /* Short strings (keys, types, attribute values) are most calls: a plain
-   * byte loop with a table beats the vector scan's set-up. */
+  /* Short strings (keys, types, attribute values) are most calls: a word
+   * loop beats the vector scan's set-up. */
   if (len <= 24)
     {
-      if (out->len + len * 6 + 3 >= out->allocated_len)
-        {
-          gsize at = out->len;
-          g_string_set_size (out, at + len * 6 + 16);
-          g_string_truncate (out, at);
-        }
+      reserve (out, len * 6 + 3);
       char *o = out->str + out->len;
       *o++ = '"';
-      for (; p < end; p++)
-        {
-          guchar c = (guchar) *p;
-          if (G_LIKELY (!needs_escape[c]))
-            {
-              *o++ = (char) c;
-              continue;
-            }
-          *o++ = '\\';
-          switch (c)
-            {
-            case '"': *o++ = '"'; break;
-            case '\\': *o++ = '\\'; break;
-            case '\b': *o++ = 'b'; break;
-            case '\t': *o++ = 't'; break;
-            case '\n': *o++ = 'n'; break;
-            case '\f': *o++ = 'f'; break;
-            case '\r': *o++ = 'r'; break;
-            default:
-              *o++ = 'u';
-              *o++ = '0';
-              *o++ = '0';
-              *o++ = hexdigits[c >> 4];
-              *o++ = hexdigits[c & 0xF];
-              break;
-            }
-        }
+      o = escape_short (o, p, end);
       *o++ = '"';
       *o = '\0';
       out->len = (gsize) (o - out->str);
@@ -150,12 +269,7 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
     }
 
   /* One reservation for the common case of few escapes. */
-  if (out->len + len + 3 >= out->allocated_len)
-    {
-      gsize at = out->len;
-      g_string_set_size (out, at + len + 16);
-      g_string_truncate (out, at);
-    }
+  reserve (out, len + 3);
   putc1 (out, '"');
   for (;;)
     {
@@ -164,32 +278,12 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
         put (out, p, q - p);
       if (q == end)
         break;
-
-      guchar c = (guchar) *q;
-      char esc[6] = { '\\', 0, 0, 0, 0, 0 };
-      gsize n = 2;
-      switch (c)
-        {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\r': esc[1] = 'r'; break;
-        default:
-          esc[1] = 'u';
-          esc[2] = '0';
-          esc[3] = '0';
-          esc[4] = hexdigits[c >> 4];
-          esc[5] = hexdigits[c & 0xF];
-          n = 6;
-          break;
-        }
-      put (out, esc, n);
+      reserve (out, 6);
+      out->len = (gsize) (put_escape (out->str + out->len, (guchar) *q) - out->str);
       p = q + 1;
     }
   putc1 (out, '"');
+  terminate (out);
 }
 
 static inline void
@@ -286,7 +380,10 @@ sluice_json_append_attr_value (GString *out, const SluiceAttr *attr)
   switch (attr->type)
     {
     case SLUICE_VALUE_STRING:
-      append_cstring (out, attr->v.s);
+      if (attr->value_shared && sluice_shared_header (attr->v.s)->plain)
+        put_plain_string (out, attr->v.s, sluice_shared_header (attr->v.s)->len);
+      else
+        append_cstring (out, attr->v.s);
       break;
     case SLUICE_VALUE_INT:
       put_int (out, attr->v.i);
@@ -323,6 +420,7 @@ sluice_json_append_attr_value (GString *out, const SluiceAttr *attr)
       PUT_LIT (out, "null");
       break;
     }
+  terminate (out);
 }
 
 void
@@ -333,13 +431,77 @@ sluice_json_append_attrs (GString *out, const SluiceAttrs *attrs)
     for (guint i = 0; i < attrs->n; i++)
       {
         const SluiceAttr *a = &attrs->items[i];
+        /* The common attribute: a shared key and an integer, boolean, null
+         * or shared string value, none needing escapes: one reservation,
+         * then plain stores. */
+        if (!a->key_owned && sluice_shared_header (a->key)->plain
+            && (a->type == SLUICE_VALUE_INT || a->type == SLUICE_VALUE_BOOL
+                || a->type == SLUICE_VALUE_NULL
+                || (a->type == SLUICE_VALUE_STRING && a->value_shared
+                    && sluice_shared_header (a->v.s)->plain)))
+          {
+            gsize klen = sluice_shared_header (a->key)->len;
+            gsize vmax = a->type == SLUICE_VALUE_STRING ? sluice_shared_header (a->v.s)->len + 2 : 21;
+            reserve (out, klen + 4 + vmax);
+            char *o = out->str + out->len;
+            if (i > 0)
+              *o++ = ',';
+            *o++ = '"';
+            copy_small (o, a->key, klen);
+            o += klen;
+            *o++ = '"';
+            *o++ = ':';
+            switch (a->type)
+              {
+              case SLUICE_VALUE_INT:
+                if (a->v.i < 0)
+                  {
+                    *o++ = '-';
+                    o = write_uint (o, (guint64) 0 - (guint64) a->v.i);
+                  }
+                else
+                  o = write_uint (o, (guint64) a->v.i);
+                break;
+              case SLUICE_VALUE_BOOL:
+                if (a->v.b)
+                  {
+                    memcpy (o, "true", 4);
+                    o += 4;
+                  }
+                else
+                  {
+                    memcpy (o, "false", 5);
+                    o += 5;
+                  }
+                break;
+              case SLUICE_VALUE_STRING:
+                {
+                  gsize vlen = sluice_shared_header (a->v.s)->len;
+                  *o++ = '"';
+                  copy_small (o, a->v.s, vlen);
+                  o += vlen;
+                  *o++ = '"';
+                  break;
+                }
+              default:
+                memcpy (o, "null", 4);
+                o += 4;
+                break;
+              }
+            out->len = (gsize) (o - out->str);
+            continue;
+          }
         if (i > 0)
           putc1 (out, ',');
-        append_cstring (out, a->key);
+        if (!a->key_owned && sluice_shared_header (a->key)->plain)
+          put_plain_string (out, a->key, sluice_shared_header (a->key)->len);
+        else
+          append_cstring (out, a->key);
         putc1 (out, ':');
         sluice_json_append_attr_value (out, a);
       }
   putc1 (out, '}');
+  terminate (out);
 }
 
 /* ------------------------------------------------------------ annotations */
@@ -349,35 +511,150 @@ typedef struct {
   guint idx;          /* insertion order */
 } AnnRef;
 
-static int
-annref_cmp (const void *a, const void *b)
+/* x goes before y: by start, longer first.  Ties keep insertion order,
+ * since the sort below is stable and refs start in insertion order. */
+static inline gboolean
+ann_before (const AnnRef *x, const AnnRef *y)
 {
-  const AnnRef *x = a, *y = b;
-  if (x->start != y->start)
-    return x->start < y->start ? -1 : 1;
-  if (x->end != y->end)
-    return x->end > y->end ? -1 : 1;        /* longer first */
-  return x->idx < y->idx ? -1 : (x->idx > y->idx);
+  return x->start < y->start || (x->start == y->start && x->end > y->end);
 }
 
+/* Stable sort of refs by ann_before: insertion sort of runs of 16, then
+ * bottom-up merges through tmp (n entries).  Stages add annotations in a
+ * few sorted runs, which this handles without qsort's indirect calls. */
+static void
+sort_refs (AnnRef *refs, AnnRef *tmp, guint n)
+{
+  const guint run = 16;
+  for (guint lo = 0; lo < n; lo += run)
+    {
+      guint hi = MIN (lo + run, n);
+      for (guint i = lo + 1; i < hi; i++)
+        {
+          AnnRef x = refs[i];
+          guint j = i;
+          while (j > lo && ann_before (&x, &refs[j - 1]))
+            {
+              refs[j] = refs[j - 1];
+              j--;
+            }
+          refs[j] = x;
+        }
+    }
+  AnnRef *src = refs, *dst = tmp;
+  for (guint width = run; width < n; width *= 2)
+    {
+      for (guint lo = 0; lo < n; lo += 2 * width)
+        {
+          guint mid = MIN (lo + width, n), hi = MIN (lo + 2 * width, n);
+          guint i = lo, j = mid, k = lo;
+          if (mid == hi || !ann_before (&src[mid], &src[mid - 1]))
+            {
+              /* Already in order (a single sorted run): copy. */
+              memcpy (dst + lo, src + lo, (hi - lo) * sizeof *src);
+              continue;
+            }
+          while (i < mid && j < hi)
+            dst[k++] = ann_before (&src[j], &src[i]) ? src[j++] : src[i++];
+          while (i < mid)
+            dst[k++] = src[i++];
+          while (j < hi)
+            dst[k++] = src[j++];
+        }
+      AnnRef *t = src;
+      src = dst;
+      dst = t;
+    }
+  if (src != refs)
+    memcpy (refs, src, n * sizeof *refs);
+}
+
+/* Code points in [p, end): bytes that are not continuation bytes. */
+static inline gsize
+count_chars_short (const char *p, const char *end)
+{
+  gsize n = (gsize) (end - p);
+  gsize conts = 0;
+  while (end - p >= 8)
+    {
+      guint64 x = sluice_load64 (p);
+      if (x & SLUICE_HIGHS)
+        conts += (((x >> 7) & (~x >> 6) & SLUICE_ONES) * SLUICE_ONES) >> 56;
+      p += 8;
+    }
+  for (; p < end; p++)
+    conts += ((guchar) *p & 0xC0) == 0x80;
+  return n - conts;
+}
+
+/* Annotation types and stage names are interned (permanent, one pointer per
+ * string) and repeat within a document: their JSON form is worked out once
+ * per document. */
 typedef struct {
-  gsize byte;
-  gsize *slot;        /* where its code point offset goes */
-} OffRef;
+  const char *s;
+  gsize len;
+  gboolean plain;
+} NameMemo;
 
-static int
-offref_cmp (const void *a, const void *b)
+#define N_NAME_MEMO 8
+
+/* The memo entry of s, added if there is room, else filled in *tmp. */
+static inline const NameMemo *
+name_memo (const char *s, NameMemo *memo, guint *n_memo, NameMemo *tmp)
 {
-  const OffRef *x = a, *y = b;
-  return x->byte < y->byte ? -1 : (x->byte > y->byte);
+  for (guint i = 0; i < *n_memo; i++)
+    if (memo[i].s == s)
+      return &memo[i];
+  NameMemo *m = *n_memo < N_NAME_MEMO ? &memo[(*n_memo)++] : tmp;
+  m->s = s;
+  m->len = strlen (s);
+  m->plain = sluice_json_find_special (s, s + m->len) == s + m->len;
+  return m;
 }
 
-/* TRUE when every byte of the text is ASCII (then bytes = code points). */
-static gboolean
-doc_is_ascii (const SluiceDocument *doc)
+static inline char *
+write_lit (char *o, const char *lit, gsize n)
 {
-  return sluice_utf8_count_chars (doc->text, doc->len) == doc->len;
+  memcpy (o, lit, n);
+  return o + n;
 }
+
+#define WRITE_LIT(o, lit) write_lit ((o), (lit), sizeof (lit) - 1)
+
+static inline char *
+write_plain_string (char *o, const char *s, gsize len)
+{
+  *o++ = '"';
+  copy_small (o, s, len);
+  o += len;
+  *o++ = '"';
+  return o;
+}
+
+static void
+append_name (GString *out, const char *s, NameMemo *memo, guint *n_memo)
+{
+  for (guint i = 0; i < *n_memo; i++)
+    if (memo[i].s == s)
+      {
+        if (memo[i].plain)
+          put_plain_string (out, s, memo[i].len);
+        else
+          sluice_json_append_string (out, s, memo[i].len);
+        return;
+      }
+  gsize len = strlen (s);
+  if (*n_memo < N_NAME_MEMO)
+    {
+      memo[*n_memo].s = s;
+      memo[*n_memo].len = len;
+      memo[*n_memo].plain = sluice_json_find_special (s, s + len) == s + len;
+      (*n_memo)++;
+    }
+  sluice_json_append_string (out, s, len);
+}
+
+#define N_STACK_REFS 64
 
 static void
 write_annotations (GString *out, const SluiceDocument *doc)
@@ -391,9 +668,8 @@ write_annotations (GString *out, const SluiceDocument *doc)
       return;
     }
 
-  AnnRef *refs = g_new (AnnRef, n);
-  gsize *cps = g_new (gsize, 2 * (gsize) n);       /* code point start, end per ref */
-  OffRef *offs = g_new (OffRef, 2 * (gsize) n);
+  AnnRef stack_refs[2 * N_STACK_REFS];
+  AnnRef *refs = n <= N_STACK_REFS ? stack_refs : g_new (AnnRef, 2 * (gsize) n);
 
   for (guint i = 0; i < n; i++)
     {
@@ -407,67 +683,74 @@ write_annotations (GString *out, const SluiceDocument *doc)
   /* Stages mostly add annotations in order: sort only when needed. */
   gboolean sorted = TRUE;
   for (guint i = 1; i < n && sorted; i++)
-    sorted = annref_cmp (&refs[i - 1], &refs[i]) < 0;
+    sorted = !ann_before (&refs[i], &refs[i - 1]);
   if (!sorted)
-    qsort (refs, n, sizeof *refs, annref_cmp);
+    sort_refs (refs, refs + n, n);
 
-  if (doc_is_ascii (doc))
-    {
-      /* Byte offsets are code point offsets. */
-      for (guint i = 0; i < n; i++)
-        {
-          cps[2 * i] = refs[i].start;
-          cps[2 * i + 1] = refs[i].end;
-        }
-    }
-  else
-    {
-      /* Byte -> code point: one pass over the text at sorted offsets. */
-      for (guint i = 0; i < n; i++)
-        {
-          offs[2 * i].byte = refs[i].start;
-          offs[2 * i].slot = &cps[2 * i];
-          offs[2 * i + 1].byte = refs[i].end;
-          offs[2 * i + 1].slot = &cps[2 * i + 1];
-        }
-      gboolean offs_sorted = TRUE;
-      for (gsize k = 1; k < 2 * (gsize) n && offs_sorted; k++)
-        offs_sorted = offs[k - 1].byte <= offs[k].byte;
-      if (!offs_sorted)
-        qsort (offs, 2 * (gsize) n, sizeof *offs, offref_cmp);
-      gsize at_byte = 0, at_cp = 0;
-      for (gsize k = 0; k < 2 * (gsize) n; k++)
-        {
-          at_cp += sluice_utf8_count_chars (doc->text + at_byte, offs[k].byte - at_byte);
-          at_byte = offs[k].byte;
-          *offs[k].slot = at_cp;
-        }
-    }
-
+  /* Byte -> code point offsets: the starts are sorted, so a cursor moves
+   * once over the text up to the last start; an end is its start plus the
+   * code points of the annotation's text. */
+  gsize at_byte = 0, at_cp = 0;
+  NameMemo memo[N_NAME_MEMO];
+  guint n_memo = 0;
   for (guint i = 0; i < n; i++)
     {
       const SluiceAnnotation *ann = g_ptr_array_index (doc->annotations, refs[i].idx);
+      const char *text = doc->text + refs[i].start;
+      gsize tlen = refs[i].end - refs[i].start;
+      if (refs[i].start - at_byte >= 32)
+        at_cp += sluice_utf8_count_chars (doc->text + at_byte, refs[i].start - at_byte);
+      else
+        at_cp += count_chars_short (doc->text + at_byte, text);
+      at_byte = refs[i].start;
+      gsize end_cp = at_cp + (tlen >= 32 ? sluice_utf8_count_chars (text, tlen)
+                                         : count_chars_short (text, text + tlen));
+      NameMemo tmp_type, tmp_stage;
+      const NameMemo *mt = name_memo (ann->type, memo, &n_memo, &tmp_type);
+      const NameMemo *ms = name_memo (ann->stage ? ann->stage : "", memo, &n_memo, &tmp_stage);
+      if (G_LIKELY (mt->plain && ms->plain && tlen <= 24))
+        {
+          /* The common case at once: one reservation, then plain stores. */
+          reserve (out, 80 + mt->len + ms->len + 2 * 20 + tlen * 6);
+          char *o = out->str + out->len;
+          if (i > 0)
+            *o++ = ',';
+          o = WRITE_LIT (o, "{\"type\":");
+          o = write_plain_string (o, mt->s, mt->len);
+          o = WRITE_LIT (o, ",\"start\":");
+          o = write_uint (o, at_cp);
+          o = WRITE_LIT (o, ",\"end\":");
+          o = write_uint (o, end_cp);
+          o = WRITE_LIT (o, ",\"text\":\"");
+          o = escape_short (o, text, text + tlen);
+          o = WRITE_LIT (o, "\",\"stage\":");
+          o = write_plain_string (o, ms->s, ms->len);
+          o = WRITE_LIT (o, ",\"attrs\":");
+          out->len = (gsize) (o - out->str);
+          sluice_json_append_attrs (out, &ann->attrs);
+          putc1 (out, '}');
+          continue;
+        }
       if (i > 0)
         putc1 (out, ',');
       PUT_LIT (out, "{\"type\":");
-      append_cstring (out, ann->type);
+      append_name (out, ann->type, memo, &n_memo);
       PUT_LIT (out, ",\"start\":");
-      put_uint (out, cps[2 * i]);
+      put_uint (out, at_cp);
       PUT_LIT (out, ",\"end\":");
-      put_uint (out, cps[2 * i + 1]);
+      put_uint (out, end_cp);
       PUT_LIT (out, ",\"text\":");
-      sluice_json_append_string (out, doc->text + refs[i].start, refs[i].end - refs[i].start);
+      sluice_json_append_string (out, text, tlen);
       PUT_LIT (out, ",\"stage\":");
-      append_cstring (out, ann->stage ? ann->stage : "");
+      append_name (out, ann->stage ? ann->stage : "", memo, &n_memo);
       PUT_LIT (out, ",\"attrs\":");
       sluice_json_append_attrs (out, &ann->attrs);
       putc1 (out, '}');
     }
   putc1 (out, ']');
 
-  g_free (offs);
-  g_free (cps);
-  g_free (refs);
+  if (refs != stack_refs)
+    g_free (refs);
 }
 
 void
@@ -504,6 +787,7 @@ sluice_json_write_document (GString *out, const SluiceDocument *doc, gboolean em
   if (doc->extra_json != NULL && doc->extra_json_len > 0)
     g_string_append_len (out, doc->extra_json, doc->extra_json_len);
   PUT_LIT (out, "}\n");
+  terminate (out);
 }
 
 char *

@@ -407,6 +407,31 @@ next_jsonl (SluiceReader *r, GError **error, gboolean *end_of_stream)
     }
 }
 
+/* "name:n", as g_strdup_printf ("%s:%" G_GUINT64_FORMAT) makes it, without
+ * printf: it is made for every line. */
+static char *
+name_colon_number (const char *name, guint64 n)
+{
+  char digits[24];
+  char *e = digits + sizeof digits;
+  char *p = e;
+  do
+    {
+      *--p = (char) ('0' + n % 10);
+      n /= 10;
+    }
+  while (n != 0);
+  if (name == NULL)
+    name = "(null)";            /* what printf writes */
+  gsize nl = strlen (name), dl = (gsize) (e - p);
+  char *s = g_malloc (nl + 1 + dl + 1);
+  memcpy (s, name, nl);
+  s[nl] = ':';
+  memcpy (s + nl + 1, p, dl);
+  s[nl + 1 + dl] = '\0';
+  return s;
+}
+
 /* One JSONL line (without its newline) into a document, or NULL: a blank
  * line (error unset) or a malformed one (error set). */
 static SluiceDocument *
@@ -430,22 +455,22 @@ parse_line (SluiceReader *r, char *start, gsize len, GError **error)
       sluice_attrs_init (&meta);
       g_string_truncate (r->extra, 0);
       GError *e = NULL;
-      g_autofree char *source = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, r->name, r->lineno);
+      char *source = name_colon_number (r->name, r->lineno);
       if (!sluice_json_parse_document (start, len, &id, &text, &text_len, &n_repl, &meta,
                                        r->extra, &e))
         {
           g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s: %s", source, e->message);
           g_error_free (e);
+          g_free (source);
           g_free (id);
           g_free (text);
           sluice_attrs_clear (&meta);
           return NULL;
         }
       if (id == NULL)
-        id = g_strdup_printf ("%s:%" G_GUINT64_FORMAT, r->base, r->lineno);
+        id = name_colon_number (r->base, r->lineno);
       gboolean taken;
-      SluiceDocument *doc = make_document (r, id, g_strdup (source), text, text_len, n_repl,
-                                           &taken, error);
+      SluiceDocument *doc = make_document (r, id, source, text, text_len, n_repl, &taken, error);
       if (!taken)
         g_free (text);
       if (doc == NULL)

@@ -52,6 +52,55 @@ test_attrs_types (void **state)
   sluice_attrs_clear (&a);
 }
 
+/* The per-thread caches in front of the shared key and value tables are
+ * found by the caller's pointer and checked by content: a buffer reused with
+ * one byte changed, at every position and length, must not get the old
+ * string back. */
+static void
+test_attrs_reused_buffer (void **state)
+{
+  SluiceAttrs a;
+  sluice_attrs_init (&a);
+  char buf[64];
+  for (gsize len = 1; len <= 50; len++)
+    {
+      for (gsize pos = 0; pos < len; pos++)
+        {
+          memset (buf, 'a', len);
+          buf[len] = '\0';
+          sluice_attrs_set_string_len (&a, "v", buf, len);
+          assert_string_equal (sluice_attrs_get_string (&a, "v"), buf);
+          buf[pos] = 'b';
+          sluice_attrs_set_string_len (&a, "v", buf, len);
+          assert_string_equal (sluice_attrs_get_string (&a, "v"), buf);
+
+          /* Keys likewise: a changed key is another key. */
+          SluiceAttrs k;
+          sluice_attrs_init (&k);
+          buf[pos] = 'a';
+          sluice_attrs_set_int (&k, buf, 1);
+          buf[pos] = 'b';
+          sluice_attrs_set_int (&k, buf, 2);
+          assert_int_equal (sluice_attrs_size (&k), 2);
+          assert_string_equal (sluice_attrs_key_at (&k, 1), buf);
+          assert_int_equal (sluice_attrs_get_int (&k, buf, 0), 2);
+          sluice_attrs_clear (&k);
+        }
+      /* Same bytes, one longer, then one shorter. */
+      memset (buf, 'a', len + 1);
+      buf[len] = '\0';
+      sluice_attrs_set_string_len (&a, "v", buf, len);
+      buf[len] = 'a';
+      buf[len + 1] = '\0';
+      sluice_attrs_set_string_len (&a, "v", buf, len + 1);
+      assert_string_equal (sluice_attrs_get_string (&a, "v"), buf);
+      buf[len] = '\0';
+      sluice_attrs_set_string_len (&a, "v", buf, len);
+      assert_string_equal (sluice_attrs_get_string (&a, "v"), buf);
+    }
+  sluice_attrs_clear (&a);
+}
+
 /* Keys beyond the shared key table are owned by their map and still behave
  * like any other key (input documents may bring unboundedly many). */
 static void
@@ -386,6 +435,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_attrs_types),
     cmocka_unit_test (test_attrs_many_distinct_keys),
+    cmocka_unit_test (test_attrs_reused_buffer),
     cmocka_unit_test (test_document_sanitises_input),
     cmocka_unit_test (test_annotation_spans_are_checked),
     cmocka_unit_test (test_rewrite_basic_projection),

@@ -477,6 +477,72 @@ test_write_string_escapes (void **state)
       }
 }
 
+/* The escaping rule written out byte by byte: the oracle of the writer's
+ * word-at-a-time and vector paths. */
+static char *
+slow_json_string (const char *s, gsize len)
+{
+  GString *out = g_string_new ("\"");
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = (guchar) s[i];
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        default:
+          if (c < 0x20)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, (char) c);
+        }
+    }
+  g_string_append_c (out, '"');
+  return g_string_free (out, FALSE);
+}
+
+/* Random byte strings of every length around the fast paths' block sizes,
+ * specials at every position, written after a prefix of random length (so
+ * the output buffer's fill level varies): ours must equal the slow rule. */
+static void
+test_write_string_fast_paths (void **state)
+{
+  static const guchar alphabet[] = { 'a', 'Z', ' ', '~', 0x7F, 0x80, 0xC3, 0xA9, 0xFF, '"',
+                                     '\\', '\n', '\t', 0x00, 0x01, 0x1F, 0x20, '/', 0x5C - 1 };
+  GRand *r = g_rand_new_with_seed (771);
+  GString *out = g_string_new (NULL);
+  for (guint round = 0; round < 20000; round++)
+    {
+      guint len = g_rand_int_range (r, 0, round % 10 == 0 ? 200 : 50);
+      guint density = g_rand_int_range (r, 0, 4);   /* 0: none, else one in 2^k */
+      char buf[200];
+      for (guint i = 0; i < len; i++)
+        {
+          if (density != 0 && g_rand_int_range (r, 0, 1 << (2 * density)) == 0)
+            buf[i] = (char) alphabet[g_rand_int_range (r, 0, G_N_ELEMENTS (alphabet))];
+          else
+            buf[i] = (char) g_rand_int_range (r, 0x20, 0x7F) == '"' ? 'q'
+                     : (char) g_rand_int_range (r, 0x21, 0x5B);
+        }
+      g_string_truncate (out, 0);
+      guint prefix = g_rand_int_range (r, 0, 40);
+      for (guint i = 0; i < prefix; i++)
+        g_string_append_c (out, 'p');
+      sluice_json_append_string (out, buf, len);
+      g_autofree char *want = slow_json_string (buf, len);
+      assert_int_equal (out->len, prefix + strlen (want));
+      assert_memory_equal (out->str + prefix, want, strlen (want));
+      assert_int_equal (out->str[out->len], '\0');
+    }
+  g_string_free (out, TRUE);
+  g_rand_free (r);
+}
+
 static void
 test_write_doubles (void **state)
 {
@@ -656,6 +722,109 @@ test_write_random_documents (void **state)
       sluice_document_free (doc);
     }
   g_rand_free (r);
+}
+
+/* Many annotations (past the writer's on-stack table), nested and
+ * overlapping, in order, in random order and with repeated spans (the
+ * writer's merge sort must keep insertion order among equal spans), over long
+ * non-ASCII text with long and short gaps: every offset checked against
+ * g_utf8_pointer_to_offset. */
+static void
+test_write_many_annotations_offsets (void **state)
+{
+  GRand *r = g_rand_new_with_seed (4242);
+  for (guint round = 0; round < 300; round++)
+    {
+      GString *t = g_string_new (NULL);
+      guint nchars = g_rand_int_range (r, 0, 3000);
+      gboolean ascii = g_rand_int_range (r, 0, 4) == 0;
+      for (guint i = 0; i < nchars; i++)
+        g_string_append_unichar (t, ascii ? (gunichar) g_rand_int_range (r, 0x20, 0x7F)
+                                          : random_char (r));
+      gsize len = t->len;
+      SluiceDocument *doc = sluice_document_new_take (g_strdup ("d"), g_strdup ("s"),
+                                                      g_string_free (t, FALSE), len);
+      GArray *b = boundaries (doc->text, len);
+      guint nann = g_rand_int_range (r, 0, 200);
+      gboolean in_order = g_rand_boolean (r);
+      guint at = 0;
+      for (guint k = 0; k < nann; k++)
+        {
+          guint x, y;
+          if (in_order)
+            {
+              guint step = g_rand_int_range (r, 0, 60), width = g_rand_int_range (r, 0, 50);
+              at = MIN (at + step, b->len - 1);
+              x = at;
+              y = MIN (x + width, b->len - 1);
+            }
+          else
+            {
+              x = g_rand_int_range (r, 0, b->len);
+              y = g_rand_int_range (r, 0, b->len);
+            }
+          if (k > 0 && g_rand_int_range (r, 0, 4) == 0)
+            {
+              /* The span of an earlier one: insertion order decides. */
+              const SluiceAnnotation *prev = g_ptr_array_index (doc->annotations,
+                                                                g_rand_int_range (r, 0, doc->annotations->len));
+              for (x = 0; g_array_index (b, gsize, x) != prev->start; x++)
+                ;
+              for (y = 0; g_array_index (b, gsize, y) != prev->end; y++)
+                ;
+            }
+          SluiceAnnotation *a = sluice_document_add_annotation (doc, k % 3 ? "NUMBER" : "X\"Y",
+                                                                g_array_index (b, gsize, MIN (x, y)),
+                                                                g_array_index (b, gsize, MAX (x, y)));
+          assert_non_null (a);
+          sluice_attrs_set_int (&a->attrs, "seq", doc->annotations->len - 1);
+        }
+      g_autoptr (JsonNode) root = write_and_parse (doc, FALSE);
+      JsonObject *o = json_node_get_object (root);
+      assert_annotations_match (doc, o);
+      /* And directly against g_utf8_pointer_to_offset. */
+      JsonArray *anns = json_object_get_array_member (o, "annotations");
+      for (guint i = 0; i < json_array_get_length (anns); i++)
+        {
+          JsonObject *ao = json_array_get_object_element (anns, i);
+          guint idx = json_object_get_int_member (json_object_get_object_member (ao, "attrs"), "seq");
+          const SluiceAnnotation *a = g_ptr_array_index (doc->annotations, idx);
+          assert_int_equal (json_object_get_int_member (ao, "start"),
+                            g_utf8_pointer_to_offset (doc->text, doc->text + a->start));
+          assert_int_equal (json_object_get_int_member (ao, "end"),
+                            g_utf8_pointer_to_offset (doc->text, doc->text + a->end));
+        }
+      g_array_unref (b);
+      sluice_document_free (doc);
+    }
+  g_rand_free (r);
+}
+
+/* Keys and short values come from the shared tables, whose entries carry
+ * their length and whether JSON needs them escaped: values with quotes,
+ * backslashes, controls (in keys too), and a reused buffer whose new
+ * content starts like the old one. */
+static void
+test_write_shared_strings (void **state)
+{
+  SluiceDocument *doc = sluice_document_new_take (g_strdup ("d"), g_strdup ("s"), g_strdup (""), 0);
+  char buf[16];
+  strcpy (buf, "ab");
+  sluice_attrs_set_string_len (&doc->meta, "k\"1", buf, 2);
+  memcpy (buf, "ab\0x", 4);
+  sluice_attrs_set_string_len (&doc->meta, "k\\2", buf, 4);          /* NUL: not shared */
+  strcpy (buf, "ab\"c");
+  sluice_attrs_set_string_len (&doc->meta, "k\n3", buf, 4);
+  sluice_attrs_set_string_len (&doc->meta, "plain", buf, 2);
+  sluice_attrs_set_string_len (&doc->meta, "sub", buf + 1, 3);
+  GString *out = g_string_new (NULL);
+  sluice_json_append_attrs (out, &doc->meta);
+  assert_string_equal (out->str, "{\"k\\\"1\":\"ab\",\"k\\\\2\":\"ab\xEF\xBF\xBDx\","
+                       "\"k\\n3\":\"ab\\\"c\",\"plain\":\"ab\",\"sub\":\"b\\\"c\"}");
+  g_string_free (out, TRUE);
+  g_autoptr (JsonNode) root = write_and_parse (doc, FALSE);
+  assert_attrs_equal_json (&doc->meta, json_object_get_object_member (json_node_get_object (root), "meta"));
+  sluice_document_free (doc);
 }
 
 /* ----------------------------------------------------------- reader tests */
@@ -1316,6 +1485,9 @@ main (void)
     cmocka_unit_test (test_utf8_random_vs_glib),
     cmocka_unit_test (test_utf8_long_runs),
     cmocka_unit_test (test_write_string_escapes),
+    cmocka_unit_test (test_write_string_fast_paths),
+    cmocka_unit_test (test_write_many_annotations_offsets),
+    cmocka_unit_test (test_write_shared_strings),
     cmocka_unit_test (test_write_doubles),
     cmocka_unit_test (test_write_document_shape),
     cmocka_unit_test (test_write_empty_text),
