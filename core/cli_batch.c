@@ -166,7 +166,7 @@ now_iso (void)
 
 /* Test hook: SLUICE_BATCH_KILL_AT=STEP[:N] kills the process with SIGKILL
  * the Nth time (default 1st) it reaches STEP (begin, written, committed,
- * renamed, retired, reported), so that the end-to-end tests can stop a run at
+ * renamed, retired, reported, recovering), so that the end-to-end tests can stop a run at
  * every step of the commit protocol, not only at random instants. */
 static void
 crash_point (const char *step)
@@ -479,22 +479,38 @@ recover (Batch *b)
       gint64 id = g_array_index (ids, gint64, i);
       const char *tmp = g_ptr_array_index (temps, i);
       g_autofree char *sql = NULL;
-      if (exists_at (b->out_fd, tmp))
+      struct stat tst;
+      gboolean tmp_exists = fstatat (b->out_fd, tmp, &tst, AT_SYMLINK_NOFOLLOW) == 0;
+      if (!tmp_exists && errno != ENOENT)
         {
-          /* Died before the rename: forget the unit, its inputs run again. */
+          /* Only "no such file" means the rename happened. */
+          io_error (b, "%s/%s: cannot check the temporary file of an interrupted run: %s",
+                    b->out, tmp, g_strerror (errno));
+          ok = FALSE;
+          break;
+        }
+      if (tmp_exists)
+        {
+          /* Died before the rename: forget the unit, its inputs run again.
+           * The record goes first: a run killed between the two steps must
+           * find an orphan temporary file (deleted below or by clean_temps),
+           * never a record without its file, which means "renamed". */
           log_info (b, "recovery: unit %" G_GINT64_FORMAT " was not committed; its inputs "
                     "are processed again", id);
-          if (unlinkat (b->out_fd, tmp, 0) != 0)
-            {
-              io_error (b, "%s/%s: cannot delete: %s", b->out, tmp, g_strerror (errno));
-              ok = FALSE;
-              break;
-            }
           sql = g_strdup_printf ("BEGIN IMMEDIATE; DELETE FROM items WHERE unit = %" G_GINT64_FORMAT
                                  "; DELETE FROM unit_inputs WHERE unit = %" G_GINT64_FORMAT
                                  "; DELETE FROM units WHERE id = %" G_GINT64_FORMAT "; COMMIT;",
                                  id, id, id);
           ok = db_exec (b, sql);
+          if (!ok)
+            break;
+          crash_point ("recovering");
+          if (unlinkat (b->out_fd, tmp, 0) != 0 && errno != ENOENT)
+            {
+              io_error (b, "%s/%s: cannot delete: %s", b->out, tmp, g_strerror (errno));
+              ok = FALSE;
+              break;
+            }
           continue;
         }
       /* The output is in place: retire the inputs still in the inbox. */

@@ -18,6 +18,7 @@ from batchlib import (SLUICE, check, inbox_files, main, pending_units, pipeline,
 
 MIN_RANDOM_KILLS = 60
 STEPS = ["begin", "written", "committed", "renamed", "retired", "reported"]
+# also "recovering": see below
 
 
 def add_round(inbox, r, expected):
@@ -85,6 +86,18 @@ def test(work):
                 if p.returncode == -9:
                     kills += 1
                 read_outputs(out)   # every visible output complete at every instant
+    # A run killed while it recovers the unit a killed run left committed but
+    # not renamed: the unit must still be undone, never taken as written.
+    for mode in ("file", "run"):
+        for step in ("committed:1", "recovering:1"):
+            add_round(inbox, r, expected)
+            r += 1
+            env["SLUICE_BATCH_KILL_AT"] = step
+            p = subprocess.run(base + ["--out-mode", mode], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            check(p.returncode == -9, "no kill at %s (exit %d)" % (step, p.returncode))
+            kills += 1
+            read_outputs(out)
     env.pop("SLUICE_BATCH_KILL_AT")
 
     # Random kills.
