@@ -1508,6 +1508,31 @@ join_prev (const char *t, const Prev *pv, int from, int k, gboolean orig, char *
   return TRUE;
 }
 
+/* Can pv[from + k - 1] ... pv[from], joined by join_prev (lower-cased unless `orig`),
+ * be a phrase of the table whose first-token filter is f?  FALSE only when it cannot:
+ * then neither the join nor the hash lookup is needed (the table is the oracle:
+ * test_phrase_first). */
+static inline gboolean
+phrase_first_pass (const NumPhraseFirst *f, const char *t, const Prev *pv, int from, int k,
+                   gboolean orig)
+{
+  const Prev *x = &pv[from + k - 1];
+  guchar a, b;
+  if (x->num) {
+    a = b = '#';
+  } else {
+    if (x->end <= x->start)
+      return TRUE;
+    a = (guchar) t[x->start];
+    b = (guchar) t[x->end - 1];
+    if (!orig && x->word) {
+      a = (guchar) g_ascii_tolower (a);
+      b = (guchar) g_ascii_tolower (b);
+    }
+  }
+  return num_phrase_first_pass (f, (guint) k, a, b);
+}
+
 /* ------------------------------------------------------------ the scanner */
 
 typedef struct {
@@ -1779,7 +1804,8 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   guint cur_lens = !cur_cand ? 0 : lx->digit_last ? 0xFF : pv[o].lex->cur_lens;
   for (int k = cur_cand ? MIN (2, np - o) : 0; k >= 1; k--) {
     char buf[64];
-    if (!(cur_lens & (1u << k)) || !join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
+    if (!(cur_lens & (1u << k)) || !phrase_first_pass (&lx->cur_first, t, pv, o, k, TRUE) ||
+        !join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
       continue;
     const char *iso = g_hash_table_lookup (lx->currency_pre, buf);
     if (iso && pv[o].end + 1 >= it->start) {
@@ -1803,7 +1829,8 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     guint qlens = !qcand ? 0 : lx->digit_last ? 0xFF : pv[oo].lex->qual_lens;
     for (int k = qcand ? MIN (maxw, np - oo) : 0; k >= 1; k--) {
       char buf[128];
-      if (!(qlens & (1u << k)) || !join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
+      if (!(qlens & (1u << k)) || !phrase_first_pass (&lx->qual_first, t, pv, oo, k, FALSE) ||
+          !join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
         continue;
       NumQual x = qual_lookup (lx->prefix_qual, buf);
       if (x == NQ_NONE)

@@ -390,6 +390,55 @@ test_digit_values (void **state)
   sluice_harness_free (h);
 }
 
+/* The first-token filters of the prefix-qualifier and currency-prefix tables let every
+ * phrase of their table through (the tables stay the oracle), as the scanner asks:
+ * first and last byte of the first token, number of tokens; and they do reject. */
+static void
+check_phrase_first (const NumPhraseFirst *f, GHashTable *phrases, const char *what)
+{
+  GHashTableIter it;
+  gpointer key, val;
+  guint n = 0;
+  g_hash_table_iter_init (&it, phrases);
+  while (g_hash_table_iter_next (&it, &key, &val)) {
+    g_auto (GStrv) tokens = g_strsplit (key, " ", -1);
+    guint k = g_strv_length (tokens);
+    const char *first = tokens[0];
+    gsize l = strlen (first);
+    assert_true (l > 0);
+    if (!num_phrase_first_pass (f, k, (guchar) first[0], (guchar) first[l - 1]))
+      fail_msg ("%s: '%s' is filtered out", what, (const char *) key);
+    n++;
+  }
+  assert_true (n > 0);
+}
+
+static void
+test_phrase_first (void **state)
+{
+  (void) state;
+  static const char *const langs[] = { "en", "ru" };
+  for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
+    g_autofree char *file = g_strdup_printf ("%s.txt", langs[li]);
+    g_autofree char *path = g_build_filename (NUMBERS_DATA_DIR, file, NULL);
+    g_autoptr (GError) error = NULL;
+    NumLexicon *lx = num_lexicon_load (path, langs[li], &error);
+    assert_non_null (lx);
+    check_phrase_first (&lx->qual_first, lx->prefix_qual, "prefix_qual");
+    check_phrase_first (&lx->cur_first, lx->currency_pre, "currency_pre");
+    if (strcmp (langs[li], "en") == 0) {
+      /* "more than 5", "US $ 5" pass; "# to 5", "fell $ 5" (frequent in news) do not */
+      assert_true (num_phrase_first_pass (&lx->qual_first, 2, 'm', 'e'));
+      assert_false (num_phrase_first_pass (&lx->qual_first, 2, '#', '#'));
+      assert_true (num_phrase_first_pass (&lx->cur_first, 2, 'U', 'S'));
+      assert_false (num_phrase_first_pass (&lx->cur_first, 2, 'f', 'l'));
+    }
+    /* bytes of non-ASCII letters are not filtered (lower-casing may change them) */
+    assert_true (num_phrase_first_pass (&lx->qual_first, 2, 0xD0, 0xB0));
+    num_lexicon_free (lx);
+  }
+}
+
 /* The open-addressing word table answers as the GHashTable it is built from (the
  * oracle), in any case; the Cyrillic lower-casing and letter tests agree with GLib. */
 static void
@@ -864,6 +913,7 @@ main (void)
     cmocka_unit_test (test_ru_not_numbers),
     cmocka_unit_test (test_digit_values),
     cmocka_unit_test (test_word_table),
+    cmocka_unit_test (test_phrase_first),
     cmocka_unit_test (test_fast_skip),
     cmocka_unit_test (test_lexicon_format),
     cmocka_unit_test (test_hostile_ru),
