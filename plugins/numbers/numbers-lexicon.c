@@ -758,7 +758,10 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
     gboolean dummy = FALSE;
     g_hash_table_iter_init (&it, lx->words);
     while (g_hash_table_iter_next (&it, &key, &val)) {
-      const NumLex *l = val;
+      NumLex *l = val;
+      /* one-token phrases, answered without joining and hashing (test_phrase_first) */
+      l->qual1 = (guint8) GPOINTER_TO_INT (g_hash_table_lookup (lx->prefix_qual, key));
+      l->cur1 = g_hash_table_lookup (lx->currency_pre, key);
       filter_set (lx->filter_all, &dummy, key);
       if (l->roles & NUM_BEHIND_ROLES)
         filter_set (lx->filter_behind, &dummy, key);

@@ -64,6 +64,7 @@ typedef struct {
   guint8 qual_lens;       /* bit k: a prefix qualifier of k tokens ends with this token */
   guint8 id_lens;         /* the same for identifier cues */
   guint8 cur_lens;        /* the same for currency prefixes */
+  guint8 qual1;           /* prefix_qual[key]: the qualifier the word alone is (NQ_*, 0 none) */
   double card;
   double ord;
   double scale;
@@ -71,6 +72,7 @@ typedef struct {
   double vague;           /* NR_VAGUE: the unit counted ("hundreds" -> 100) */
   char *cased;            /* non-NULL: the word matches only in exactly this case */
   char *currency;         /* NR_CURRENCY: ISO 4217 code, upper case */
+  const char *cur1;       /* currency_pre[key] (owned by it), or NULL */
 } NumLex;
 
 typedef struct {
