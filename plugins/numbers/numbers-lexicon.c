@@ -323,6 +323,36 @@ key_hash (const char *key)
   return h;
 }
 
+/* The first-token filter of a table of phrases (tokens joined by single spaces). */
+static void
+phrase_first_build (NumPhraseFirst *f, GHashTable *phrases)
+{
+  GHashTableIter it;
+  gpointer key, val;
+  memset (f, 0, sizeof *f);
+  g_hash_table_iter_init (&it, phrases);
+  while (g_hash_table_iter_next (&it, &key, &val)) {
+    const char *p = key;
+    const char *sp = strchr (p, ' ');
+    gsize seg = sp ? (gsize) (sp - p) : strlen (p);
+    guint k = 1;
+    for (const char *q = p; *q; q++)
+      k += *q == ' ';
+    k = MIN (k, 7u);
+    if (seg == 0) {
+      /* cannot be matched (joined tokens are never empty); keep it passing anyway */
+      memset (f->first[k], 0xFF, sizeof f->first[k]);
+      memset (f->last[k], 0xFF, sizeof f->last[k]);
+      continue;
+    }
+    guchar a = (guchar) p[0], b = (guchar) p[seg - 1];
+    if (a < 0x80)
+      f->first[k][a >> 6] |= G_GUINT64_CONSTANT (1) << (a & 63);
+    if (b < 0x80)
+      f->last[k][b >> 6] |= G_GUINT64_CONSTANT (1) << (b & 63);
+  }
+}
+
 static void
 build_slots (NumLexicon *lx)
 {
@@ -728,7 +758,10 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
     gboolean dummy = FALSE;
     g_hash_table_iter_init (&it, lx->words);
     while (g_hash_table_iter_next (&it, &key, &val)) {
-      const NumLex *l = val;
+      NumLex *l = val;
+      /* one-token phrases, answered without joining and hashing (test_phrase_first) */
+      l->qual1 = (guint8) GPOINTER_TO_INT (g_hash_table_lookup (lx->prefix_qual, key));
+      l->cur1 = g_hash_table_lookup (lx->currency_pre, key);
       filter_set (lx->filter_all, &dummy, key);
       if (l->roles & NUM_BEHIND_ROLES)
         filter_set (lx->filter_behind, &dummy, key);
@@ -737,6 +770,8 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
     }
   }
   build_slots (lx);
+  phrase_first_build (&lx->qual_first, lx->prefix_qual);
+  phrase_first_build (&lx->cur_first, lx->currency_pre);
   if (g_hash_table_size (lx->words) == 0) {
     lineno = 1;
     msg = NULL;

@@ -64,6 +64,7 @@ typedef struct {
   guint8 qual_lens;       /* bit k: a prefix qualifier of k tokens ends with this token */
   guint8 id_lens;         /* the same for identifier cues */
   guint8 cur_lens;        /* the same for currency prefixes */
+  guint8 qual1;           /* prefix_qual[key]: the qualifier the word alone is (NQ_*, 0 none) */
   double card;
   double ord;
   double scale;
@@ -71,6 +72,7 @@ typedef struct {
   double vague;           /* NR_VAGUE: the unit counted ("hundreds" -> 100) */
   char *cased;            /* non-NULL: the word matches only in exactly this case */
   char *currency;         /* NR_CURRENCY: ISO 4217 code, upper case */
+  const char *cur1;       /* currency_pre[key] (owned by it), or NULL */
 } NumLex;
 
 typedef struct {
@@ -96,6 +98,31 @@ typedef enum {
   NQ_OR_EQUAL,    /* postfix "or equal (to)": more_than -> at_least, less_than -> at_most */
   NQ_BLOCK,       /* a phrase that is no qualifier ("< >"): blocks shorter matches */
 } NumQual;
+
+/* The first tokens of the phrases of one table (prefix qualifiers, currency prefixes),
+ * by the phrase's number of tokens k (index MIN (k, 7)): bit b of first[k] (last[k])
+ * when some phrase of k tokens has a first token that starts (ends) with the ASCII byte
+ * b.  Bytes >= 0x80 are not filtered.  A run of tokens whose first token fails cannot be
+ * a phrase of the table: the scanner skips joining it and the hash lookup. */
+typedef struct {
+  guint64 first[8][2];
+  guint64 last[8][2];
+} NumPhraseFirst;
+
+static inline gboolean
+num_bit128 (const guint64 *set, guchar b)
+{
+  return b >= 0x80 || ((set[b >> 6] >> (b & 63)) & 1);
+}
+
+/* FALSE when no phrase of k tokens of the table starts with a token whose first and
+ * last bytes (as joined for the lookup: lower-cased, digits as "#") are first, last. */
+static inline gboolean
+num_phrase_first_pass (const NumPhraseFirst *f, guint k, guchar first, guchar last)
+{
+  k = MIN (k, 7u);
+  return num_bit128 (f->first[k], first) && num_bit128 (f->last[k], last);
+}
 
 typedef struct {
   char *lang;
@@ -130,6 +157,8 @@ typedef struct {
   guint32 slot_mask;
   gboolean digit_last;      /* some cue phrase ends with a digit (no look-behind gating) */
   guint max_prefix_words;   /* longest prefix-qualifier phrase, in tokens */
+  NumPhraseFirst qual_first;/* of prefix_qual */
+  NumPhraseFirst cur_first; /* of currency_pre */
   guint max_postfix_words;
 } NumLexicon;
 

@@ -1508,6 +1508,31 @@ join_prev (const char *t, const Prev *pv, int from, int k, gboolean orig, char *
   return TRUE;
 }
 
+/* Can pv[from + k - 1] ... pv[from], joined by join_prev (lower-cased unless `orig`),
+ * be a phrase of the table whose first-token filter is f?  FALSE only when it cannot:
+ * then neither the join nor the hash lookup is needed (the table is the oracle:
+ * test_phrase_first). */
+static inline gboolean
+phrase_first_pass (const NumPhraseFirst *f, const char *t, const Prev *pv, int from, int k,
+                   gboolean orig)
+{
+  const Prev *x = &pv[from + k - 1];
+  guchar a, b;
+  if (x->num) {
+    a = b = '#';
+  } else {
+    if (x->end <= x->start)
+      return TRUE;
+    a = (guchar) t[x->start];
+    b = (guchar) t[x->end - 1];
+    if (!orig && x->word) {
+      a = (guchar) g_ascii_tolower (a);
+      b = (guchar) g_ascii_tolower (b);
+    }
+  }
+  return num_phrase_first_pass (f, (guint) k, a, b);
+}
+
 /* ------------------------------------------------------------ the scanner */
 
 typedef struct {
@@ -1779,7 +1804,19 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   guint cur_lens = !cur_cand ? 0 : lx->digit_last ? 0xFF : pv[o].lex->cur_lens;
   for (int k = cur_cand ? MIN (2, np - o) : 0; k >= 1; k--) {
     char buf[64];
-    if (!(cur_lens & (1u << k)) || !join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
+    if (k == 1 && (cur_lens & 2u) && pv[o].lex && !pv[o].word && !pv[o].num &&
+        pv[o].end - pv[o].start + 2 < sizeof buf) {
+      /* one symbol as written, e.g. "$": its entry is the phrase (found exactly) */
+      const char *iso = pv[o].lex->cur1;
+      if (iso && pv[o].end + 1 >= it->start) {
+        g_strlcpy (it->currency, iso, sizeof it->currency);
+        o += k;
+        break;
+      }
+      continue;
+    }
+    if (!(cur_lens & (1u << k)) || !phrase_first_pass (&lx->cur_first, t, pv, o, k, TRUE) ||
+        !join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
       continue;
     const char *iso = g_hash_table_lookup (lx->currency_pre, buf);
     if (iso && pv[o].end + 1 >= it->start) {
@@ -1803,9 +1840,19 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     guint qlens = !qcand ? 0 : lx->digit_last ? 0xFF : pv[oo].lex->qual_lens;
     for (int k = qcand ? MIN (maxw, np - oo) : 0; k >= 1; k--) {
       char buf[128];
-      if (!(qlens & (1u << k)) || !join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
+      NumQual x;
+      if (!(qlens & (1u << k)))
         continue;
-      NumQual x = qual_lookup (lx->prefix_qual, buf);
+      if (k == 1 && pv[oo].lex && !pv[oo].num && pv[oo].end - pv[oo].start < NUM_WORDBUF) {
+        /* one token: its entry's key is the lower-cased word (or the symbol as written),
+         * which is what join_prev would look up */
+        x = (NumQual) pv[oo].lex->qual1;
+      } else {
+        if (!phrase_first_pass (&lx->qual_first, t, pv, oo, k, FALSE) ||
+            !join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
+          continue;
+        x = qual_lookup (lx->prefix_qual, buf);
+      }
       if (x == NQ_NONE)
         continue;
       if (skip_the && !(x == NQ_MORE_THAN || x == NQ_LESS_THAN || x == NQ_AT_LEAST ||

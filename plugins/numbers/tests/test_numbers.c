@@ -123,6 +123,8 @@ static const Case cases[] = {
   { "over 20 people", "20", 20, "cardinal", "more_than", "people" },
   { "about 613 civilians", "613", 613, "cardinal", "approx", "civilians" },
   { "around 8 men", "8", 8, "cardinal", "approx", "men" },
+  { "ABOUT 7 ships", "7", 7, "cardinal", "approx", "ships" },
+  { "cost \xe2\x82\xac" "40 million", "40 million", 4e7, "cardinal", "exact", "eur", "EUR" },
   { "almost 9 hours", "9", 9, "cardinal", "approx", "hours" },
   { "as many as 613 people", "613", 613, "cardinal", "at_most", "people" },
   { "at least 10 homes", "10", 10, "cardinal", "at_least", "homes" },
@@ -288,6 +290,7 @@ static const Case ru_cases[] = {
   { "не менее 10 школ", "10", 10, "cardinal", "at_least", "школ" },
   { "по меньшей мере 10 школ", "10", 10, "cardinal", "at_least", "школ" },
   { "менее 13 дней", "13", 13, "cardinal", "less_than", "дней" },
+  { "ОКОЛО 20 домов", "20", 20, "cardinal", "approx", "домов" },
   { "не более 5 лет", "5", 5, "cardinal", "at_most", "лет" },
   { "до 11 лодок", "11", 11, "cardinal", "at_most", "лодок" },
   { "решение ожидается до 1 июля", "1", 1, "cardinal", "exact" },
@@ -388,6 +391,68 @@ test_digit_values (void **state)
     sluice_document_free (doc);
   }
   sluice_harness_free (h);
+}
+
+/* The first-token filters of the prefix-qualifier and currency-prefix tables let every
+ * phrase of their table through (the tables stay the oracle), as the scanner asks:
+ * first and last byte of the first token, number of tokens; and they do reject. */
+static void
+check_phrase_first (const NumPhraseFirst *f, GHashTable *phrases, const char *what)
+{
+  GHashTableIter it;
+  gpointer key, val;
+  guint n = 0;
+  g_hash_table_iter_init (&it, phrases);
+  while (g_hash_table_iter_next (&it, &key, &val)) {
+    g_auto (GStrv) tokens = g_strsplit (key, " ", -1);
+    guint k = g_strv_length (tokens);
+    const char *first = tokens[0];
+    gsize l = strlen (first);
+    assert_true (l > 0);
+    if (!num_phrase_first_pass (f, k, (guchar) first[0], (guchar) first[l - 1]))
+      fail_msg ("%s: '%s' is filtered out", what, (const char *) key);
+    n++;
+  }
+  assert_true (n > 0);
+}
+
+static void
+test_phrase_first (void **state)
+{
+  (void) state;
+  static const char *const langs[] = { "en", "ru" };
+  for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
+    g_autofree char *file = g_strdup_printf ("%s.txt", langs[li]);
+    g_autofree char *path = g_build_filename (NUMBERS_DATA_DIR, file, NULL);
+    g_autoptr (GError) error = NULL;
+    NumLexicon *lx = num_lexicon_load (path, langs[li], &error);
+    assert_non_null (lx);
+    check_phrase_first (&lx->qual_first, lx->prefix_qual, "prefix_qual");
+    check_phrase_first (&lx->cur_first, lx->currency_pre, "currency_pre");
+    /* one-token phrases: every entry knows its own qualifier and currency */
+    GHashTableIter it;
+    gpointer key, val;
+    guint nq = 0, nc = 0;
+    g_hash_table_iter_init (&it, lx->words);
+    while (g_hash_table_iter_next (&it, &key, &val)) {
+      const NumLex *l = val;
+      assert_int_equal (l->qual1, GPOINTER_TO_INT (g_hash_table_lookup (lx->prefix_qual, key)));
+      assert_ptr_equal (l->cur1, g_hash_table_lookup (lx->currency_pre, key));
+      nq += l->qual1 != 0;
+      nc += l->cur1 != NULL;
+    }
+    assert_true (nq > 0 && nc > 0);
+    if (strcmp (langs[li], "en") == 0) {
+      /* "more than 5", "US $ 5" pass; "# to 5", "fell $ 5" (frequent in news) do not */
+      assert_true (num_phrase_first_pass (&lx->qual_first, 2, 'm', 'e'));
+      assert_false (num_phrase_first_pass (&lx->qual_first, 2, '#', '#'));
+      assert_true (num_phrase_first_pass (&lx->cur_first, 2, 'U', 'S'));
+      assert_false (num_phrase_first_pass (&lx->cur_first, 2, 'f', 'l'));
+    }
+    /* bytes of non-ASCII letters are not filtered (lower-casing may change them) */
+    assert_true (num_phrase_first_pass (&lx->qual_first, 2, 0xD0, 0xB0));
+    num_lexicon_free (lx);
+  }
 }
 
 /* The open-addressing word table answers as the GHashTable it is built from (the
@@ -864,6 +929,7 @@ main (void)
     cmocka_unit_test (test_ru_not_numbers),
     cmocka_unit_test (test_digit_values),
     cmocka_unit_test (test_word_table),
+    cmocka_unit_test (test_phrase_first),
     cmocka_unit_test (test_fast_skip),
     cmocka_unit_test (test_lexicon_format),
     cmocka_unit_test (test_hostile_ru),
