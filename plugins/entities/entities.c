@@ -979,14 +979,39 @@ cue_at (const Doc *d, guint i, guint *len)
 /* A country, national teams included: ISO 3166-1 entries, and the four
  * ISO 3166-2:GB subdivisions whose category is "country". */
 static gboolean
+is_country_id_ref (const char *id)
+{
+  return g_str_has_prefix (id, "iso3166-1:") || strcmp (id, "iso3166-2:GB-ENG") == 0 ||
+         strcmp (id, "iso3166-2:GB-SCT") == 0 || strcmp (id, "iso3166-2:GB-WLS") == 0 ||
+         strcmp (id, "iso3166-2:GB-NIR") == 0;
+}
+
+/* The same without a call for the common ids ("geonames:...", none): every
+ * country id starts "iso3166-", and the GB ones are "iso3166-2:GB-XXX". */
+static inline gboolean
+is_country_id (const char *id)
+{
+  if (id[0] != 'i' || strncmp (id, "iso3166-", 8) != 0)
+    return FALSE;
+  if (id[8] == '1')
+    return id[9] == ':';
+  return id[8] == '2' && (strcmp (id + 9, ":GB-ENG") == 0 || strcmp (id + 9, ":GB-SCT") == 0 ||
+                          strcmp (id + 9, ":GB-WLS") == 0 || strcmp (id + 9, ":GB-NIR") == 0);
+}
+
+/* For the tests: TRUE when is_country_id agrees with the reference on id. */
+gboolean
+entities_is_country_id_check (const char *id)
+{
+  return is_country_id (id) == is_country_id_ref (id);
+}
+
+static gboolean
 is_country (const Cand *x)
 {
   if (!x->ent)
     return FALSE;
-  const char *id = gz_table_string (x->t, x->ent->id);
-  return g_str_has_prefix (id, "iso3166-1:") || strcmp (id, "iso3166-2:GB-ENG") == 0 ||
-         strcmp (id, "iso3166-2:GB-SCT") == 0 || strcmp (id, "iso3166-2:GB-WLS") == 0 ||
-         strcmp (id, "iso3166-2:GB-NIR") == 0;
+  return is_country_id (gz_table_string (x->t, x->ent->id));
 }
 
 /* May context make this candidate an organisation?  Places other than

@@ -17,4 +17,7 @@ char *entities_tokenizer_check (const char *text, gsize len);
  * reference computations on `text`, else where they differ (g_free it). */
 char *entities_scan_check (const char *text, gsize len);
 
+/* For the tests: TRUE when the country-id test agrees with its reference on id. */
+gboolean entities_is_country_id_check (const char *id);
+
 #endif

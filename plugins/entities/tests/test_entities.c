@@ -97,6 +97,38 @@ test_tokens_and_keys (void **state)
 
 /* The process() tokeniser (ASCII fast path) agrees with gz_next_token on every
  * token: spans, flags, normalised form and hash. */
+/* The inline country-id test agrees with the strcmp chain it replaced, on
+ * the ids it accepts, near misses and every truncation and one-byte change of
+ * them. */
+static void
+test_country_ids (void **state)
+{
+  (void) state;
+  static const char *const ids[] = {
+    "", "i", "iso", "iso3166-", "iso3166-1", "iso3166-1:", "iso3166-1:AZ", "iso3166-2:AZ-XCI",
+    "iso3166-2:GB-ENG", "iso3166-2:GB-SCT", "iso3166-2:GB-WLS", "iso3166-2:GB-NIR",
+    "iso3166-2:GB-ENGX", "iso3166-2:GB-EN", "iso3166-2:GB-", "iso3166-3:GB-ENG",
+    "iso3166-11:", "Iso3166-1:X", "iso639:az", "geonames:147774", "demonym:AZ", NULL,
+  };
+  char buf[32];
+  for (guint i = 0; ids[i]; i++) {
+    g_assert_true (entities_is_country_id_check (ids[i]));
+    gsize n = strlen (ids[i]);
+    for (gsize k = 0; k <= n; k++) {
+      memcpy (buf, ids[i], k);
+      buf[k] = '\0';
+      if (!entities_is_country_id_check (buf))
+        fail_msg ("id '%s'", buf);
+      for (guint c = 1; c < 128 && k < n; c++) {
+        memcpy (buf, ids[i], n + 1);
+        buf[k] = (char) c;
+        if (!entities_is_country_id_check (buf))
+          fail_msg ("id '%s'", buf);
+      }
+    }
+  }
+}
+
 static void
 test_fast_tokenizer (void **state)
 {
@@ -739,6 +771,7 @@ main (void)
     cmocka_unit_test (test_consistency),
     cmocka_unit_test (test_dates),
     cmocka_unit_test (test_not_dates),
+    cmocka_unit_test (test_country_ids),
     cmocka_unit_test (test_golden_document),
     cmocka_unit_test (test_no_entities),
     cmocka_unit_test (test_text_unchanged),
