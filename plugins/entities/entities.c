@@ -1630,6 +1630,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       f |= GZ_TOK_ASCII;
     } else if (c != C_HI) {
       guint seen = 0, ch;
+      guint32 wf = 0;          /* ALLCAPS, HASDIGIT, DIGITS */
       f |= GZ_TOK_WORD | (c == C_UP ? GZ_TOK_CAP : c == C_LO ? GZ_TOK_LOWER : 0);
 #ifdef ENTITIES_SSE2
       /* Sixteen bytes at a time: the word's length from a mask of ASCII
@@ -1649,10 +1650,13 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
           __m128i lowbit = _mm_and_si128 (x, _mm_set1_epi8 (0x20));
           _mm_storeu_si128 ((__m128i *) o, _mm_or_si128 (x, _mm_and_si128 (al, _mm_set1_epi8 (0x20))));
           guint lm = (1u << wl) - 1;
-          guint lo = (guint) _mm_movemask_epi8 (_mm_and_si128 (al, _mm_cmpeq_epi8 (lowbit, _mm_set1_epi8 (0x20)))) & lm;
+          guint am = (guint) _mm_movemask_epi8 (al) & lm;
           guint up = (guint) _mm_movemask_epi8 (_mm_andnot_si128 (_mm_cmpeq_epi8 (lowbit, _mm_set1_epi8 (0x20)), al)) & lm;
+          guint lo = am & ~up;
           guint dg = (guint) _mm_movemask_epi8 (di) & lm;
-          seen = (up ? WB_U : 0) | (lo ? WB_L : 0) | (dg ? WB_D : 0);
+          /* The flags of `seen` below, without branches. */
+          wf = ((guint32) ((up != 0) & (lo == 0)) * GZ_TOK_ALLCAPS) |
+               ((guint32) (dg != 0) * GZ_TOK_HASDIGIT) | ((guint32) (am == 0) * GZ_TOK_DIGITS);
           h = gz_tok_hash_short (o, wl);
           p += wl;
           ch = t[p];
@@ -1673,6 +1677,12 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
           b = word_bits[ch];
         } while (b);
         h = gz_tok_hash (o0, (gsize) (o - o0));
+        if ((seen & WB_U) && !(seen & WB_L))
+          wf |= GZ_TOK_ALLCAPS;
+        if (seen & WB_D)
+          wf |= GZ_TOK_HASDIGIT;
+        if (!(seen & (WB_U | WB_L)))
+          wf |= GZ_TOK_DIGITS;
       }
 #ifdef ENTITIES_SSE2
     word_end:
@@ -1684,13 +1694,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
             (g_unichar_isalnum (u) || g_unichar_ismark (u)))
           goto slow;
       }
-      if ((seen & WB_U) && !(seen & WB_L))
-        f |= GZ_TOK_ALLCAPS;
-      if (seen & WB_D)
-        f |= GZ_TOK_HASDIGIT;
-      if (!(seen & (WB_U | WB_L)))
-        f |= GZ_TOK_DIGITS;
-      f |= GZ_TOK_ASCII;
+      f |= wf | GZ_TOK_ASCII;
     } else {
       goto slow;
     }
