@@ -129,6 +129,52 @@ test_country_ids (void **state)
   }
 }
 
+/* The phrase-end filter in front of phrases_before changes no answer: fixed
+ * phrases of the rule file, and random text over their words and others. */
+static void
+test_phrases_before (void **state)
+{
+  (void) state;
+  const char *rules = ENTITIES_DATA_DIR "/rules.txt";
+  static const char *const cases[] = {
+    "Deputy Foreign Minister Khalaf Khalafov met Mr. Smith and Dr Who.",
+    "Leicestershire beat Somerset; Essex v. Kent; Hull drew with Barnet after a victory over Orrell.",
+    "shares in Tramlot rose, an analyst at Kestrel said, the head of State spoke.",
+    "MR. X, PRESIDENT Y, the secretary-general of the UN", "", "x", NULL,
+  };
+  guint total = 0;
+  for (guint i = 0; cases[i]; i++) {
+    guint found = 0;
+    char *why = entities_phrases_check (rules, cases[i], strlen (cases[i]), &found);
+    if (why)
+      fail_msg ("'%s': %s", cases[i], why);
+    total += found;
+  }
+  /* The fixtures do hold phrases, so a filter that dropped them would show. */
+  assert_true (total >= 8);
+  static const char *const pieces[] = { "beat", "drew", "with", "victory", "over", "shares",
+                                        "in", "analyst", "at", "Mr", ".", "Deputy", "Foreign",
+                                        "Minister", "v", "Kent", "the", "of", "head", "State",
+                                        "-", "chief", "executive", "\n", "Ж", "’", "MP" };
+  GRand *r = g_rand_new_with_seed (11);
+  GString *s = g_string_new ("");
+  for (guint k = 0; k < 2000; k++) {
+    g_string_truncate (s, 0);
+    guint n = g_rand_int_range (r, 0, 16);
+    for (guint j = 0; j < n; j++) {
+      g_string_append (s, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
+      if (g_rand_int_range (r, 0, 4))
+        g_string_append_c (s, ' ');
+    }
+    guint found = 0;
+    char *why = entities_phrases_check (rules, s->str, s->len, &found);
+    if (why)
+      fail_msg ("'%s': %s", s->str, why);
+  }
+  g_string_free (s, TRUE);
+  g_rand_free (r);
+}
+
 static void
 test_fast_tokenizer (void **state)
 {
@@ -772,6 +818,7 @@ main (void)
     cmocka_unit_test (test_dates),
     cmocka_unit_test (test_not_dates),
     cmocka_unit_test (test_country_ids),
+    cmocka_unit_test (test_phrases_before),
     cmocka_unit_test (test_golden_document),
     cmocka_unit_test (test_no_entities),
     cmocka_unit_test (test_text_unchanged),
