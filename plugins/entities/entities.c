@@ -105,7 +105,11 @@ struct _Entities {
 static const char *const type_names[] = { "PERSON", "LOCATION", "ORGANIZATION", "MISC", "DATE" };
 
 enum { SRC_GAZ, SRC_RULE, SRC_DOC };
-static const char *const source_names[] = { "gazetteer", "rule", "document" };
+#define NAME_LEN(s) { s, sizeof s - 1 }
+static const struct {
+  const char *s;
+  gsize len;
+} source_names[] = { NAME_LEN ("gazetteer"), NAME_LEN ("rule"), NAME_LEN ("document") };
 
 typedef struct {
   guint32 ts, te;          /* token range [ts, te) */
@@ -1371,7 +1375,8 @@ emit (Doc *d, SluiceDocument *doc)
       guint32 ss = d->tk[src->ts].start, se = d->tk[src->te - 1].end;
       sluice_attrs_set_string_len (at, "norm", d->text + ss, se - ss);
     }
-    sluice_attrs_set_string (at, "source", source_names[x->source]);
+    sluice_attrs_set_string_len (at, "source", source_names[x->source].s,
+                                 source_names[x->source].len);
   }
 }
 
