@@ -1520,13 +1520,34 @@ build_lower_set (Doc *d)
     lower_set_add (d, d->lowers[k]);
 }
 
+/* A token's contribution to its line's counts, by its six low flags (WORD,
+ * CAP, ALLCAPS, LOWER, DIGITS, CASELESS): a word with letters of a cased
+ * script counts as ALL-CAPS or other; lower-case words and numbers.  Two
+ * 32-bit counts to a word: a document has fewer than 2^31 tokens. */
+G_STATIC_ASSERT (((GZ_TOK_WORD | GZ_TOK_CAP | GZ_TOK_ALLCAPS | GZ_TOK_LOWER | GZ_TOK_DIGITS |
+                   GZ_TOK_CASELESS) & ~63u) == 0);
+#define LINE_A(f) ((((f) & (GZ_TOK_WORD | GZ_TOK_DIGITS | GZ_TOK_CASELESS)) != GZ_TOK_WORD) ? 0 : \
+                   ((f) & GZ_TOK_ALLCAPS) ? G_GUINT64_CONSTANT (1) : G_GUINT64_CONSTANT (1) << 32)
+#define LINE_B(f) ((((f) & GZ_TOK_LOWER) ? G_GUINT64_CONSTANT (1) : 0) | \
+                   (((f) & GZ_TOK_DIGITS) ? G_GUINT64_CONSTANT (1) << 32 : 0))
+#define LINE4(M, b) M (b), M (b + 1), M (b + 2), M (b + 3)
+#define LINE16(M, b) LINE4 (M, b), LINE4 (M, b + 4), LINE4 (M, b + 8), LINE4 (M, b + 12)
+static const guint64 line_counts_a[64] = {
+  LINE16 (LINE_A, 0u), LINE16 (LINE_A, 16u), LINE16 (LINE_A, 32u), LINE16 (LINE_A, 48u)
+};
+static const guint64 line_counts_b[64] = {
+  LINE16 (LINE_B, 0u), LINE16 (LINE_B, 16u), LINE16 (LINE_B, 32u), LINE16 (LINE_B, 48u)
+};
+
 /* The state of the token scan, which the tokeniser runs on each token as it
  * is made (see scan_one). */
 typedef struct {
   const MonthTable *mt;
   guint32 ss;              /* T_SENTSTART when the next token starts a sentence */
   guint line;              /* first token of the current line */
-  guint allcaps, other, lower, digits;   /* the current line's counts */
+  /* The current line's counts, two to a word: ALL-CAPS words (low half) and
+   * other cased words (high half); lower-case words and numbers. */
+  guint64 caps_other, lower_digits;
   guint ns, nlow, ndates;
 } Scan;
 
@@ -1541,18 +1562,15 @@ scan_one (Scratch *sc, Scan *st, guint k)
   const MonthTable *mt = st->mt;
   guint32 f = t->flags;
   if (k > 0 && (f & GZ_TOK_NL)) {
-    line_flags (sc->tk, st->line, k, st->allcaps, st->other, st->lower, st->digits);
+    line_flags (sc->tk, st->line, k, (guint32) st->caps_other, (guint32) (st->caps_other >> 32),
+                (guint32) st->lower_digits, (guint32) (st->lower_digits >> 32));
     st->line = k;
-    st->allcaps = st->other = st->lower = st->digits = 0;
+    st->caps_other = st->lower_digits = 0;
     st->ss = T_SENTSTART;
   }
   guint is_lower = (f & GZ_TOK_LOWER) != 0;
-  st->lower += is_lower;
-  st->digits += (f & GZ_TOK_DIGITS) != 0;
-  guint counted = (f & (GZ_TOK_WORD | GZ_TOK_DIGITS | GZ_TOK_CASELESS)) == GZ_TOK_WORD;
-  guint ac = (f & GZ_TOK_ALLCAPS) != 0;
-  st->allcaps += counted & ac;
-  st->other += counted & (ac ^ 1u);
+  st->caps_other += line_counts_a[f & 63u];
+  st->lower_digits += line_counts_b[f & 63u];
   sc->lowers[st->nlow] = t->hash;
   st->nlow += is_lower;
   sc->starts[st->ns] = k;
@@ -1796,7 +1814,9 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
   }
   sc->nb[nl_len] = '\0';
   if (n > 0)
-    line_flags (sc->tk, scan.line, (guint) n, scan.allcaps, scan.other, scan.lower, scan.digits);
+    line_flags (sc->tk, scan.line, (guint) n, (guint32) scan.caps_other,
+                (guint32) (scan.caps_other >> 32), (guint32) scan.lower_digits,
+                (guint32) (scan.lower_digits >> 32));
   sc->n_starts = scan.ns;
   sc->n_lowers = scan.nlow;
   sc->n_dates = scan.ndates;
