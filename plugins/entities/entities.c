@@ -1538,6 +1538,14 @@ static const guint64 line_counts_a[64] = {
 static const guint64 line_counts_b[64] = {
   LINE16 (LINE_B, 0u), LINE16 (LINE_B, 16u), LINE16 (LINE_B, 32u), LINE16 (LINE_B, 48u)
 };
+/* Bit 0: a lower-case word; bit 1: a word (not a number) that may start a
+ * name: capitalised, all capitals or of a caseless script. */
+#define SCAN_B(f) ((((f) & GZ_TOK_LOWER) ? 1u : 0u) | \
+                   ((((f) & (GZ_TOK_WORD | GZ_TOK_DIGITS)) == GZ_TOK_WORD && \
+                     ((f) & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS)) != 0) ? 2u : 0u))
+static const guint8 scan_bits[64] = {
+  LINE16 (SCAN_B, 0u), LINE16 (SCAN_B, 16u), LINE16 (SCAN_B, 32u), LINE16 (SCAN_B, 48u)
+};
 
 /* The state of the token scan, which the tokeniser runs on each token as it
  * is made (see scan_one). */
@@ -1568,14 +1576,13 @@ scan_one (Scratch *sc, Scan *st, guint k)
     st->caps_other = st->lower_digits = 0;
     st->ss = T_SENTSTART;
   }
-  guint is_lower = (f & GZ_TOK_LOWER) != 0;
+  guint sb = scan_bits[f & 63u];
   st->caps_other += line_counts_a[f & 63u];
   st->lower_digits += line_counts_b[f & 63u];
   sc->lowers[st->nlow] = t->hash;
-  st->nlow += is_lower;
+  st->nlow += sb & 1u;
   sc->starts[st->ns] = k;
-  st->ns += (f & (GZ_TOK_WORD | GZ_TOK_DIGITS)) == GZ_TOK_WORD &&
-            (f & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS)) != 0;
+  st->ns += sb >> 1;
   /* A month name: capitalised (or all capitals) ASCII. */
   guint slot = month_slot (mt, t->hash);
   guint32 m = mt->hash[slot] == t->hash ? mt->val[slot] : 0;
