@@ -1564,7 +1564,7 @@ typedef struct {
  * flags, month names, the tokens that may start a date or a name, and the
  * words written in lower case. */
 static inline void
-scan_one (Scratch *sc, Scan *st, guint k)
+scan_one (Scratch *sc, Scan *st, guint k, guint32 ss_after)
 {
   Tok *t = &sc->tk[k];
   const MonthTable *mt = st->mt;
@@ -1595,11 +1595,18 @@ scan_one (Scratch *sc, Scan *st, guint k)
   t->flags = f;
   sc->dates[st->ndates] = k;
   st->ndates += dateish;
-  /* After punctuation that ends a sentence, and after non-ASCII punctuation
-   * (typographic quotes), a sentence starts. */
+  st->ss = ss_after;
+}
+
+/* T_SENTSTART when a sentence starts after token t: after punctuation that
+ * ends a sentence, and after non-ASCII punctuation (typographic quotes).
+ * The tokeniser's ASCII paths know it without this. */
+static inline guint32
+sentence_after (const Scratch *sc, const Tok *t)
+{
   guint nl = t->nlen;
-  guint punct = !(f & GZ_TOK_WORD);
-  st->ss = (punct & (((nl == 1) & sent_punct[(guchar) sc->nb[t->norm]]) | (nl > 1))) ? T_SENTSTART : 0;
+  guint punct = !(t->flags & GZ_TOK_WORD);
+  return (punct & (((nl == 1) & sent_punct[(guchar) sc->nb[t->norm]]) | (nl > 1))) ? T_SENTSTART : 0;
 }
 
 /* After the tokeniser: the lists, and the set of lower-case words. */
@@ -1791,7 +1798,9 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
     tok->hash = h;
     nl_len += p - s;
     sc->nb[nl_len++] = ' ';
-    scan_one (sc, &scan, (guint) n);
+    /* sentence_after (): an ASCII word never ends a sentence, an ASCII
+     * punctuation token is its byte. */
+    scan_one (sc, &scan, (guint) n, (guint32) ((c == C_PU) & sent_punct[t[s]]) * T_SENTSTART);
     n++;
     continue;
 
@@ -1814,7 +1823,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       tok->hash = gz_tok_hash (sc->slow->str, sc->slow->len);
       nl_len += sc->slow->len;
       sc->nb[nl_len++] = ' ';
-      scan_one (sc, &scan, (guint) n);
+      scan_one (sc, &scan, (guint) n, sentence_after (sc, tok));
       n++;
       p = pos;
     }
