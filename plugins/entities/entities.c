@@ -236,16 +236,11 @@ case_ok (const GzKey *k, const Tok *tk)
   return TRUE;
 }
 
-/* Longest name of `t` starting at token i. */
-static void
-match_table (const Doc *d, const GzTable *t, guint i, Match *best)
+/* match_table past the filter test of token i's hash. */
+static __attribute__ ((noinline)) void
+match_table_probe (const Doc *d, const GzTable *t, guint i, Match *best)
 {
-  if (!t->hdr)
-    return;
   guint32 h = d->tk[i].hash;
-  /* Most words start no name: the filter answers without touching the table. */
-  if (!gz_table_maybe (t, h))
-    return;
   guint maxt = t->hdr->max_tokens;
   const char *base = d->nb + d->tk[i].norm;
   for (guint k = 0; k < maxt && i + k < d->n; k++) {
@@ -271,6 +266,15 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
     if (!(key->flags & GZ_KEY_PREFIX))
       break;
   }
+}
+
+/* Longest name of `t` starting at token i.  Most words start no name: the
+ * filter answers, inline, without touching the table. */
+static inline void
+match_table (const Doc *d, const GzTable *t, guint i, Match *best)
+{
+  if (t->hdr && gz_table_maybe (t, d->tk[i].hash))
+    match_table_probe (d, t, i, best);
 }
 
 /* Best match at i over the gazetteers and the rule words.  Ties go to a real
