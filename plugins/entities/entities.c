@@ -76,6 +76,15 @@ typedef struct {
   const char *key[MONTH_SLOTS];
 } MonthTable;
 
+/* The hashes of the last tokens of a table's names of some classes, as a
+ * bitmap: a token that ends none of them ends no phrase of those classes
+ * (phrases_before). */
+#define PHRASE_END_BITS 12
+typedef struct {
+  guint64 bits[1u << (PHRASE_END_BITS - 6)];
+  guint32 classes;          /* of the names counted (bit 1 << GzClass) */
+} PhraseEnds;
+
 struct _Entities {
   GMappedFile *mapped;
   GBytes *user_img;
@@ -85,6 +94,7 @@ struct _Entities {
   GzTable rules;            /* name words: titles, organisation words, connectors... */
   GBytes *cues_img;
   GzTable cues;             /* context cues: team-*, org-before/after, not-org */
+  PhraseEnds rules_ends, cues_ends;
   guint type_mask;
   gboolean guess_persons;
   MonthTable months;
@@ -95,7 +105,11 @@ struct _Entities {
 static const char *const type_names[] = { "PERSON", "LOCATION", "ORGANIZATION", "MISC", "DATE" };
 
 enum { SRC_GAZ, SRC_RULE, SRC_DOC };
-static const char *const source_names[] = { "gazetteer", "rule", "document" };
+#define NAME_LEN(s) { s, sizeof s - 1 }
+static const struct {
+  const char *s;
+  gsize len;
+} source_names[] = { NAME_LEN ("gazetteer"), NAME_LEN ("rule"), NAME_LEN ("document") };
 
 typedef struct {
   guint32 ts, te;          /* token range [ts, te) */
@@ -222,16 +236,11 @@ case_ok (const GzKey *k, const Tok *tk)
   return TRUE;
 }
 
-/* Longest name of `t` starting at token i. */
-static void
-match_table (const Doc *d, const GzTable *t, guint i, Match *best)
+/* match_table past the filter test of token i's hash. */
+static __attribute__ ((noinline)) void
+match_table_probe (const Doc *d, const GzTable *t, guint i, Match *best)
 {
-  if (!t->hdr)
-    return;
   guint32 h = d->tk[i].hash;
-  /* Most words start no name: the filter answers without touching the table. */
-  if (!gz_table_maybe (t, h))
-    return;
   guint maxt = t->hdr->max_tokens;
   const char *base = d->nb + d->tk[i].norm;
   for (guint k = 0; k < maxt && i + k < d->n; k++) {
@@ -257,6 +266,15 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
     if (!(key->flags & GZ_KEY_PREFIX))
       break;
   }
+}
+
+/* Longest name of `t` starting at token i.  Most words start no name: the
+ * filter answers, inline, without touching the table. */
+static inline void
+match_table (const Doc *d, const GzTable *t, guint i, Match *best)
+{
+  if (t->hdr && gz_table_maybe (t, d->tk[i].hash))
+    match_table_probe (d, t, i, best);
 }
 
 /* Best match at i over the gazetteers and the rule words.  Ties go to a real
@@ -290,8 +308,36 @@ match_at (const Doc *d, guint i, Match *m)
 
 /* The classes (bit 1 << GzClass) of the phrases of table t ending exactly at
  * token `end` (exclusive), up to 4 tokens long: one exact lookup per length. */
+static inline gboolean
+phrase_ends_has (const PhraseEnds *pe, guint32 h)
+{
+  h &= (1u << PHRASE_END_BITS) - 1;
+  return (pe->bits[h >> 6] >> (h & 63)) & 1u;
+}
+
+static void
+phrase_ends_init (PhraseEnds *pe, const GzTable *t, guint32 classes)
+{
+  memset (pe, 0, sizeof *pe);
+  pe->classes = classes;
+  if (!t->hdr)
+    return;
+  for (guint32 i = 0; i < t->hdr->n_keys; i++) {
+    const GzKey *k = &t->keys[i];
+    if (!(k->flags & GZ_KEY_FULL) || !((classes >> GZ_KEY_CLASS (k)) & 1u))
+      continue;
+    /* Keys are normalised tokens joined by one space. */
+    const char *key = gz_table_string (t, k->str);
+    gsize e = k->len, b = e;
+    while (b > 0 && key[b - 1] != ' ')
+      b--;
+    guint32 h = gz_tok_hash (key + b, e - b) & ((1u << PHRASE_END_BITS) - 1);
+    pe->bits[h >> 6] |= G_GUINT64_CONSTANT (1) << (h & 63);
+  }
+}
+
 static guint32
-phrases_before (const Doc *d, const GzTable *t, guint end)
+phrases_before_ref (const Doc *d, const GzTable *t, guint end)
 {
   guint32 mask = 0;
   if (!t->hdr)
@@ -317,10 +363,27 @@ phrases_before (const Doc *d, const GzTable *t, guint end)
   return mask;
 }
 
+/* The same for the classes of pe (other bits may be missing), answered at
+ * once for the many tokens that end no phrase of those classes. */
+static inline guint32
+phrases_before (const Doc *d, const GzTable *t, const PhraseEnds *pe, guint end)
+{
+  if (end == 0 || !phrase_ends_has (pe, d->tk[end - 1].hash))
+    return 0;
+  return phrases_before_ref (d, t, end);
+}
+
+/* The classes asked for before a token: titles ("Minister X"), and the
+ * team and organisation cues of org_context. */
+#define RULES_BEFORE_CLASSES (1u << GZ_TITLE)
+#define CUES_BEFORE_CLASSES ((1u << GZ_TEAM_BETWEEN) | (1u << GZ_TEAM_BEFORE) | \
+                             (1u << GZ_ORG_BEFORE) | (1u << GZ_ORG_NEAR))
+
 static gboolean
 rule_before (const Doc *d, guint end, GzClass cls)
 {
-  return (phrases_before (d, &d->E->rules, end) >> cls) & 1u;
+  g_assert ((RULES_BEFORE_CLASSES >> cls) & 1u);
+  return (phrases_before (d, &d->E->rules, &d->E->rules_ends, end) >> cls) & 1u;
 }
 
 static guint
@@ -979,14 +1042,39 @@ cue_at (const Doc *d, guint i, guint *len)
 /* A country, national teams included: ISO 3166-1 entries, and the four
  * ISO 3166-2:GB subdivisions whose category is "country". */
 static gboolean
+is_country_id_ref (const char *id)
+{
+  return g_str_has_prefix (id, "iso3166-1:") || strcmp (id, "iso3166-2:GB-ENG") == 0 ||
+         strcmp (id, "iso3166-2:GB-SCT") == 0 || strcmp (id, "iso3166-2:GB-WLS") == 0 ||
+         strcmp (id, "iso3166-2:GB-NIR") == 0;
+}
+
+/* The same without a call for the common ids ("geonames:...", none): every
+ * country id starts "iso3166-", and the GB ones are "iso3166-2:GB-XXX". */
+static inline gboolean
+is_country_id (const char *id)
+{
+  if (id[0] != 'i' || strncmp (id, "iso3166-", 8) != 0)
+    return FALSE;
+  if (id[8] == '1')
+    return id[9] == ':';
+  return id[8] == '2' && (strcmp (id + 9, ":GB-ENG") == 0 || strcmp (id + 9, ":GB-SCT") == 0 ||
+                          strcmp (id + 9, ":GB-WLS") == 0 || strcmp (id + 9, ":GB-NIR") == 0);
+}
+
+/* For the tests: TRUE when is_country_id agrees with the reference on id. */
+gboolean
+entities_is_country_id_check (const char *id)
+{
+  return is_country_id (id) == is_country_id_ref (id);
+}
+
+static gboolean
 is_country (const Cand *x)
 {
   if (!x->ent)
     return FALSE;
-  const char *id = gz_table_string (x->t, x->ent->id);
-  return g_str_has_prefix (id, "iso3166-1:") || strcmp (id, "iso3166-2:GB-ENG") == 0 ||
-         strcmp (id, "iso3166-2:GB-SCT") == 0 || strcmp (id, "iso3166-2:GB-WLS") == 0 ||
-         strcmp (id, "iso3166-2:GB-NIR") == 0;
+  return is_country_id (gz_table_string (x->t, x->ent->id));
 }
 
 /* May context make this candidate an organisation?  Places other than
@@ -1048,7 +1136,7 @@ org_context (Doc *d)
     guint ts = x->ts, te = x->te, len;
     gboolean team = FALSE, org = FALSE;
     gint after = cue_at (d, te, &len);
-    guint32 before = phrases_before (d, &d->E->cues, ts);
+    guint32 before = phrases_before (d, &d->E->cues, &d->E->cues_ends, ts);
     if (after == GZ_TEAM_BETWEEN || after == GZ_TEAM_AFTER)
       team = TRUE;
     else if (before & ((1u << GZ_TEAM_BETWEEN) | (1u << GZ_TEAM_BEFORE)))
@@ -1291,7 +1379,8 @@ emit (Doc *d, SluiceDocument *doc)
       guint32 ss = d->tk[src->ts].start, se = d->tk[src->te - 1].end;
       sluice_attrs_set_string_len (at, "norm", d->text + ss, se - ss);
     }
-    sluice_attrs_set_string (at, "source", source_names[x->source]);
+    sluice_attrs_set_string_len (at, "source", source_names[x->source].s,
+                                 source_names[x->source].len);
   }
 }
 
@@ -1435,13 +1524,42 @@ build_lower_set (Doc *d)
     lower_set_add (d, d->lowers[k]);
 }
 
+/* A token's contribution to its line's counts, by its six low flags (WORD,
+ * CAP, ALLCAPS, LOWER, DIGITS, CASELESS): a word with letters of a cased
+ * script counts as ALL-CAPS or other; lower-case words and numbers.  Two
+ * 32-bit counts to a word: a document has fewer than 2^31 tokens. */
+G_STATIC_ASSERT (((GZ_TOK_WORD | GZ_TOK_CAP | GZ_TOK_ALLCAPS | GZ_TOK_LOWER | GZ_TOK_DIGITS |
+                   GZ_TOK_CASELESS) & ~63u) == 0);
+#define LINE_A(f) ((((f) & (GZ_TOK_WORD | GZ_TOK_DIGITS | GZ_TOK_CASELESS)) != GZ_TOK_WORD) ? 0 : \
+                   ((f) & GZ_TOK_ALLCAPS) ? G_GUINT64_CONSTANT (1) : G_GUINT64_CONSTANT (1) << 32)
+#define LINE_B(f) ((((f) & GZ_TOK_LOWER) ? G_GUINT64_CONSTANT (1) : 0) | \
+                   (((f) & GZ_TOK_DIGITS) ? G_GUINT64_CONSTANT (1) << 32 : 0))
+#define LINE4(M, b) M (b), M (b + 1), M (b + 2), M (b + 3)
+#define LINE16(M, b) LINE4 (M, b), LINE4 (M, b + 4), LINE4 (M, b + 8), LINE4 (M, b + 12)
+static const guint64 line_counts_a[64] = {
+  LINE16 (LINE_A, 0u), LINE16 (LINE_A, 16u), LINE16 (LINE_A, 32u), LINE16 (LINE_A, 48u)
+};
+static const guint64 line_counts_b[64] = {
+  LINE16 (LINE_B, 0u), LINE16 (LINE_B, 16u), LINE16 (LINE_B, 32u), LINE16 (LINE_B, 48u)
+};
+/* Bit 0: a lower-case word; bit 1: a word (not a number) that may start a
+ * name: capitalised, all capitals or of a caseless script. */
+#define SCAN_B(f) ((((f) & GZ_TOK_LOWER) ? 1u : 0u) | \
+                   ((((f) & (GZ_TOK_WORD | GZ_TOK_DIGITS)) == GZ_TOK_WORD && \
+                     ((f) & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS)) != 0) ? 2u : 0u))
+static const guint8 scan_bits[64] = {
+  LINE16 (SCAN_B, 0u), LINE16 (SCAN_B, 16u), LINE16 (SCAN_B, 32u), LINE16 (SCAN_B, 48u)
+};
+
 /* The state of the token scan, which the tokeniser runs on each token as it
  * is made (see scan_one). */
 typedef struct {
   const MonthTable *mt;
   guint32 ss;              /* T_SENTSTART when the next token starts a sentence */
   guint line;              /* first token of the current line */
-  guint allcaps, other, lower, digits;   /* the current line's counts */
+  /* The current line's counts, two to a word: ALL-CAPS words (low half) and
+   * other cased words (high half); lower-case words and numbers. */
+  guint64 caps_other, lower_digits;
   guint ns, nlow, ndates;
 } Scan;
 
@@ -1450,29 +1568,25 @@ typedef struct {
  * flags, month names, the tokens that may start a date or a name, and the
  * words written in lower case. */
 static inline void
-scan_one (Scratch *sc, Scan *st, guint k)
+scan_one (Scratch *sc, Scan *st, guint k, guint32 ss_after)
 {
   Tok *t = &sc->tk[k];
   const MonthTable *mt = st->mt;
   guint32 f = t->flags;
   if (k > 0 && (f & GZ_TOK_NL)) {
-    line_flags (sc->tk, st->line, k, st->allcaps, st->other, st->lower, st->digits);
+    line_flags (sc->tk, st->line, k, (guint32) st->caps_other, (guint32) (st->caps_other >> 32),
+                (guint32) st->lower_digits, (guint32) (st->lower_digits >> 32));
     st->line = k;
-    st->allcaps = st->other = st->lower = st->digits = 0;
+    st->caps_other = st->lower_digits = 0;
     st->ss = T_SENTSTART;
   }
-  guint is_lower = (f & GZ_TOK_LOWER) != 0;
-  st->lower += is_lower;
-  st->digits += (f & GZ_TOK_DIGITS) != 0;
-  guint counted = (f & (GZ_TOK_WORD | GZ_TOK_DIGITS | GZ_TOK_CASELESS)) == GZ_TOK_WORD;
-  guint ac = (f & GZ_TOK_ALLCAPS) != 0;
-  st->allcaps += counted & ac;
-  st->other += counted & (ac ^ 1u);
+  guint sb = scan_bits[f & 63u];
+  st->caps_other += line_counts_a[f & 63u];
+  st->lower_digits += line_counts_b[f & 63u];
   sc->lowers[st->nlow] = t->hash;
-  st->nlow += is_lower;
+  st->nlow += sb & 1u;
   sc->starts[st->ns] = k;
-  st->ns += (f & (GZ_TOK_WORD | GZ_TOK_DIGITS)) == GZ_TOK_WORD &&
-            (f & (GZ_TOK_CAP | GZ_TOK_CASELESS | GZ_TOK_ALLCAPS)) != 0;
+  st->ns += sb >> 1;
   /* A month name: capitalised (or all capitals) ASCII. */
   guint slot = month_slot (mt, t->hash);
   guint32 m = mt->hash[slot] == t->hash ? mt->val[slot] : 0;
@@ -1485,11 +1599,18 @@ scan_one (Scratch *sc, Scan *st, guint k)
   t->flags = f;
   sc->dates[st->ndates] = k;
   st->ndates += dateish;
-  /* After punctuation that ends a sentence, and after non-ASCII punctuation
-   * (typographic quotes), a sentence starts. */
+  st->ss = ss_after;
+}
+
+/* T_SENTSTART when a sentence starts after token t: after punctuation that
+ * ends a sentence, and after non-ASCII punctuation (typographic quotes).
+ * The tokeniser's ASCII paths know it without this. */
+static inline guint32
+sentence_after (const Scratch *sc, const Tok *t)
+{
   guint nl = t->nlen;
-  guint punct = !(f & GZ_TOK_WORD);
-  st->ss = (punct & (((nl == 1) & sent_punct[(guchar) sc->nb[t->norm]]) | (nl > 1))) ? T_SENTSTART : 0;
+  guint punct = !(t->flags & GZ_TOK_WORD);
+  return (punct & (((nl == 1) & sent_punct[(guchar) sc->nb[t->norm]]) | (nl > 1))) ? T_SENTSTART : 0;
 }
 
 /* After the tokeniser: the lists, and the set of lower-case words. */
@@ -1605,6 +1726,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       f |= GZ_TOK_ASCII;
     } else if (c != C_HI) {
       guint seen = 0, ch;
+      guint32 wf = 0;          /* ALLCAPS, HASDIGIT, DIGITS */
       f |= GZ_TOK_WORD | (c == C_UP ? GZ_TOK_CAP : c == C_LO ? GZ_TOK_LOWER : 0);
 #ifdef ENTITIES_SSE2
       /* Sixteen bytes at a time: the word's length from a mask of ASCII
@@ -1624,10 +1746,13 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
           __m128i lowbit = _mm_and_si128 (x, _mm_set1_epi8 (0x20));
           _mm_storeu_si128 ((__m128i *) o, _mm_or_si128 (x, _mm_and_si128 (al, _mm_set1_epi8 (0x20))));
           guint lm = (1u << wl) - 1;
-          guint lo = (guint) _mm_movemask_epi8 (_mm_and_si128 (al, _mm_cmpeq_epi8 (lowbit, _mm_set1_epi8 (0x20)))) & lm;
+          guint am = (guint) _mm_movemask_epi8 (al) & lm;
           guint up = (guint) _mm_movemask_epi8 (_mm_andnot_si128 (_mm_cmpeq_epi8 (lowbit, _mm_set1_epi8 (0x20)), al)) & lm;
+          guint lo = am & ~up;
           guint dg = (guint) _mm_movemask_epi8 (di) & lm;
-          seen = (up ? WB_U : 0) | (lo ? WB_L : 0) | (dg ? WB_D : 0);
+          /* The flags of `seen` below, without branches. */
+          wf = ((guint32) ((up != 0) & (lo == 0)) * GZ_TOK_ALLCAPS) |
+               ((guint32) (dg != 0) * GZ_TOK_HASDIGIT) | ((guint32) (am == 0) * GZ_TOK_DIGITS);
           h = gz_tok_hash_short (o, wl);
           p += wl;
           ch = t[p];
@@ -1648,6 +1773,12 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
           b = word_bits[ch];
         } while (b);
         h = gz_tok_hash (o0, (gsize) (o - o0));
+        if ((seen & WB_U) && !(seen & WB_L))
+          wf |= GZ_TOK_ALLCAPS;
+        if (seen & WB_D)
+          wf |= GZ_TOK_HASDIGIT;
+        if (!(seen & (WB_U | WB_L)))
+          wf |= GZ_TOK_DIGITS;
       }
 #ifdef ENTITIES_SSE2
     word_end:
@@ -1659,13 +1790,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
             (g_unichar_isalnum (u) || g_unichar_ismark (u)))
           goto slow;
       }
-      if ((seen & WB_U) && !(seen & WB_L))
-        f |= GZ_TOK_ALLCAPS;
-      if (seen & WB_D)
-        f |= GZ_TOK_HASDIGIT;
-      if (!(seen & (WB_U | WB_L)))
-        f |= GZ_TOK_DIGITS;
-      f |= GZ_TOK_ASCII;
+      f |= wf | GZ_TOK_ASCII;
     } else {
       goto slow;
     }
@@ -1677,7 +1802,9 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
     tok->hash = h;
     nl_len += p - s;
     sc->nb[nl_len++] = ' ';
-    scan_one (sc, &scan, (guint) n);
+    /* sentence_after (): an ASCII word never ends a sentence, an ASCII
+     * punctuation token is its byte. */
+    scan_one (sc, &scan, (guint) n, (guint32) ((c == C_PU) & sent_punct[t[s]]) * T_SENTSTART);
     n++;
     continue;
 
@@ -1700,14 +1827,16 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       tok->hash = gz_tok_hash (sc->slow->str, sc->slow->len);
       nl_len += sc->slow->len;
       sc->nb[nl_len++] = ' ';
-      scan_one (sc, &scan, (guint) n);
+      scan_one (sc, &scan, (guint) n, sentence_after (sc, tok));
       n++;
       p = pos;
     }
   }
   sc->nb[nl_len] = '\0';
   if (n > 0)
-    line_flags (sc->tk, scan.line, (guint) n, scan.allcaps, scan.other, scan.lower, scan.digits);
+    line_flags (sc->tk, scan.line, (guint) n, (guint32) scan.caps_other,
+                (guint32) (scan.caps_other >> 32), (guint32) scan.lower_digits,
+                (guint32) (scan.lower_digits >> 32));
   sc->n_starts = scan.ns;
   sc->n_lowers = scan.nlow;
   sc->n_dates = scan.ndates;
@@ -1841,6 +1970,80 @@ entities_scan_check (const char *text, gsize len)
   g_free (sc.lowers);
   g_free (sc.dates);
   g_free (sc.lower_set);
+  return why;
+}
+
+/* For the tests: phrases_before (with the phrase-end filter) agrees with
+ * phrases_before_ref for every token of `text`, on the rule and cue tables
+ * built from the rule file at `rules_path`.  NULL when they agree, else where
+ * they differ (g_free it); *n_found counts positions with a phrase. */
+char *
+entities_phrases_check (const char *rules_path, const char *text, gsize len, guint *n_found)
+{
+  char *contents = NULL, *why = NULL;
+  gsize clen = 0;
+  GError *e = NULL;
+  GzBuilder *rb = gz_builder_new (), *cb = gz_builder_new ();
+  gz_builder_set_class_mask (rb, ~GZ_CUE_CLASSES);
+  gz_builder_set_class_mask (cb, GZ_CUE_CLASSES);
+  if (!g_file_get_contents (rules_path, &contents, &clen, &e) ||
+      !gz_builder_add_rules (rb, rules_path, contents, clen, &e) ||
+      !gz_builder_add_rules (cb, rules_path, contents, clen, &e)) {
+    why = g_strdup (e->message);
+    g_error_free (e);
+    g_free (contents);
+    gz_builder_free (rb);
+    gz_builder_free (cb);
+    return why;
+  }
+  g_free (contents);
+  GBytes *img[2] = { gz_builder_finish (rb), gz_builder_finish (cb) };
+  gz_builder_free (rb);
+  gz_builder_free (cb);
+  GzTable t[2];
+  PhraseEnds pe[2];
+  for (guint i = 0; i < 2 && !why; i++) {
+    gsize sz;
+    const guint8 *p = g_bytes_get_data (img[i], &sz);
+    if (!gz_table_init (&t[i], p, sz, "rules", &e)) {
+      why = g_strdup (e->message);
+      g_error_free (e);
+    } else
+      phrase_ends_init (&pe[i], &t[i], i == 0 ? RULES_BEFORE_CLASSES : CUES_BEFORE_CLASSES);
+  }
+  Scratch sc;
+  memset (&sc, 0, sizeof sc);
+  sc.slow = g_string_new ("");
+  MonthTable *mt = g_new (MonthTable, 1);
+  month_table_init (mt);
+  Doc d;
+  memset (&d, 0, sizeof d);
+  d.text = text;
+  d.len = len;
+  d.sc = &sc;
+  d.months = mt;
+  d.n = (guint) tokenize (&sc, mt, text, len);
+  d.tk = sc.tk;
+  d.nb = sc.nb;
+  *n_found = 0;
+  for (guint end = 0; end <= d.n && !why; end++)
+    for (guint i = 0; i < 2 && !why; i++) {
+      guint32 fast = phrases_before (&d, &t[i], &pe[i], end) & pe[i].classes;
+      guint32 ref = phrases_before_ref (&d, &t[i], end) & pe[i].classes;
+      *n_found += ref != 0;
+      if (fast != ref)
+        why = g_strdup_printf ("table %u, phrases before token %u: %x, expected %x", i, end,
+                               fast, ref);
+    }
+  g_free (mt);
+  g_string_free (sc.slow, TRUE);
+  g_free (sc.tk);
+  g_free (sc.nb);
+  g_free (sc.starts);
+  g_free (sc.lowers);
+  g_free (sc.dates);
+  g_bytes_unref (img[0]);
+  g_bytes_unref (img[1]);
   return why;
 }
 
@@ -2099,6 +2302,10 @@ entities_new (const SluiceOptions *opts, GError **error)
     gsize sz;
     const guint8 *p = g_bytes_get_data (E->cues_img, &sz);
     ok = gz_table_init (&E->cues, p, sz, "rules (cues)", error);
+  }
+  if (ok) {
+    phrase_ends_init (&E->rules_ends, &E->rules, RULES_BEFORE_CLASSES);
+    phrase_ends_init (&E->cues_ends, &E->cues, CUES_BEFORE_CLASSES);
   }
   gz_builder_free (rb);
   gz_builder_free (cb);

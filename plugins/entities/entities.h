@@ -17,4 +17,13 @@ char *entities_tokenizer_check (const char *text, gsize len);
  * reference computations on `text`, else where they differ (g_free it). */
 char *entities_scan_check (const char *text, gsize len);
 
+/* For the tests: TRUE when the country-id test agrees with its reference on id. */
+gboolean entities_is_country_id_check (const char *id);
+
+/* For the tests: NULL when the phrase-end filter in front of the look-up of
+ * rule and cue phrases before a token changes no answer on `text`, else
+ * where it does (g_free it); *n_found: positions with a phrase. */
+char *entities_phrases_check (const char *rules_path, const char *text, gsize len,
+                              guint *n_found);
+
 #endif

@@ -97,6 +97,84 @@ test_tokens_and_keys (void **state)
 
 /* The process() tokeniser (ASCII fast path) agrees with gz_next_token on every
  * token: spans, flags, normalised form and hash. */
+/* The inline country-id test agrees with the strcmp chain it replaced, on
+ * the ids it accepts, near misses and every truncation and one-byte change of
+ * them. */
+static void
+test_country_ids (void **state)
+{
+  (void) state;
+  static const char *const ids[] = {
+    "", "i", "iso", "iso3166-", "iso3166-1", "iso3166-1:", "iso3166-1:AZ", "iso3166-2:AZ-XCI",
+    "iso3166-2:GB-ENG", "iso3166-2:GB-SCT", "iso3166-2:GB-WLS", "iso3166-2:GB-NIR",
+    "iso3166-2:GB-ENGX", "iso3166-2:GB-EN", "iso3166-2:GB-", "iso3166-3:GB-ENG",
+    "iso3166-11:", "Iso3166-1:X", "iso639:az", "geonames:147774", "demonym:AZ", NULL,
+  };
+  char buf[32];
+  for (guint i = 0; ids[i]; i++) {
+    g_assert_true (entities_is_country_id_check (ids[i]));
+    gsize n = strlen (ids[i]);
+    for (gsize k = 0; k <= n; k++) {
+      memcpy (buf, ids[i], k);
+      buf[k] = '\0';
+      if (!entities_is_country_id_check (buf))
+        fail_msg ("id '%s'", buf);
+      for (guint c = 1; c < 128 && k < n; c++) {
+        memcpy (buf, ids[i], n + 1);
+        buf[k] = (char) c;
+        if (!entities_is_country_id_check (buf))
+          fail_msg ("id '%s'", buf);
+      }
+    }
+  }
+}
+
+/* The phrase-end filter in front of phrases_before changes no answer: fixed
+ * phrases of the rule file, and random text over their words and others. */
+static void
+test_phrases_before (void **state)
+{
+  (void) state;
+  const char *rules = ENTITIES_DATA_DIR "/rules.txt";
+  static const char *const cases[] = {
+    "Deputy Foreign Minister Khalaf Khalafov met Mr. Smith and Dr Who.",
+    "Leicestershire beat Somerset; Essex v. Kent; Hull drew with Barnet after a victory over Orrell.",
+    "shares in Tramlot rose, an analyst at Kestrel said, the head of State spoke.",
+    "MR. X, PRESIDENT Y, the secretary-general of the UN", "", "x", NULL,
+  };
+  guint total = 0;
+  for (guint i = 0; cases[i]; i++) {
+    guint found = 0;
+    char *why = entities_phrases_check (rules, cases[i], strlen (cases[i]), &found);
+    if (why)
+      fail_msg ("'%s': %s", cases[i], why);
+    total += found;
+  }
+  /* The fixtures do hold phrases, so a filter that dropped them would show. */
+  assert_true (total >= 8);
+  static const char *const pieces[] = { "beat", "drew", "with", "victory", "over", "shares",
+                                        "in", "analyst", "at", "Mr", ".", "Deputy", "Foreign",
+                                        "Minister", "v", "Kent", "the", "of", "head", "State",
+                                        "-", "chief", "executive", "\n", "Ж", "’", "MP" };
+  GRand *r = g_rand_new_with_seed (11);
+  GString *s = g_string_new ("");
+  for (guint k = 0; k < 2000; k++) {
+    g_string_truncate (s, 0);
+    guint n = g_rand_int_range (r, 0, 16);
+    for (guint j = 0; j < n; j++) {
+      g_string_append (s, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
+      if (g_rand_int_range (r, 0, 4))
+        g_string_append_c (s, ' ');
+    }
+    guint found = 0;
+    char *why = entities_phrases_check (rules, s->str, s->len, &found);
+    if (why)
+      fail_msg ("'%s': %s", s->str, why);
+  }
+  g_string_free (s, TRUE);
+  g_rand_free (r);
+}
+
 static void
 test_fast_tokenizer (void **state)
 {
@@ -739,6 +817,8 @@ main (void)
     cmocka_unit_test (test_consistency),
     cmocka_unit_test (test_dates),
     cmocka_unit_test (test_not_dates),
+    cmocka_unit_test (test_country_ids),
+    cmocka_unit_test (test_phrases_before),
     cmocka_unit_test (test_golden_document),
     cmocka_unit_test (test_no_entities),
     cmocka_unit_test (test_text_unchanged),
