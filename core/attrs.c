@@ -14,10 +14,58 @@ typedef struct {
   const char *interned;
 } InternSlot;
 
-/* Two caches: pointers from g_intern_string and from the key table differ
- * for the same text, and keys must always resolve to the same pointer. */
-static __thread InternSlot intern_cache[INTERN_CACHE];
-static __thread InternSlot key_cache[INTERN_CACHE];
+/* Behind the caches by pointer, one per thread by content: keys and values
+ * parsed from input documents arrive in the same scratch buffer with new
+ * content each time, and would otherwise go to the locked table. */
+#define CONTENT_CACHE 2048
+#define VALUE_CACHE_BITS 11
+#define VALUE_CACHE (1u << VALUE_CACHE_BITS)
+
+/* The thread's caches, described where they are used.  Two for interned
+ * strings: pointers from g_intern_string and from the key table differ for
+ * the same text, and keys must always resolve to the same pointer. */
+typedef struct {
+  InternSlot intern[INTERN_CACHE];
+  InternSlot key[INTERN_CACHE];
+  InternSlot type[INTERN_CACHE];
+  const char *content[2][CONTENT_CACHE];   /* keys, values */
+  InternSlot value[VALUE_CACHE];
+} ThreadCaches;
+
+/* Found through one __thread pointer of the initial-exec model: no
+ * __tls_get_addr call per access, as the caches themselves as __thread
+ * arrays of a shared library had (and 8 bytes of static TLS, not 76 KiB, in
+ * case libsluice is ever dlopen()ed).  The GPrivate frees them when the
+ * thread ends. */
+static __thread ThreadCaches *tls_caches __attribute__ ((tls_model ("initial-exec")));
+
+static void
+thread_caches_free (gpointer p)
+{
+  if (tls_caches == p)
+    tls_caches = NULL;
+  g_free (p);
+}
+
+static GPrivate thread_caches_key = G_PRIVATE_INIT (thread_caches_free);
+
+static __attribute__ ((noinline)) ThreadCaches *
+thread_caches_new (void)
+{
+  ThreadCaches *c = g_new0 (ThreadCaches, 1);
+  g_private_set (&thread_caches_key, c);
+  tls_caches = c;
+  return c;
+}
+
+static inline ThreadCaches *
+thread_caches (void)
+{
+  ThreadCaches *c = tls_caches;
+  if (G_UNLIKELY (c == NULL))
+    c = thread_caches_new ();
+  return c;
+}
 
 /* Slot of pointer s in a direct-mapped cache of 2^bits slots.  A
  * multiplicative hash: string literals sit a few bytes apart, so address
@@ -37,7 +85,7 @@ cache_slot (InternSlot *cache, const char *s)
 const char *
 sluice_intern (const char *s)
 {
-  InternSlot *slot = cache_slot (intern_cache, s);
+  InternSlot *slot = cache_slot (thread_caches ()->intern, s);
   /* Same address and same content: the caller's buffer may have been reused. */
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
@@ -48,12 +96,11 @@ sluice_intern (const char *s)
 
 /* Annotation types: a cache of its own, which holds only strings that passed
  * the UTF-8 check, so that a hit needs no check. */
-static __thread InternSlot type_cache[INTERN_CACHE];
 
 const char *
 sluice_intern_clean (const char *s)
 {
-  InternSlot *slot = cache_slot (type_cache, s);
+  InternSlot *slot = cache_slot (thread_caches ()->type, s);
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
   if (!sluice_utf8_is_clean (s, strlen (s)))
@@ -126,11 +173,6 @@ shared_table_get (SharedTable *t, const char *s)
   return k;
 }
 
-/* Behind the caches by pointer, one per thread by content: keys and values
- * parsed from input documents arrive in the same scratch buffer with new
- * content each time, and would otherwise go to the locked table. */
-#define CONTENT_CACHE 2048
-static __thread const char *content_cache[2][CONTENT_CACHE];   /* keys, values */
 
 /* memcmp (a, b, n) == 0 for the short strings compared here, without a
  * call: words, the last one overlapping. */
@@ -186,7 +228,7 @@ content_hash (const char *s, gsize len)
 static const char *
 shared_lookup (SharedTable *t, guint which, const char *s, gsize len)
 {
-  const char **slot = &content_cache[which][content_hash (s, len)];
+  const char **slot = &thread_caches ()->content[which][content_hash (s, len)];
   const char *k = *slot;
   if (k != NULL && sluice_shared_header (k)->len == len && bytes_equal (k, s, len))
     return k;
@@ -200,7 +242,7 @@ shared_lookup (SharedTable *t, guint which, const char *s, gsize len)
 static inline const char *
 key_cache_lookup (const char *s)
 {
-  InternSlot *slot = cache_slot (key_cache, s);
+  InternSlot *slot = cache_slot (thread_caches ()->key, s);
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
   return NULL;
@@ -212,7 +254,7 @@ sluice_intern_key (const char *s)
   const char *k = key_cache_lookup (s);
   if (k)
     return k;
-  InternSlot *slot = cache_slot (key_cache, s);
+  InternSlot *slot = cache_slot (thread_caches ()->key, s);
   k = shared_lookup (&shared_keys, 0, s, strlen (s));
   if (k)
     {
@@ -314,15 +356,11 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
  * pointer in front, a bounded SharedTable behind it,
  * and an ordinary copy once it is full. */
 #define MAX_SHARED_VALUE_LEN 48
-#define VALUE_CACHE_BITS 11
-#define VALUE_CACHE (1u << VALUE_CACHE_BITS)
-
-static __thread InternSlot value_cache[VALUE_CACHE];
 /* value[0, len) is clean UTF-8 of at most MAX_SHARED_VALUE_LEN bytes. */
 static inline InternSlot *
 value_slot (const char *value)
 {
-  return &value_cache[ptr_hash (value, VALUE_CACHE_BITS)];
+  return &thread_caches ()->value[ptr_hash (value, VALUE_CACHE_BITS)];
 }
 
 /* The shared value equal to value[0, len) when this thread's cache has it,
