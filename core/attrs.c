@@ -122,6 +122,7 @@ typedef struct {
   GMutex lock;
   GHashTable *table;   /* string -> itself; never freed */
   guint max;
+  gint full;           /* atomic: table has max strings, and never changes again */
 } SharedTable;
 
 static SharedTable shared_keys = { .max = MAX_SHARED_KEYS };
@@ -168,6 +169,8 @@ shared_table_get (SharedTable *t, const char *s)
       h->plain = sluice_json_find_special (copy, copy + len) == copy + len;
       g_hash_table_add (t->table, copy);
       k = copy;
+      if (g_hash_table_size (t->table) == t->max)
+        g_atomic_int_set (&t->full, 1);
     }
   g_mutex_unlock (&t->lock);
   return k;
@@ -201,7 +204,7 @@ bytes_equal (const char *a, const char *b, gsize n)
   return TRUE;
 }
 
-static inline guint
+static inline guint64
 content_hash (const char *s, gsize len)
 {
   guint64 h = len * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
@@ -220,18 +223,31 @@ content_hash (const char *s, gsize len)
     for (; s < end; s++)
       h = (h ^ (guchar) *s) * G_GUINT64_CONSTANT (0x100000001B3);
   h ^= h >> 29;
-  return (guint) (h % CONTENT_CACHE);
+  return h;
 }
 
 /* The string of table t equal to s (clean, NUL-terminated, len bytes), or
- * NULL when t is full. */
+ * NULL when t is full.  Once full, the table never changes again, and is
+ * read without the lock (no contention between workers).  A per-thread
+ * cache of strings found missing (by 64-bit hash) was tried: with entities,
+ * only 4% of the lookups after the table fills are repeats, and it saved
+ * nothing measurable. */
 static const char *
 shared_lookup (SharedTable *t, guint which, const char *s, gsize len)
 {
-  const char **slot = &thread_caches ()->content[which][content_hash (s, len)];
+  ThreadCaches *c = thread_caches ();
+  guint64 h = content_hash (s, len);
+  const char **slot = &c->content[which][h % CONTENT_CACHE];
   const char *k = *slot;
   if (k != NULL && sluice_shared_header (k)->len == len && bytes_equal (k, s, len))
     return k;
+  if (g_atomic_int_get (&t->full))
+    {
+      k = g_hash_table_lookup (t->table, s);
+      if (k)
+        *slot = k;
+      return k;
+    }
   k = shared_table_get (t, s);
   if (k)
     *slot = k;
