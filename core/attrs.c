@@ -14,10 +14,58 @@ typedef struct {
   const char *interned;
 } InternSlot;
 
-/* Two caches: pointers from g_intern_string and from the key table differ
- * for the same text, and keys must always resolve to the same pointer. */
-static __thread InternSlot intern_cache[INTERN_CACHE];
-static __thread InternSlot key_cache[INTERN_CACHE];
+/* Behind the caches by pointer, one per thread by content: keys and values
+ * parsed from input documents arrive in the same scratch buffer with new
+ * content each time, and would otherwise go to the locked table. */
+#define CONTENT_CACHE 2048
+#define VALUE_CACHE_BITS 11
+#define VALUE_CACHE (1u << VALUE_CACHE_BITS)
+
+/* The thread's caches, described where they are used.  Two for interned
+ * strings: pointers from g_intern_string and from the key table differ for
+ * the same text, and keys must always resolve to the same pointer. */
+typedef struct {
+  InternSlot intern[INTERN_CACHE];
+  InternSlot key[INTERN_CACHE];
+  InternSlot type[INTERN_CACHE];
+  const char *content[2][CONTENT_CACHE];   /* keys, values */
+  InternSlot value[VALUE_CACHE];
+} ThreadCaches;
+
+/* Found through one __thread pointer of the initial-exec model: no
+ * __tls_get_addr call per access, as the caches themselves as __thread
+ * arrays of a shared library had (and 8 bytes of static TLS, not 76 KiB, in
+ * case libsluice is ever dlopen()ed).  The GPrivate frees them when the
+ * thread ends. */
+static __thread ThreadCaches *tls_caches __attribute__ ((tls_model ("initial-exec")));
+
+static void
+thread_caches_free (gpointer p)
+{
+  if (tls_caches == p)
+    tls_caches = NULL;
+  g_free (p);
+}
+
+static GPrivate thread_caches_key = G_PRIVATE_INIT (thread_caches_free);
+
+static __attribute__ ((noinline)) ThreadCaches *
+thread_caches_new (void)
+{
+  ThreadCaches *c = g_new0 (ThreadCaches, 1);
+  g_private_set (&thread_caches_key, c);
+  tls_caches = c;
+  return c;
+}
+
+static inline ThreadCaches *
+thread_caches (void)
+{
+  ThreadCaches *c = tls_caches;
+  if (G_UNLIKELY (c == NULL))
+    c = thread_caches_new ();
+  return c;
+}
 
 /* Slot of pointer s in a direct-mapped cache of 2^bits slots.  A
  * multiplicative hash: string literals sit a few bytes apart, so address
@@ -37,7 +85,7 @@ cache_slot (InternSlot *cache, const char *s)
 const char *
 sluice_intern (const char *s)
 {
-  InternSlot *slot = cache_slot (intern_cache, s);
+  InternSlot *slot = cache_slot (thread_caches ()->intern, s);
   /* Same address and same content: the caller's buffer may have been reused. */
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
@@ -48,12 +96,11 @@ sluice_intern (const char *s)
 
 /* Annotation types: a cache of its own, which holds only strings that passed
  * the UTF-8 check, so that a hit needs no check. */
-static __thread InternSlot type_cache[INTERN_CACHE];
 
 const char *
 sluice_intern_clean (const char *s)
 {
-  InternSlot *slot = cache_slot (type_cache, s);
+  InternSlot *slot = cache_slot (thread_caches ()->type, s);
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
   if (!sluice_utf8_is_clean (s, strlen (s)))
@@ -75,6 +122,7 @@ typedef struct {
   GMutex lock;
   GHashTable *table;   /* string -> itself; never freed */
   guint max;
+  gint full;           /* atomic: table has max strings, and never changes again */
 } SharedTable;
 
 static SharedTable shared_keys = { .max = MAX_SHARED_KEYS };
@@ -121,16 +169,13 @@ shared_table_get (SharedTable *t, const char *s)
       h->plain = sluice_json_find_special (copy, copy + len) == copy + len;
       g_hash_table_add (t->table, copy);
       k = copy;
+      if (g_hash_table_size (t->table) == t->max)
+        g_atomic_int_set (&t->full, 1);
     }
   g_mutex_unlock (&t->lock);
   return k;
 }
 
-/* Behind the caches by pointer, one per thread by content: keys and values
- * parsed from input documents arrive in the same scratch buffer with new
- * content each time, and would otherwise go to the locked table. */
-#define CONTENT_CACHE 2048
-static __thread const char *content_cache[2][CONTENT_CACHE];   /* keys, values */
 
 /* memcmp (a, b, n) == 0 for the short strings compared here, without a
  * call: words, the last one overlapping. */
@@ -159,7 +204,7 @@ bytes_equal (const char *a, const char *b, gsize n)
   return TRUE;
 }
 
-static inline guint
+static inline guint64
 content_hash (const char *s, gsize len)
 {
   guint64 h = len * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15);
@@ -178,18 +223,31 @@ content_hash (const char *s, gsize len)
     for (; s < end; s++)
       h = (h ^ (guchar) *s) * G_GUINT64_CONSTANT (0x100000001B3);
   h ^= h >> 29;
-  return (guint) (h % CONTENT_CACHE);
+  return h;
 }
 
 /* The string of table t equal to s (clean, NUL-terminated, len bytes), or
- * NULL when t is full. */
+ * NULL when t is full.  Once full, the table never changes again, and is
+ * read without the lock (no contention between workers).  A per-thread
+ * cache of strings found missing (by 64-bit hash) was tried: with entities,
+ * only 4% of the lookups after the table fills are repeats, and it saved
+ * nothing measurable. */
 static const char *
 shared_lookup (SharedTable *t, guint which, const char *s, gsize len)
 {
-  const char **slot = &content_cache[which][content_hash (s, len)];
+  ThreadCaches *c = thread_caches ();
+  guint64 h = content_hash (s, len);
+  const char **slot = &c->content[which][h % CONTENT_CACHE];
   const char *k = *slot;
   if (k != NULL && sluice_shared_header (k)->len == len && bytes_equal (k, s, len))
     return k;
+  if (g_atomic_int_get (&t->full))
+    {
+      k = g_hash_table_lookup (t->table, s);
+      if (k)
+        *slot = k;
+      return k;
+    }
   k = shared_table_get (t, s);
   if (k)
     *slot = k;
@@ -200,7 +258,7 @@ shared_lookup (SharedTable *t, guint which, const char *s, gsize len)
 static inline const char *
 key_cache_lookup (const char *s)
 {
-  InternSlot *slot = cache_slot (key_cache, s);
+  InternSlot *slot = cache_slot (thread_caches ()->key, s);
   if (slot->src == s && strcmp (slot->interned, s) == 0)
     return slot->interned;
   return NULL;
@@ -212,7 +270,7 @@ sluice_intern_key (const char *s)
   const char *k = key_cache_lookup (s);
   if (k)
     return k;
-  InternSlot *slot = cache_slot (key_cache, s);
+  InternSlot *slot = cache_slot (thread_caches ()->key, s);
   k = shared_lookup (&shared_keys, 0, s, strlen (s));
   if (k)
     {
@@ -314,15 +372,11 @@ sluice_attrs_lookup (const SluiceAttrs *attrs, const char *key)
  * pointer in front, a bounded SharedTable behind it,
  * and an ordinary copy once it is full. */
 #define MAX_SHARED_VALUE_LEN 48
-#define VALUE_CACHE_BITS 11
-#define VALUE_CACHE (1u << VALUE_CACHE_BITS)
-
-static __thread InternSlot value_cache[VALUE_CACHE];
 /* value[0, len) is clean UTF-8 of at most MAX_SHARED_VALUE_LEN bytes. */
 static inline InternSlot *
 value_slot (const char *value)
 {
-  return &value_cache[ptr_hash (value, VALUE_CACHE_BITS)];
+  return &thread_caches ()->value[ptr_hash (value, VALUE_CACHE_BITS)];
 }
 
 /* The shared value equal to value[0, len) when this thread's cache has it,

@@ -27,7 +27,7 @@ typedef struct {
 
 /* The thread's pool: found through a __thread pointer (cheaper than
  * g_private_get); the GPrivate is there to free it when the thread ends. */
-static __thread AnnPool *tls_pool;
+static __thread AnnPool *tls_pool __attribute__ ((tls_model ("initial-exec")));
 
 static void
 ann_pool_free (gpointer p)

@@ -569,9 +569,19 @@ sort_refs (AnnRef *refs, AnnRef *tmp, guint n)
     memcpy (refs, src, n * sizeof *refs);
 }
 
-/* Code points in [p, end): bytes that are not continuation bytes. */
+/* Continuation bytes (10xxxxxx) in the word x, summed by a multiply. */
 static inline gsize
-count_chars_short (const char *p, const char *end)
+conts64 (guint64 x)
+{
+  return (((x >> 7) & (~x >> 6) & SLUICE_ONES) * SLUICE_ONES) >> 56;
+}
+
+/* Code points in [p, end): bytes that are not continuation bytes.  At
+ * least 8 bytes of the text lie before end when end - base >= 8: the last
+ * 1..7 bytes are then counted from the word that ends at end, with the
+ * bytes before p shifted out, instead of byte by byte. */
+static inline gsize
+count_chars_short (const char *base, const char *p, const char *end)
 {
   gsize n = (gsize) (end - p);
   gsize conts = 0;
@@ -579,9 +589,20 @@ count_chars_short (const char *p, const char *end)
     {
       guint64 x = sluice_load64 (p);
       if (x & SLUICE_HIGHS)
-        conts += (((x >> 7) & (~x >> 6) & SLUICE_ONES) * SLUICE_ONES) >> 56;
+        conts += conts64 (x);
       p += 8;
     }
+  gsize rest = (gsize) (end - p);
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  if (rest > 0 && end - base >= 8)
+    {
+      /* Little-endian: the last `rest` bytes are the high ones. */
+      guint64 x = sluice_load64 (end - 8) >> (8 * (8 - rest));
+      if (x & SLUICE_HIGHS)
+        conts += conts64 (x);
+      return n - conts;
+    }
+#endif
   for (; p < end; p++)
     conts += ((guchar) *p & 0xC0) == 0x80;
   return n - conts;
@@ -701,10 +722,10 @@ write_annotations (GString *out, const SluiceDocument *doc)
       if (refs[i].start - at_byte >= 32)
         at_cp += sluice_utf8_count_chars (doc->text + at_byte, refs[i].start - at_byte);
       else
-        at_cp += count_chars_short (doc->text + at_byte, text);
+        at_cp += count_chars_short (doc->text, doc->text + at_byte, text);
       at_byte = refs[i].start;
       gsize end_cp = at_cp + (tlen >= 32 ? sluice_utf8_count_chars (text, tlen)
-                                         : count_chars_short (text, text + tlen));
+                                         : count_chars_short (doc->text, text, text + tlen));
       NameMemo tmp_type, tmp_stage;
       const NameMemo *mt = name_memo (ann->type, memo, &n_memo, &tmp_type);
       const NameMemo *ms = name_memo (ann->stage ? ann->stage : "", memo, &n_memo, &tmp_stage);
