@@ -7,9 +7,7 @@
 int sluice_cmd_run (int argc, char **argv);
 int sluice_cmd_check (int argc, char **argv);
 int sluice_cmd_plugins (int argc, char **argv);
-#ifdef SLUICE_HAVE_BATCH
 int sluice_cmd_batch (int argc, char **argv);
-#endif
 /* Prints "sluice: error: " + message on stderr. */
 void sluice_cli_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 /* Parses options; on error prints it and returns FALSE. */

@@ -38,9 +38,7 @@ static const char usage[] =
   "  run       process files, directories or stdin through a pipeline\n"
   "  check     validate a pipeline file without running it\n"
   "  plugins   list the stages found on the plugin path, or describe one\n"
-#ifdef SLUICE_HAVE_BATCH
   "  batch     process an incoming folder unattended (for cron / systemd timers)\n"
-#endif
   "\n"
   "Options:\n"
   "  -h, --help     show this help (COMMAND --help for a command's options)\n"
@@ -113,10 +111,8 @@ main (int argc, char **argv)
     return finish (sluice_cmd_check (argc - 1, argv + 1));
   if (strcmp (cmd, "plugins") == 0)
     return finish (sluice_cmd_plugins (argc - 1, argv + 1));
-#ifdef SLUICE_HAVE_BATCH
   if (strcmp (cmd, "batch") == 0)
     return sluice_cmd_batch (argc - 1, argv + 1);
-#endif
   const char *cmds[] = { "run", "check", "plugins", "batch" };
   const char *sug = sluice_suggest (cmd, cmds, G_N_ELEMENTS (cmds));
   sluice_cli_error ("unknown command '%s'%s%s%s (see sluice --help)", cmd,

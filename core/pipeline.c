@@ -90,9 +90,7 @@ static void
 stage_instance_free (gpointer p)
 {
   SluiceStageInstance *st = p;
-#ifdef SLUICE_HAVE_ISOLATE
   sluice_isolate_shutdown (st);
-#endif
   if (st->created && st->plugin && st->plugin->desc->destroy)
     st->plugin->desc->destroy (st->instance);
   sluice_options_free (st->options);
@@ -215,10 +213,6 @@ parse_stage (Ctx *c, SluicePipeline *p, config_setting_t *entry, guint index,
         add_error (c, is, "'isolate' must be true or false");
       else
         st->isolate = config_setting_get_bool (is);
-#ifndef SLUICE_HAVE_ISOLATE
-      if (st->isolate)
-        add_error (c, is, "'isolate' is not supported by this build of sluice");
-#endif
     }
   config_setting_t *ts = config_setting_get_member (entry, "timeout_ms");
   st->timeout_ms = 0;

@@ -117,11 +117,9 @@ sluice_process_document (SluicePipeline *p, SluiceDocument *doc, FILE *errors,
       GError *e = NULL;
       sluice_document_set_current_stage (doc, st->name);
       SluiceStatus status;
-#ifdef SLUICE_HAVE_ISOLATE
       if (st->isolate)
         status = sluice_isolate_process (st, doc, &e);
       else
-#endif
         status = st->plugin->desc->process (st->instance, doc, &e);
       sluice_document_set_current_stage (doc, NULL);
       if (status == SLUICE_OK)
