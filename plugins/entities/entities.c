@@ -1843,18 +1843,19 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
   return n;
 }
 
+static Scratch *scratch_new (void);
+static void scratch_free (gpointer p);
+
 /* For the tests: tokenises `text` (NUL-terminated at len) with the fast path
  * and with gz_next_token alone, and says where they first differ (NULL when
  * they agree; g_free the message). */
 char *
 entities_tokenizer_check (const char *text, gsize len)
 {
-  Scratch sc;
-  memset (&sc, 0, sizeof sc);
-  sc.slow = g_string_new ("");
+  Scratch *sc = scratch_new ();
   MonthTable *mt = g_new (MonthTable, 1);
   month_table_init (mt);
-  gsize n = tokenize (&sc, mt, text, len);
+  gsize n = tokenize (sc, mt, text, len);
   GString *norm = g_string_new ("");
   gsize pos = 0, st, en, i = 0;
   guint32 fl;
@@ -1867,14 +1868,14 @@ entities_tokenizer_check (const char *text, gsize len)
       why = g_strdup_printf ("token %zu: missing", i);
       break;
     }
-    const Tok *t = &sc.tk[i];
+    const Tok *t = &sc->tk[i];
     gsize nl = norm->len - off;
     if (t->start != st || t->end != en || (t->flags & ~T_DERIVED) != fl || t->nlen != nl ||
-        memcmp (sc.nb + t->norm, norm->str + off, nl) != 0 ||
+        memcmp (sc->nb + t->norm, norm->str + off, nl) != 0 ||
         t->hash != gz_tok_hash (norm->str + off, nl)) {
       why = g_strdup_printf ("token %zu [%zu,%zu) flags %x: fast [%u,%u) flags %x norm '%.*s' "
                              "vs '%.*s'", i, st, en, fl, t->start, t->end, t->flags,
-                             (int) t->nlen, sc.nb + t->norm, (int) nl, norm->str + off);
+                             (int) t->nlen, sc->nb + t->norm, (int) nl, norm->str + off);
       break;
     }
     g_string_append_c (norm, ' ');
@@ -1882,13 +1883,8 @@ entities_tokenizer_check (const char *text, gsize len)
   if (!why && i != n)
     why = g_strdup_printf ("%zu tokens, expected %zu", n, i);
   g_string_free (norm, TRUE);
-  g_string_free (sc.slow, TRUE);
-  g_free (sc.tk);
-  g_free (sc.nb);
-  g_free (sc.starts);
-  g_free (sc.lowers);
-  g_free (sc.dates);
   g_free (mt);
+  scratch_free (sc);
   return why;
 }
 
@@ -1899,20 +1895,18 @@ entities_tokenizer_check (const char *text, gsize len)
 char *
 entities_scan_check (const char *text, gsize len)
 {
-  Scratch sc;
-  memset (&sc, 0, sizeof sc);
-  sc.slow = g_string_new ("");
+  Scratch *sc = scratch_new ();
   MonthTable *mt = g_new (MonthTable, 1);
   month_table_init (mt);
   Doc d;
   memset (&d, 0, sizeof d);
   d.text = text;
   d.len = len;
-  d.sc = &sc;
+  d.sc = sc;
   d.months = mt;
-  d.n = (guint) tokenize (&sc, mt, text, len);
-  d.tk = sc.tk;
-  d.nb = sc.nb;
+  d.n = (guint) tokenize (sc, mt, text, len);
+  d.tk = sc->tk;
+  d.nb = sc->nb;
   scan_finish (&d);
   guint32 *fast = g_new (guint32, d.n + 1);
   for (guint k = 0; k < d.n; k++) {
@@ -1963,13 +1957,7 @@ entities_scan_check (const char *text, gsize len)
     why = g_strdup_printf ("%u date starts, expected %u", d.n_dates, qd);
   g_free (fast);
   g_free (mt);
-  g_string_free (sc.slow, TRUE);
-  g_free (sc.tk);
-  g_free (sc.nb);
-  g_free (sc.starts);
-  g_free (sc.lowers);
-  g_free (sc.dates);
-  g_free (sc.lower_set);
+  scratch_free (sc);
   return why;
 }
 
@@ -2011,20 +1999,18 @@ entities_phrases_check (const char *rules_path, const char *text, gsize len, gui
     } else
       phrase_ends_init (&pe[i], &t[i], i == 0 ? RULES_BEFORE_CLASSES : CUES_BEFORE_CLASSES);
   }
-  Scratch sc;
-  memset (&sc, 0, sizeof sc);
-  sc.slow = g_string_new ("");
+  Scratch *sc = scratch_new ();
   MonthTable *mt = g_new (MonthTable, 1);
   month_table_init (mt);
   Doc d;
   memset (&d, 0, sizeof d);
   d.text = text;
   d.len = len;
-  d.sc = &sc;
+  d.sc = sc;
   d.months = mt;
-  d.n = (guint) tokenize (&sc, mt, text, len);
-  d.tk = sc.tk;
-  d.nb = sc.nb;
+  d.n = (guint) tokenize (sc, mt, text, len);
+  d.tk = sc->tk;
+  d.nb = sc->nb;
   *n_found = 0;
   for (guint end = 0; end <= d.n && !why; end++)
     for (guint i = 0; i < 2 && !why; i++) {
@@ -2036,18 +2022,22 @@ entities_phrases_check (const char *rules_path, const char *text, gsize len, gui
                                fast, ref);
     }
   g_free (mt);
-  g_string_free (sc.slow, TRUE);
-  g_free (sc.tk);
-  g_free (sc.nb);
-  g_free (sc.starts);
-  g_free (sc.lowers);
-  g_free (sc.dates);
+  scratch_free (sc);
   g_bytes_unref (img[0]);
   g_bytes_unref (img[1]);
   return why;
 }
 
 /* -------------------------------------------------------------- scratch */
+
+static Scratch *
+scratch_new (void)
+{
+  Scratch *sc = g_new0 (Scratch, 1);
+  sc->slow = g_string_new ("");
+  sc->cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+  return sc;
+}
 
 static Scratch *
 scratch_take (const Entities *E)
@@ -2058,12 +2048,7 @@ scratch_take (const Entities *E)
   if (mut->pool->len > 0)
     sc = g_ptr_array_steal_index_fast (mut->pool, mut->pool->len - 1);
   g_mutex_unlock (&mut->pool_lock);
-  if (!sc) {
-    sc = g_new0 (Scratch, 1);
-    sc->slow = g_string_new ("");
-    sc->cands = g_array_new (FALSE, FALSE, sizeof (Cand));
-  }
-  return sc;
+  return sc ? sc : scratch_new ();
 }
 
 static void
