@@ -396,6 +396,19 @@ test_digit_values (void **state)
 /* The first-token filters of the prefix-qualifier and currency-prefix tables let every
  * phrase of their table through (the tables stay the oracle), as the scanner asks:
  * first and last byte of the first token, number of tokens; and they do reject. */
+/* The bundled lexicon data/LANG.txt, loaded or the test fails. */
+static NumLexicon *
+load_bundled_lexicon (const char *lang)
+{
+  g_autofree char *file = g_strdup_printf ("%s.txt", lang);
+  g_autofree char *path = g_build_filename (NUMBERS_DATA_DIR, file, NULL);
+  g_autoptr (GError) error = NULL;
+  NumLexicon *lx = num_lexicon_load (path, lang, &error);
+  if (lx == NULL)
+    fail_msg ("%s: %s", path, error->message);
+  return lx;
+}
+
 static void
 check_phrase_first (const NumPhraseFirst *f, GHashTable *phrases, const char *what)
 {
@@ -422,11 +435,7 @@ test_phrase_first (void **state)
   (void) state;
   static const char *const langs[] = { "en", "ru" };
   for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
-    g_autofree char *file = g_strdup_printf ("%s.txt", langs[li]);
-    g_autofree char *path = g_build_filename (NUMBERS_DATA_DIR, file, NULL);
-    g_autoptr (GError) error = NULL;
-    NumLexicon *lx = num_lexicon_load (path, langs[li], &error);
-    assert_non_null (lx);
+    NumLexicon *lx = load_bundled_lexicon (langs[li]);
     check_phrase_first (&lx->qual_first, lx->prefix_qual, "prefix_qual");
     check_phrase_first (&lx->cur_first, lx->currency_pre, "currency_pre");
     /* one-token phrases: every entry knows its own qualifier and currency */
@@ -463,11 +472,7 @@ test_word_table (void **state)
   (void) state;
   static const char *const langs[] = { "en", "ru" };
   for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
-    g_autofree char *file = g_strdup_printf ("%s.txt", langs[li]);
-    g_autofree char *path = g_build_filename (NUMBERS_DATA_DIR, file, NULL);
-    g_autoptr (GError) error = NULL;
-    NumLexicon *lx = num_lexicon_load (path, langs[li], &error);
-    assert_non_null (lx);
+    NumLexicon *lx = load_bundled_lexicon (langs[li]);
     GHashTableIter it;
     gpointer key, val;
     guint n = 0;
@@ -893,11 +898,7 @@ test_fast_skip (void **state)
   (void) state;
   static const char *const langs[] = { "en", "ru" };
   for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
-    g_autofree char *file = g_strdup_printf ("%s.txt", langs[li]);
-    g_autofree char *path = g_build_filename (NUMBERS_DATA_DIR, file, NULL);
-    g_autoptr (GError) error = NULL;
-    NumLexicon *lx = num_lexicon_load (path, langs[li], &error);
-    assert_non_null (lx);
+    NumLexicon *lx = load_bundled_lexicon (langs[li]);
     guint total = 0;
     /* every table case, alone and at every offset in a 64-byte window */
     const Case *tab = li == 0 ? cases : ru_cases;
