@@ -93,7 +93,6 @@ sluice_document_new_take (char *id, char *source, char *text, gsize len)
   doc->text = text ? text : g_strdup ("");
   doc->len = text ? len : 0;
   sluice_attrs_init (&doc->meta);
-  /* Room for a typical document's annotations without regrowing. */
   doc->annotations = g_ptr_array_new_with_free_func (annotation_free);
   static const char *empty;   /* g_intern_static_string takes a global lock */
   const char *e = g_atomic_pointer_get (&empty);
