@@ -21,6 +21,22 @@ typedef struct {
 #define VALUE_CACHE_BITS 11
 #define VALUE_CACHE (1u << VALUE_CACHE_BITS)
 
+/* Keys and values given to sluice_attrs_set_static_string(), by the
+ * caller's pointer alone (no compare of the content: the caller promised it
+ * does not change), mapped to the shared table's copies.  gen: the
+ * static_generation the slot was filled in; a stage instance destroyed
+ * makes every slot stale, since its strings' addresses may be reused. */
+typedef struct {
+  const char *src;
+  const char *shared;
+  guint gen;
+} StaticSlot;
+
+#define STATIC_KEY_CACHE_BITS 8
+#define STATIC_KEY_CACHE (1u << STATIC_KEY_CACHE_BITS)
+#define STATIC_VALUE_CACHE_BITS 10
+#define STATIC_VALUE_CACHE (1u << STATIC_VALUE_CACHE_BITS)
+
 /* The thread's caches, described where they are used.  Two for interned
  * strings: pointers from g_intern_string and from the key table differ for
  * the same text, and keys must always resolve to the same pointer. */
@@ -30,6 +46,8 @@ typedef struct {
   InternSlot type[INTERN_CACHE];
   const char *content[2][CONTENT_CACHE];   /* keys, values */
   InternSlot value[VALUE_CACHE];
+  StaticSlot static_keys[STATIC_KEY_CACHE];
+  StaticSlot static_values[STATIC_VALUE_CACHE];
 } ThreadCaches;
 
 /* Found through one __thread pointer of the initial-exec model: no
@@ -408,20 +426,13 @@ shared_value (const char *value, gsize len)
   return v;
 }
 
-/* Returns the slot for key, emptied, appending one if needed.  Stored keys
- * are interned, so once the key is interned a pointer compare finds it. */
-static SluiceAttr *
-attrs_slot (SluiceAttrs *attrs, const char *key)
+/* The slot for key, emptied, appending one if needed.  shared: the shared
+ * key equal to key, or NULL when the key table is full (key is then clean
+ * and the slot owns a copy).  Stored keys are interned, so a shared key is
+ * found by a pointer compare. */
+static inline SluiceAttr *
+attrs_slot_for (SluiceAttrs *attrs, const char *shared, const char *key)
 {
-  g_autofree char *fixed = NULL;
-  /* A cache hit is a shared key, which is clean. */
-  const char *shared = key_cache_lookup (key);
-  if (shared == NULL)
-    {
-      if (G_UNLIKELY (!sluice_utf8_is_clean (key, strlen (key))))
-        key = fixed = clean_dup (key, strlen (key));
-      shared = sluice_intern_key (key);
-    }
   SluiceAttr *a = NULL;
   for (guint i = 0; i < attrs->n && a == NULL; i++)
     if (shared ? attrs->items[i].key == shared
@@ -452,6 +463,22 @@ attrs_slot (SluiceAttrs *attrs, const char *key)
   a->key = shared ? shared : g_strdup (key);
   a->type = SLUICE_VALUE_NULL;
   return a;
+}
+
+/* Returns the slot for key, emptied, appending one if needed. */
+static SluiceAttr *
+attrs_slot (SluiceAttrs *attrs, const char *key)
+{
+  g_autofree char *fixed = NULL;
+  /* A cache hit is a shared key, which is clean. */
+  const char *shared = key_cache_lookup (key);
+  if (shared == NULL)
+    {
+      if (G_UNLIKELY (!sluice_utf8_is_clean (key, strlen (key))))
+        key = fixed = clean_dup (key, strlen (key));
+      shared = sluice_intern_key (key);
+    }
+  return attrs_slot_for (attrs, shared, key);
 }
 
 void
@@ -508,6 +535,73 @@ sluice_attrs_set_clean_string_len (SluiceAttrs *attrs, const char *key, const ch
                                    gsize len)
 {
   set_string_len (attrs, key, value, len, TRUE);
+}
+
+/* Bumped (see sluice_attrs_forget_static) whenever a stage instance is
+ * destroyed: the static strings it passed may be freed, and their addresses
+ * reused for other content, so every thread's static slots go stale. */
+static gint static_generation = 1;
+
+void
+sluice_attrs_forget_static (void)
+{
+  g_atomic_int_inc (&static_generation);
+}
+
+static void
+set_static_string_slow (SluiceAttrs *attrs, const char *key, const char *value,
+                        StaticSlot *ks, StaticSlot *vs, guint gen)
+{
+  gsize klen = strlen (key), vlen = strlen (value);
+  const char *k = NULL, *v = NULL;
+  if (sluice_utf8_is_clean (key, klen))
+    k = sluice_intern_key (key);
+  if (k != NULL && vlen <= MAX_SHARED_VALUE_LEN && sluice_utf8_is_clean (value, vlen))
+    v = shared_lookup (&shared_values, 1, value, vlen);
+  if (v == NULL)
+    {
+      /* Too long, not clean, or a table is full: what set_string does (a
+       * copy; bad bytes repaired), and nothing remembered. */
+      set_string_len (attrs, key, value, vlen, FALSE);
+      return;
+    }
+  ks->src = key;
+  ks->shared = k;
+  ks->gen = gen;
+  vs->src = value;
+  vs->shared = v;
+  vs->gen = gen;
+  SluiceAttr *a = attrs_slot_for (attrs, k, key);
+  a->type = SLUICE_VALUE_STRING;
+  a->v.s = (char *) v;
+  a->value_shared = TRUE;
+}
+
+void
+sluice_attrs_set_static_string (SluiceAttrs *attrs, const char *key, const char *value)
+{
+  g_return_if_fail (attrs != NULL && key != NULL);
+  if (G_UNLIKELY (value == NULL))
+    {
+      sluice_attrs_set_null (attrs, key);
+      return;
+    }
+  /* Both found by pointer in this thread's static slots: no length, no
+   * hash of the content, no compare, no UTF-8 check (all done once, when
+   * the slots were filled). */
+  ThreadCaches *c = thread_caches ();
+  guint gen = (guint) g_atomic_int_get (&static_generation);
+  StaticSlot *ks = &c->static_keys[ptr_hash (key, STATIC_KEY_CACHE_BITS)];
+  StaticSlot *vs = &c->static_values[ptr_hash (value, STATIC_VALUE_CACHE_BITS)];
+  if (G_LIKELY (ks->src == key && vs->src == value && ks->gen == gen && vs->gen == gen))
+    {
+      SluiceAttr *a = attrs_slot_for (attrs, ks->shared, key);
+      a->type = SLUICE_VALUE_STRING;
+      a->v.s = (char *) vs->shared;
+      a->value_shared = TRUE;
+      return;
+    }
+  set_static_string_slow (attrs, key, value, ks, vs, gen);
 }
 
 const char *

@@ -106,6 +106,7 @@ sluice_harness_free (SluiceHarness *h)
     return;
   if (h->desc->destroy)
     h->desc->destroy (h->instance);
+  sluice_attrs_forget_static ();
   sluice_options_free (h->options);
   g_free (h);
 }

@@ -73,6 +73,9 @@ G_GNUC_INTERNAL const char *sluice_intern_clean_key (const char *key, gsize len)
 /* sluice_intern() for annotation types: NULL when s is not clean UTF-8. */
 G_GNUC_INTERNAL const char *sluice_intern_clean (const char *s);
 
+/* Every thread's memory of sluice_attrs_set_static_string() pointers goes
+ * stale: called whenever a stage instance is destroyed. */
+SLUICE_INTERNAL void sluice_attrs_forget_static (void);
 SLUICE_INTERNAL void sluice_attrs_init (SluiceAttrs *attrs);
 /* set_json for text the core already validated (the JSONL reader). */
 SLUICE_INTERNAL void sluice_attrs_set_json_trusted (SluiceAttrs *attrs, const char *key,

@@ -93,6 +93,7 @@ stage_instance_free (gpointer p)
   sluice_isolate_shutdown (st);
   if (st->created && st->plugin && st->plugin->desc->destroy)
     st->plugin->desc->destroy (st->instance);
+  sluice_attrs_forget_static ();
   sluice_options_free (st->options);
   g_free (st->plugin_name);
   g_free (st->name);

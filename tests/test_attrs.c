@@ -97,6 +97,23 @@ test_shared_values_before_and_after_full (void **state)
   assert_null (first_seen[N_VALUES - 1]);
   sluice_attrs_clear (&a);
 
+  /* Static strings new to the full table are copies, and still right;
+   * one the table holds is its string. */
+  static char fresh[4][16] = { "fresh-0", "fresh-1", "fresh-2", "fresh-3" };
+  for (guint r = 0; r < 2; r++)
+    for (guint i = 0; i < 4; i++)
+      {
+        sluice_attrs_set_static_string (&a, "k", fresh[i]);
+        const SluiceAttr *at = sluice_attrs_lookup (&a, "k");
+        assert_string_equal (at->v.s, fresh[i]);
+        assert_false (at->value_shared);
+      }
+  char known[32];
+  value_text (known, 0);
+  sluice_attrs_set_static_string (&a, "k", known);
+  assert_ptr_equal (sluice_attrs_lookup (&a, "k")->v.s, first_seen[0]);
+  sluice_attrs_clear (&a);
+
   /* Two threads at once, each with empty caches, and this thread again. */
   Pass p[3] = { { 0, FALSE, 0 }, { 12345, TRUE, 0 }, { 777, FALSE, 0 } };
   GThread *t0 = g_thread_new ("pass0", second_pass, &p[0]);

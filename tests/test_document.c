@@ -56,6 +56,93 @@ test_attrs_types (void **state)
  * found by the caller's pointer and checked by content: a buffer reused with
  * one byte changed, at every position and length, must not get the old
  * string back. */
+/* sluice_attrs_set_static_string: what set_string would store, by the
+ * caller's pointers; many distinct pointers (more than the per-thread slots,
+ * so that slots are shared and overwritten) keep their own values; a value
+ * that changes behind its pointer is seen after sluice_attrs_forget_static,
+ * which the core calls when a stage instance is destroyed. */
+#define N_STATIC 5000
+
+static void
+test_attrs_static_strings (void **state)
+{
+  (void) state;
+  static char values[N_STATIC][16];
+  static char keys[64][8];
+  for (guint i = 0; i < N_STATIC; i++)
+    g_snprintf (values[i], sizeof values[i], "v%u", i);
+  for (guint k = 0; k < 64; k++)
+    g_snprintf (keys[k], sizeof keys[k], "k%u", k);
+
+  for (guint round = 0; round < 3; round++)   /* round 0 fills the slots, 1-2 hit */
+    for (guint i = 0; i < N_STATIC; i++)
+      {
+        SluiceAttrs a;
+        sluice_attrs_init (&a);
+        const char *key = keys[(i * 7 + round) % 64];
+        sluice_attrs_set_int (&a, "first", 1);
+        sluice_attrs_set_static_string (&a, key, values[i]);
+        sluice_attrs_set_static_string (&a, "lit", "a literal");
+        assert_int_equal (sluice_attrs_size (&a), 3);
+        assert_string_equal (sluice_attrs_key_at (&a, 1), key);
+        assert_string_equal (sluice_attrs_get_string (&a, key), values[i]);
+        assert_string_equal (sluice_attrs_get_string (&a, "lit"), "a literal");
+        /* The document's copy, not the caller's pointer: the shared ones. */
+        assert_ptr_not_equal (sluice_attrs_get_string (&a, key), values[i]);
+        const SluiceAttr *at = sluice_attrs_lookup (&a, "lit");
+        assert_false (at->key_owned);
+        assert_true (at->value_shared);
+        /* Replacing keeps the position, also across the two setters. */
+        sluice_attrs_set_static_string (&a, "first", values[(i + 1) % N_STATIC]);
+        assert_string_equal (sluice_attrs_key_at (&a, 0), "first");
+        assert_string_equal (sluice_attrs_get_string (&a, "first"), values[(i + 1) % N_STATIC]);
+        sluice_attrs_set_string (&a, key, "plain");
+        assert_string_equal (sluice_attrs_get_string (&a, key), "plain");
+        sluice_attrs_clear (&a);
+      }
+
+  /* Same JSON as set_string, for a value that needs escaping too. */
+  SluiceAttrs s, t;
+  sluice_attrs_init (&s);
+  sluice_attrs_init (&t);
+  static const char quoted[] = "say \"hi\"\t\\ ünï";
+  sluice_attrs_set_static_string (&s, "q", quoted);
+  sluice_attrs_set_static_string (&s, "q2", quoted);
+  sluice_attrs_set_string (&t, "q", quoted);
+  sluice_attrs_set_string (&t, "q2", quoted);
+  GString *js = g_string_new (NULL), *jt = g_string_new (NULL);
+  sluice_json_append_attrs (js, &s);
+  sluice_json_append_attrs (jt, &t);
+  assert_string_equal (js->str, jt->str);
+  g_string_free (js, TRUE);
+  g_string_free (jt, TRUE);
+  sluice_attrs_clear (&t);
+
+  /* Not valid UTF-8, too long for the shared table, NULL: as set_string. */
+  static const char bad[] = "a\xff" "b";
+  sluice_attrs_set_static_string (&s, "bad", bad);
+  assert_string_equal (sluice_attrs_get_string (&s, "bad"), "a\xef\xbf\xbd" "b");
+  sluice_attrs_set_static_string (&s, "bad", bad);
+  assert_string_equal (sluice_attrs_get_string (&s, "bad"), "a\xef\xbf\xbd" "b");
+  static const char longv[] = "a value longer than the forty-eight bytes that the shared table keeps";
+  sluice_attrs_set_static_string (&s, "long", longv);
+  sluice_attrs_set_static_string (&s, "long", longv);
+  assert_string_equal (sluice_attrs_get_string (&s, "long"), longv);
+  sluice_attrs_set_static_string (&s, "long", NULL);
+  assert_int_equal (sluice_attrs_get_type (&s, "long"), SLUICE_VALUE_NULL);
+
+  /* An instance destroyed, another one whose string sits at the same
+   * address: the new content, not the remembered one. */
+  static char reused[16] = "before";
+  sluice_attrs_set_static_string (&s, "r", reused);
+  assert_string_equal (sluice_attrs_get_string (&s, "r"), "before");
+  sluice_attrs_forget_static ();
+  strcpy (reused, "after");
+  sluice_attrs_set_static_string (&s, "r", reused);
+  assert_string_equal (sluice_attrs_get_string (&s, "r"), "after");
+  sluice_attrs_clear (&s);
+}
+
 static void
 test_attrs_reused_buffer (void **state)
 {
@@ -433,6 +520,9 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
+    /* First: test_attrs_many_distinct_keys fills the process's key table,
+     * after which static keys are copied like any other. */
+    cmocka_unit_test (test_attrs_static_strings),
     cmocka_unit_test (test_attrs_types),
     cmocka_unit_test (test_attrs_many_distinct_keys),
     cmocka_unit_test (test_attrs_reused_buffer),

@@ -54,6 +54,18 @@ void sluice_attrs_set_null (SluiceAttrs *attrs, const char *key);
 void sluice_attrs_set_string (SluiceAttrs *attrs, const char *key, const char *value);
 /* Like set_string with a length (value need not be NUL-terminated). */
 void sluice_attrs_set_string_len (SluiceAttrs *attrs, const char *key, const char *value, gsize len);
+/* Since ABI 1.1.  Like set_string, for a key and a value that stay valid
+ * and unchanged as long as the stage instance exists: string literals, or
+ * strings of tables built in create() and freed in destroy().  The core
+ * remembers them by address: after the first call with the same pointers,
+ * a call costs a few loads instead of a length, a hash, a compare and a
+ * UTF-8 check, which counts when a stage sets the same few values on
+ * millions of annotations.  The document keeps its own copy, never the
+ * stage's pointers, so it may outlive the instance.  Changing the bytes
+ * behind a pointer already passed, while the instance exists, is a bug:
+ * the old content may be written.  Values that are long or not valid UTF-8
+ * are simply copied (and repaired), as by set_string. */
+void sluice_attrs_set_static_string (SluiceAttrs *attrs, const char *key, const char *value);
 void sluice_attrs_set_int (SluiceAttrs *attrs, const char *key, gint64 value);
 void sluice_attrs_set_double (SluiceAttrs *attrs, const char *key, double value);
 void sluice_attrs_set_bool (SluiceAttrs *attrs, const char *key, gboolean value);

@@ -21,7 +21,7 @@ G_BEGIN_DECLS
 #define SLUICE_VERSION_STRING "0.1.0"
 
 #define SLUICE_ABI_MAJOR 1
-#define SLUICE_ABI_MINOR 0
+#define SLUICE_ABI_MINOR 1
 
 /* The version of the libsluice actually loaded (not the headers'). */
 const char *sluice_version (void);

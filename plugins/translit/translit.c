@@ -999,9 +999,9 @@ translit_process (gpointer data, SluiceDocument *doc, GError **error)
                 {
                   SluiceAttrs *at = sluice_annotation_get_attrs (a);
                   sluice_attrs_set_string_len (at, "latin", s.out->str, s.out->len);
-                  sluice_attrs_set_string (at, "script", script_code (scheme, sc));
-                  sluice_attrs_set_string (at, "lang", tl_scheme_get_lang (scheme));
-                  sluice_attrs_set_string (at, "scheme", t->scheme_name);
+                  sluice_attrs_set_static_string (at, "script", script_code (scheme, sc));
+                  sluice_attrs_set_static_string (at, "lang", tl_scheme_get_lang (scheme));
+                  sluice_attrs_set_static_string (at, "scheme", t->scheme_name);
                 }
             }
         }
