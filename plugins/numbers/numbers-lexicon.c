@@ -70,6 +70,7 @@ num_lexicon_free (NumLexicon *lx)
   g_free (lx->filter_behind);
   g_free (lx->filter_artneg);
   g_free (lx->slots);
+  g_free (lx->slots8);
   g_free (lx);
 }
 
@@ -373,6 +374,29 @@ build_slots (NumLexicon *lx)
     gsize kl = strlen (key);
     lx->slots[i] = (NumSlot) { h, (guint32) kl, key, val, first8 (key, kl) };
   }
+  /* the short ASCII keys again, by their 8 bytes */
+  guint bits = 4;
+  while ((1u << bits) < 2 * n + 2)
+    bits++;
+  lx->slots8 = g_new0 (NumSlot8, 1u << bits);
+  lx->slot8_shift = 64 - bits;
+  guint32 mask8 = (1u << bits) - 1;
+  lx->slot8_mask = mask8;
+  g_hash_table_iter_init (&it, lx->words);
+  while (g_hash_table_iter_next (&it, &key, &val)) {
+    const char *k = key;
+    gsize kl = strlen (k);
+    gboolean ascii = kl >= 1 && kl <= 8;
+    for (gsize x = 0; ascii && x < kl; x++)
+      ascii = (guchar) k[x] < 0x80;
+    if (!ascii)
+      continue;
+    guint64 k8 = first8 (k, kl);
+    guint32 i = num_hash8 (k8, lx->slot8_shift);
+    while (lx->slots8[i].k8)
+      i = (i + 1) & mask8;
+    lx->slots8[i] = (NumSlot8) { k8, (guint32) kl, val };
+  }
 }
 
 const NumLex *
@@ -393,6 +417,29 @@ num_lexicon_find_exact (const NumLexicon *lx, const char *w, gsize len)
 const NumLex *
 num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low)
 {
+  if (low == NULL && len - 1 < 8) {
+    /* an ASCII word of 1-8 bytes: lower-cased into one number, found in slots8 */
+    guint64 x = 0;
+    guint hi = 0;
+    for (gsize i = 0; i < len; i++) {
+      guchar c = (guchar) w[i];
+      hi |= c;
+      x |= (guint64) ascii_lower[c & 0x7F] << (8 * i);
+    }
+    if (!(hi & 0x80)) {
+      for (guint32 i = num_hash8 (x, lx->slot8_shift);; i = (i + 1) & lx->slot8_mask) {
+        const NumSlot8 *sl = &lx->slots8[i];
+        if (sl->k8 == 0)
+          return NULL;
+        if (sl->k8 == x && sl->len == (guint32) len) {
+          const NumLex *l = sl->lex;
+          if (l->cased && (strlen (l->cased) != len || memcmp (l->cased, w, len) != 0))
+            return NULL;
+          return l;
+        }
+      }
+    }
+  }
   char buf[NUM_WORDBUF];
   char *out = low ? low : buf;
   guint32 h;

@@ -84,6 +84,20 @@ typedef struct {
                            * are compared as one number) */
 } NumSlot;
 
+/* The ASCII keys of up to 8 bytes again, by their bytes as one number: an ASCII word
+ * of up to 8 letters is lower-cased into a guint64 and found with one multiply. */
+typedef struct {
+  guint64 k8;             /* the key's bytes, zero-padded; 0: empty slot */
+  guint32 len;
+  const NumLex *lex;
+} NumSlot8;
+
+static inline guint32
+num_hash8 (guint64 k8, guint shift)
+{
+  return (guint32) ((k8 * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> shift);
+}
+
 #define NUM_WORDBUF 64    /* longest word (bytes, lower case) looked up */
 
 /* Qualifier codes. */
@@ -155,6 +169,9 @@ typedef struct {
    * one probe of a hash computed while lower-casing, no strlen/strcmp/str_hash. */
   NumSlot *slots;
   guint32 slot_mask;
+  NumSlot8 *slots8;         /* the ASCII keys of 1-8 bytes (built once by load) */
+  guint32 slot8_shift;      /* 64 - log2 (size of slots8) */
+  guint32 slot8_mask;
   gboolean digit_last;      /* some cue phrase ends with a digit (no look-behind gating) */
   guint max_prefix_words;   /* longest prefix-qualifier phrase, in tokens */
   NumPhraseFirst qual_first;/* of prefix_qual */
