@@ -1742,6 +1742,28 @@ qual_lookup (GHashTable *h, const char *phrase)
   return v ? (NumQual) GPOINTER_TO_INT (v) : NQ_NONE;
 }
 
+/* The look-behind of finish_item, read lazily: at most `cap` tokens (what the token
+ * before the number can need), and only as far as a check asks.  behind (b, k) is
+ * what an eager read of `cap` tokens would give for "are there k tokens?". */
+typedef struct {
+  const NumLexicon *lx;
+  const char *t;
+  gsize pos;
+  Prev *pv;
+  int *n;
+  int cap;
+} Behind;
+
+static inline int
+behind (Behind *b, int want)
+{
+  if (want > b->cap)
+    want = b->cap;
+  if (want > *b->n)
+    *b->n = prev_tokens_more (b->lx, b->lx->filter_behind, b->t, b->pos, b->pv, *b->n, want);
+  return *b->n;
+}
+
 /* Fills an item from a value and the text around it, and pushes it.  Returns the
  * token index after everything consumed (postfix qualifier, currency, unit). */
 static int
@@ -1750,18 +1772,18 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
 {
   const NumLexicon *lx = sc->lx;
   const char *t = sc->text;
-  Prev pv[7];
-  /* only words with a role in NUM_BEHIND_ROLES are looked up; handle() may have done it */
-  int np;
-  if (sc->pv_pos == it->start) {
-    np = sc->pv_n;
-    memcpy (pv, sc->pv, (gsize) np * sizeof pv[0]);
-  } else {
-    np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 1);
+  /* only words with a role in NUM_BEHIND_ROLES are looked up; handle() may have read
+   * the first token (sc->pv is the look-behind of sc->pv_pos, extended in place) */
+  if (sc->pv_pos != it->start) {
+    sc->pv_pos = it->start;
+    sc->pv_n = prev_tokens_more (lx, lx->filter_behind, t, it->start, sc->pv, 0, 1);
   }
+  Behind b = { lx, t, it->start, sc->pv, &sc->pv_n, 0 };
+  const Prev *pv = sc->pv;
+  int np = sc->pv_n;
   if (np > 0) {
     /* more context only where a qualifier, currency or identifier cue may end, and only
-     * as many tokens as the longest such phrase ending there */
+     * as many tokens as the longest such phrase ending there; read when a check asks */
     int need = 0;
     const NumLex *l0 = pv[0].lex;
     if (lx->digit_last || (l0 && (l0->roles & NR_BETWEEN)) ||
@@ -1773,8 +1795,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
       need = g_bit_nth_msf (l0->qual_lens | l0->id_lens, -1);
     if (a->year_plain && !pv[0].word && !pv[0].num && prev_is (t, &pv[0], ","))
       need = MAX (need, 3);
-    if (need > np)
-      np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, np, MIN (need, 7));
+    b.cap = MAX (np, MIN (need, 7));
   }
   int o = 0;
   gboolean year_explicit = FALSE;
@@ -1788,11 +1809,11 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   }
 
   /* identifiers: "No. 1325", "resolution 1325", "#5" */
-  if (!is_range && np > o && !a->is_words && a->has_numlit &&
+  if (!is_range && behind (&b, o + 1) > o && !a->is_words && a->has_numlit &&
       ((pv[o].lex && (pv[o].lex->roles & NR_IDCUE)) || lx->digit_last)) {
     char buf[64];
     guint lens = lx->digit_last ? 0xFF : pv[o].lex->id_lens;
-    for (int k = MIN (3, np - o); k >= 1; k--) {
+    for (int k = MIN (3, behind (&b, o + 3) - o); k >= 1; k--) {
       if ((lens & (1u << k)) && join_prev (t, pv, o, k, FALSE, buf, sizeof buf) &&
           g_hash_table_contains (lx->id_cue, buf))
         return -1;
@@ -1800,9 +1821,9 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   }
 
   /* currency before: "$", "US $", "AZN", "€" (a symbol or a word in capitals) */
-  gboolean cur_cand = np > o && ((pv[o].lex && (pv[o].lex->roles & NR_CURPRE)) || lx->digit_last);
+  gboolean cur_cand = behind (&b, o + 1) > o && ((pv[o].lex && (pv[o].lex->roles & NR_CURPRE)) || lx->digit_last);
   guint cur_lens = !cur_cand ? 0 : lx->digit_last ? 0xFF : pv[o].lex->cur_lens;
-  for (int k = cur_cand ? MIN (2, np - o) : 0; k >= 1; k--) {
+  for (int k = cur_cand ? MIN (2, behind (&b, o + 2) - o) : 0; k >= 1; k--) {
     char buf[64];
     if (k == 1 && (cur_lens & 2u) && pv[o].lex && !pv[o].word && !pv[o].num &&
         pv[o].end - pv[o].start + 2 < sizeof buf) {
@@ -1832,16 +1853,16 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
   for (int skip_the = 0; skip_the <= 1 && q == NQ_NONE; skip_the++) {
     int oo = o;
     if (skip_the) {
-      if (!(np > o && pv[o].word && prev_is (t, &pv[o], "the")))
+      if (!(behind (&b, o + 1) > o && pv[o].word && prev_is (t, &pv[o], "the")))
         break;
       oo = o + 1;
     }
-    gboolean qcand = np > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) || lx->digit_last);
+    gboolean qcand = behind (&b, oo + 1) > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) || lx->digit_last);
     guint qlens = !qcand ? 0 : lx->digit_last ? 0xFF : pv[oo].lex->qual_lens;
-    for (int k = qcand ? MIN (maxw, np - oo) : 0; k >= 1; k--) {
+    for (int k = qcand ? maxw : 0; k >= 1; k--) {
       char buf[128];
       NumQual x;
-      if (!(qlens & (1u << k)))
+      if (!(qlens & (1u << k)) || behind (&b, oo + k) < oo + k)
         continue;
       if (k == 1 && pv[oo].lex && !pv[oo].num && pv[oo].end - pv[oo].start < NUM_WORDBUF) {
         /* one token: its entry's key is the lower-cased word (or the symbol as written),
@@ -1902,7 +1923,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     if (np > 0 && pv[0].lex && (pv[0].lex->roles & (NR_MONTH | NR_YEARCUE))) {
       year = TRUE;
       year_explicit = (pv[0].lex->roles & NR_MONTH) != 0;
-    } else if (np > 2 && !pv[0].word && prev_is (t, &pv[0], ",") && pv[1].num && pv[2].lex &&
+    } else if (behind (&b, 3) > 2 && !pv[0].word && prev_is (t, &pv[0], ",") && pv[1].num && pv[2].lex &&
                (pv[2].lex->roles & NR_MONTH)) {
       year = year_explicit = TRUE;
     } else if (n->type == TK_WORD && n->gap == 1 && (roles (n) & NR_YEARWORD)) {
