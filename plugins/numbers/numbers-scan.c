@@ -2097,6 +2097,77 @@ percent_at (Scan *sc, Stream *s, int k)
   return 0;
 }
 
+/* The end of do_phrase for a value that is no range: the item over tokens
+ * 0..last_tok, finished and pushed; returns the byte offset to resume at. */
+static gsize
+finish_single (Scan *sc, Stream *s, Val *a, int last_tok, NumKind kind)
+{
+  NumItem it;
+  gsize end = tok (s, last_tok)->end;
+  gsize start = tok (s, 0)->start;
+  /* "a third term": an ordinal; "a third of", "a third": a fraction */
+  if (a->art_ord) {
+    const Tok *n = tok (s, last_tok + 1);
+    if (n->type == TK_WORD && n->gap == 1 && !(roles (n) & (NR_STOP | NR_OF | NR_AND | NR_OR))) {
+      a->is_frac = FALSE;
+      a->is_ord = TRUE;
+      a->value = 1 / a->value;
+      a->value = round (a->value);
+      kind = NK_ORDINAL;
+      start = tok (s, 1)->start;
+    }
+  }
+  item_init (&it, start, end, a->value, kind);
+  if (a->is_pow && kind == NK_CARDINAL && a->value != floor (a->value))
+    it.kind = NK_DECIMAL;
+  int nk = finish_item (sc, s, a, last_tok + 1, &it, FALSE, FALSE);
+  if (nk == -1) {
+    /* an identifier: skip its whole run ("8/42-C") */
+    return run_end (sc->text, sc->len, tok (s, 0)->start);
+  }
+  if (nk >= 0 && nk > last_tok + 1)
+    return MAX (end, tok (s, nk - 1)->end);
+  return end;
+}
+
+/* Can token 1 neither continue a digit numeral at token 0 (parse_val) nor make it a
+ * fraction, percent or range (do_phrase)?  Then do_phrase's answer is the numeral
+ * alone, and numeral_alone() gives it without the general grammar. */
+static inline gboolean
+inert_after_numeral (const Tok *n)
+{
+  if (n->type == TK_END || n->gap >= 2)
+    return TRUE;
+  if (n->type == TK_WORD)
+    return !(n->roles & (NR_CARD | NR_ORD | NR_SCALE | NR_FRAC | NR_ART | NR_AND | NR_POINT |
+                         NR_VAGUE | NR_NEG | NR_OVER | NR_OUT | NR_OF | NR_PCT | NR_PCT1 | NR_TO |
+                         NR_RANGE_AND));
+  if (n->type == TK_PUNCT)
+    return !is_dash (n->ch) && n->ch != '%' && n->ch != 0x066A && n->ch != 0xFF05;
+  return FALSE;
+}
+
+/* What parse_val (s, 0, v) gives for a digit numeral at token 0 that is no sign, scale
+ * or other form than an integer or a decimal, followed by an inert token; FALSE when
+ * it is not such a numeral (then the general grammar reads it). */
+static inline gboolean
+numeral_alone (Stream *s, Val *v)
+{
+  const Tok *t0 = tok (s, 0);
+  const NumLit *nl = &t0->num;
+  if (t0->type != TK_NUM || nl->skip || (nl->form != NF_INT && nl->form != NF_DEC) || nl->scaled ||
+      !inert_after_numeral (tok (s, 1)))
+    return FALSE;
+  memset (v, 0, sizeof *v);
+  v->has_numlit = TRUE;
+  v->needs_money = nl->needs_money;
+  v->year_plain = nl->plain && nl->ndigits == 4 && !nl->neg;
+  double zero = 0;
+  v->value = 1.0 * (zero + zero + nl->value);   /* as parse_val sums it (-0 becomes 0) */
+  v->is_dec = nl->form == NF_DEC && v->value != floor (v->value);
+  return isfinite (v->value);
+}
+
 /* Parses the phrase starting at token 0 of `s`; returns the byte offset to resume
  * scanning at. */
 static gsize
@@ -2105,6 +2176,10 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
   const char *t = sc->text;
   Val a;
   const Tok *t0 = tok (s, 0);
+
+  /* the commonest phrase, a digit numeral alone: as below, without the grammar */
+  if (!sc->opts->reference && numeral_alone (s, &a))
+    return finish_single (sc, s, &a, 0, kind_of (&a));
 
   /* "percent of 10" */
   if ((roles (t0) & NR_PCT) && !(roles (t0) & (NR_CARD | NR_ORD))) {
@@ -2135,7 +2210,6 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
 
   int j = a.last + 1;
   NumItem it;
-  gboolean done = FALSE;
   NumKind kind = kind_of (&a);
 
   /* "one twenty-fifth", "twenty twenty fifths", "one one hundred and fifth" */
@@ -2255,34 +2329,7 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
     }
   }
 
-  if (!done) {
-    gsize end = tok (s, last_tok)->end;
-    gsize start = tok (s, 0)->start;
-    /* "a third term": an ordinal; "a third of", "a third": a fraction */
-    if (a.art_ord) {
-      const Tok *n = tok (s, last_tok + 1);
-      if (n->type == TK_WORD && n->gap == 1 && !(roles (n) & (NR_STOP | NR_OF | NR_AND | NR_OR))) {
-        a.is_frac = FALSE;
-        a.is_ord = TRUE;
-        a.value = 1 / a.value;
-        a.value = round (a.value);
-        kind = NK_ORDINAL;
-        start = tok (s, 1)->start;
-      }
-    }
-    item_init (&it, start, end, a.value, kind);
-    if (a.is_pow && kind == NK_CARDINAL && a.value != floor (a.value))
-      it.kind = NK_DECIMAL;
-    int nk = finish_item (sc, s, &a, last_tok + 1, &it, FALSE, FALSE);
-    if (nk == -1) {
-      /* an identifier: skip its whole run ("8/42-C") */
-      return run_end (t, sc->len, tok (s, 0)->start);
-    }
-    if (nk >= 0 && nk > last_tok + 1)
-      return MAX (end, tok (s, nk - 1)->end);
-    return end;
-  }
-  return fallback_end;
+  return finish_single (sc, s, &a, last_tok, kind);
 }
 
 /* Is the digit at p inside a URL, an e-mail address or a query string? */

@@ -30,6 +30,8 @@ typedef struct {
   guint max_items;            /* 0: no limit */
   gboolean byte_loop;         /* tests: skip text byte by byte, without the vectorised
                                * skip (its oracle: both must give the same items) */
+  gboolean reference;         /* tests: no shortcut of the phrase grammar (the oracle of
+                               * the shortcuts: both must give the same items) */
 } NumScanOptions;
 
 /* Calls `emit` for every number of `text`, in text order.  Returns FALSE when the

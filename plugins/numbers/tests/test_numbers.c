@@ -830,20 +830,19 @@ same_double (double a, double b)
   return (isnan (a) && isnan (b)) || a == b;
 }
 
-/* Scans `text` with the byte loop and with the vectorised skip; every item must agree.
- * Returns the number of items. */
+/* Scans `text` with options `fast` and `slow`; every item must agree.  Returns the
+ * number of items. */
 static guint
-scan_both (const NumLexicon *lx, const char *text, gsize len)
+scan_two (const NumLexicon *lx, const char *text, gsize len, const NumScanOptions *fast,
+          const NumScanOptions *slow)
 {
-  NumScanOptions fast = { .vague = TRUE, .max_items = 0, .byte_loop = FALSE };
-  NumScanOptions slow = fast;
-  slow.byte_loop = TRUE;
   g_autoptr (GArray) a = g_array_new (FALSE, TRUE, sizeof (NumItem));
   g_autoptr (GArray) b = g_array_new (FALSE, TRUE, sizeof (NumItem));
-  num_scan (lx, &fast, text, len, collect_item, a);
-  num_scan (lx, &slow, text, len, collect_item, b);
+  num_scan (lx, fast, text, len, collect_item, a);
+  num_scan (lx, slow, text, len, collect_item, b);
   if (a->len != b->len)
-    fail_msg ("%u items with the fast skip, %u with the byte loop", a->len, b->len);
+    fail_msg ("%u items with the fast path, %u with its oracle in '%.*s'", a->len, b->len,
+              (int) MIN (len, 200), text);
   for (guint i = 0; i < a->len; i++) {
     const NumItem *x = &g_array_index (a, NumItem, i), *y = &g_array_index (b, NumItem, i);
     if (x->start != y->start || x->end != y->end || x->kind != y->kind || x->qual != y->qual ||
@@ -855,6 +854,26 @@ scan_both (const NumLexicon *lx, const char *text, gsize len)
                 (int) (y->end - y->start), text + y->start);
   }
   return a->len;
+}
+
+/* Scans `text` with the byte loop and with the vectorised skip. */
+static guint
+scan_both (const NumLexicon *lx, const char *text, gsize len)
+{
+  NumScanOptions fast = { .vague = TRUE, .max_items = 0, .byte_loop = FALSE };
+  NumScanOptions slow = fast;
+  slow.byte_loop = TRUE;
+  return scan_two (lx, text, len, &fast, &slow);
+}
+
+/* Scans `text` with the shortcuts of the phrase grammar and without them. */
+static guint
+scan_ref (const NumLexicon *lx, const char *text, gsize len)
+{
+  NumScanOptions fast = { .vague = TRUE, .max_items = 0, .byte_loop = FALSE };
+  NumScanOptions slow = fast;
+  slow.reference = TRUE;
+  return scan_two (lx, text, len, &fast, &slow);
 }
 
 /* Text from a fixed pseudo-random walk over pieces that start numbers, look like them,
@@ -921,6 +940,53 @@ test_fast_skip (void **state)
   }
 }
 
+/* The shortcuts of the phrase grammar (a digit numeral alone, ...) give what the
+ * general grammar gives: every table case, in sentences with each kind of token after
+ * it, and pseudo-random text. */
+static void
+test_phrase_shortcut (void **state)
+{
+  (void) state;
+  static const char *const langs[] = { "en", "ru" };
+  static const char *const after[] = {
+    "", ".", ",", " people", " People", " million", " and 5", " to 9", "-9", " - 9", " \xe2\x80\x94 9",
+    "%", " percent", " per cent", " of them", " out of 9", " over 9", " in 9", " or more", " a",
+    " dollars", " usd", " \xe2\x82\xac", " May", " year", " \xd0\xb3\xd0\xbe\xd0\xb4\xd0\xb0",
+    " \xd1\x87\xd0\xb5\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xb5\xd0\xba", "\n\n9 people", " ~ 9",
+    "~9", "/4", " half", " point five", " th", "th", " second", " days ago", " (9)", " 9",
+  };
+  static const char *const before[] = {
+    "", "the ", "about ", "more than ", "No. ", "$", "US$ ", "between 2 and ", "in ", "since ",
+    "May ", "minus ", "a ", "\xd0\xbe\xd0\xba\xd0\xbe\xd0\xbb\xd0\xbe ", "\xe2\x84\x96 ",
+  };
+  static const char *const nums[] = { "5", "1", "0", "-0", "1992", "2,5", "2.5", "1,275", "40 000",
+                                       "12.0", "1990s", "5th", "3bn", "40m", "1e6", "3/4" };
+  for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
+    NumLexicon *lx = load_bundled_lexicon (langs[li]);
+    guint total = 0;
+    const Case *tab = li == 0 ? cases : ru_cases;
+    gsize ntab = li == 0 ? G_N_ELEMENTS (cases) : G_N_ELEMENTS (ru_cases);
+    for (gsize i = 0; i < ntab; i++)
+      for (guint k = 0; k < G_N_ELEMENTS (after); k++) {
+        g_autofree char *text = g_strdup_printf ("%s%s", tab[i].input, after[k]);
+        total += scan_ref (lx, text, strlen (text));
+      }
+    for (guint b = 0; b < G_N_ELEMENTS (before); b++)
+      for (guint n = 0; n < G_N_ELEMENTS (nums); n++)
+        for (guint k = 0; k < G_N_ELEMENTS (after); k++) {
+          g_autofree char *text = g_strdup_printf ("%s%s%s", before[b], nums[n], after[k]);
+          total += scan_ref (lx, text, strlen (text));
+        }
+    for (guint32 seed = 1; seed <= 40; seed++) {
+      gsize len;
+      g_autofree char *text = random_text (seed, seed <= 20 ? seed * 7 : 20000, &len);
+      total += scan_ref (lx, text, len);
+    }
+    assert_true (total > 5000);
+    num_lexicon_free (lx);
+  }
+}
+
 int
 main (void)
 {
@@ -932,6 +998,7 @@ main (void)
     cmocka_unit_test (test_word_table),
     cmocka_unit_test (test_phrase_first),
     cmocka_unit_test (test_fast_skip),
+    cmocka_unit_test (test_phrase_shortcut),
     cmocka_unit_test (test_lexicon_format),
     cmocka_unit_test (test_hostile_ru),
     cmocka_unit_test (test_not_numbers),
