@@ -2509,8 +2509,8 @@ fast_skip (const NumLexicon *lx, const guchar *u, gsize len, gsize p, gsize *wor
       const guchar *x = u + base + i;
       if (after)
         return base + i;
-      if (wl >= 2 && ((lx->trig2[(guint) ((x[0] | 0x20) - 'a') * 26 + (guint) ((x[1] | 0x20) - 'a')] >>
-                       (wl > 31 ? 31 : wl)) & 1) &&
+      /* (a run of one letter: x[1] is no letter, and no length-1 bit is set) */
+      if (((lx->trig2w[(x[0] & 31u) * 32 + (x[1] & 31u)] >> (wl > 31 ? 31 : wl)) & 1) &&
           num_lexicon_filter (lx, (const char *) x, wl)) {
         *word_end_out = q;
         return base + i;
