@@ -61,16 +61,26 @@ space_at (const char *t, gsize len, gsize p)
   return 0;
 }
 
+/* 1: an ASCII space; 2: the lead byte of a space space_at() knows (NBSP, U+2000...);
+ * 0: no space. */
+static const guint8 space_class[256] = {
+  [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1, [0xC2] = 2, [0xE2] = 2,
+};
+
 /* Skips whitespace from p; *gap: 0 none, 1 some, 2 a blank line. */
 static gsize
 skip_space (const char *t, gsize len, gsize p, guint8 *gap)
 {
   guint nl = 0;
-  gsize w;
   guint8 g = 0;
-  while (p < len && (w = space_at (t, len, p)) > 0) {
-    if (t[p] == '\n')
-      nl++;
+  while (p < len) {
+    guint8 k = space_class[(guchar) t[p]];
+    if (k == 0)
+      break;
+    gsize w = k == 1 ? 1 : space_at (t, len, p);
+    if (w == 0)
+      break;
+    nl += t[p] == '\n';
     g = 1;
     p += w;
   }
@@ -713,7 +723,13 @@ tok_fill (Stream *s, int i)
       continue;
     }
     k->start = p;
-    if (numlit_start (s->text, s->len, p)) {
+    if (ascii_letter[(guchar) s->text[p]]) {
+      /* an ASCII letter starts no numeral: a word (as below) */
+      k->type = TK_WORD;
+      k->end = word_end (s->text, s->len, p);
+      k->lex = lookup_word (s->lx, s->text, p, k->end);
+      k->roles = k->lex ? k->lex->roles : 0;
+    } else if (numlit_start (s->text, s->len, p)) {
       k->type = TK_NUM;
       k->end = scan_numlit (s->lx, s->text, s->len, p, &k->num);
       if (k->end <= p)
