@@ -2146,21 +2146,41 @@ finish_single (Scan *sc, Stream *s, Val *a, int last_tok, NumKind kind)
   return end;
 }
 
+/* Roles of the words a value can start with (parse_val fails on any other word). */
+#define NUM_VALUE_START_ROLES (NR_NEG | NR_CARD | NR_SCALE | NR_ART | NR_FRAC | NR_ORD | NR_VAGUE)
+
+/* Can token k start no value (parse_val (s, k) fails, and no "and" takes it for a
+ * numeral)?  Punctuation, the end, a blank line before it, a word without a role a
+ * value starts with. */
+static inline gboolean
+no_value_at (Stream *s, int k)
+{
+  const Tok *n = tok (s, k);
+  return n->type == TK_END || n->type == TK_PUNCT || n->gap >= 2 ||
+         (n->type == TK_WORD && !(n->roles & NUM_VALUE_START_ROLES));
+}
+
 /* Can token 1 neither continue a digit numeral at token 0 (parse_val) nor make it a
  * fraction, percent or range (do_phrase)?  Then do_phrase's answer is the numeral
- * alone, and numeral_alone() gives it without the general grammar. */
+ * alone, and numeral_alone() gives it without the general grammar.  "and", "to",
+ * "over" ("1 in 5") and dashes qualify when no value follows them. */
 static inline gboolean
-inert_after_numeral (const Tok *n)
+inert_after_numeral (Stream *s)
 {
-  if (n->type == TK_END || n->gap >= 2)
+  const Tok *n = tok (s, 1);
+  if (n->type == TK_END || n->type == TK_NUM || n->gap >= 2)
     return TRUE;
-  if (n->type == TK_WORD)
-    return !(n->roles & (NR_CARD | NR_ORD | NR_SCALE | NR_FRAC | NR_ART | NR_AND | NR_POINT |
-                         NR_VAGUE | NR_NEG | NR_OVER | NR_OUT | NR_OF | NR_PCT | NR_PCT1 | NR_TO |
-                         NR_RANGE_AND));
-  if (n->type == TK_PUNCT)
-    return !is_dash (n->ch) && n->ch != '%' && n->ch != 0x066A && n->ch != 0xFF05;
-  return FALSE;
+  if (n->type == TK_PUNCT) {
+    if (n->ch == '%' || n->ch == 0x066A || n->ch == 0xFF05)
+      return FALSE;
+    return !is_dash (n->ch) || no_value_at (s, 2);   /* "5-9", "5 - 9", "20~100" */
+  }
+  guint32 r = n->roles;
+  if (r & (NR_CARD | NR_ORD | NR_SCALE | NR_FRAC | NR_ART | NR_POINT | NR_PCT | NR_PCT1 | NR_OUT))
+    return FALSE;
+  if (r & (NR_AND | NR_TO | NR_RANGE_AND | NR_OVER))
+    return no_value_at (s, 2);
+  return TRUE;
 }
 
 /* What parse_val (s, 0, v) gives for a digit numeral at token 0 that is no sign, scale
@@ -2172,7 +2192,7 @@ numeral_alone (Stream *s, Val *v)
   const Tok *t0 = tok (s, 0);
   const NumLit *nl = &t0->num;
   if (t0->type != TK_NUM || nl->skip || (nl->form != NF_INT && nl->form != NF_DEC) || nl->scaled ||
-      !inert_after_numeral (tok (s, 1)))
+      !inert_after_numeral (s))
     return FALSE;
   memset (v, 0, sizeof *v);
   v->has_numlit = TRUE;

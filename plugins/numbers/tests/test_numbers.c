@@ -954,12 +954,18 @@ test_phrase_shortcut (void **state)
     " dollars", " usd", " \xe2\x82\xac", " May", " year", " \xd0\xb3\xd0\xbe\xd0\xb4\xd0\xb0",
     " \xd1\x87\xd0\xb5\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xb5\xd0\xba", "\n\n9 people", " ~ 9",
     "~9", "/4", " half", " point five", " th", "th", " second", " days ago", " (9)", " 9",
+    " and the", " and,", " and\n\n9", " and a half", " and one", " and minus 2", " to the",
+    " to.", " to\n\n9", " to early", " - early", "-early", " \xe2\x80\x94 resumed",
+    " \xe2\x80\x93 the", "\xe2\x80\x94the", "\xe2\x80\x94" "5", " ~ the", "-", " -", " to minus 5",
+    " to a million", " in a", " and an", " and five", " to hundreds", " over half", " to nine", " in the", " in early", " in 9 cases", " over the",
+    " over nine", " but less than 9", " but the", " or more people", " and more", " minus",
+    " dozens", " \xd0\xb8 5", " \xd0\xb8 \xd0\xb2\xd1\x81\xd0\xb5", " \xd0\xb4\xd0\xbe 9",
   };
   static const char *const before[] = {
     "", "the ", "about ", "more than ", "No. ", "$", "US$ ", "between 2 and ", "in ", "since ",
-    "May ", "minus ", "a ", "\xd0\xbe\xd0\xba\xd0\xbe\xd0\xbb\xd0\xbe ", "\xe2\x84\x96 ",
+    "May ", "minus ", "a ", "from ", "more than 2 and ", "\xd0\xbc\xd0\xb5\xd0\xb6\xd0\xb4\xd1\x83 ", "\xd0\xbe\xd0\xba\xd0\xbe\xd0\xbb\xd0\xbe ", "\xe2\x84\x96 ",
   };
-  static const char *const nums[] = { "5", "1", "0", "-0", "1992", "2,5", "2.5", "1,275", "40 000",
+  static const char *const nums[] = { "5", "1", "0", "-0", "-20", "1992", "2,5", "2.5", "1,275", "40 000",
                                        "12.0", "1990s", "5th", "3bn", "40m", "1e6", "3/4" };
   for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
     NumLexicon *lx = load_bundled_lexicon (langs[li]);
