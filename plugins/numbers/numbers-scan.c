@@ -2643,6 +2643,11 @@ num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gs
       p++;
       continue;
     }
+    /* U+2010-U+2027 (dashes, quotes, the ellipsis): no letter, no numeral (as below) */
+    if (c == 0xE2 && u[p + 1] == 0x80 && u[p + 2] >= 0x90 && u[p + 2] <= 0xA7) {
+      p += 3;
+      continue;
+    }
     /* non-ASCII: a Cyrillic letter (lead byte D0/D1) starts a word, never a numeral */
     if (c != 0xD0 && c != 0xD1 && numlit_start (text, len, p)) {
       p = handle (&sc, p, 0, NULL);

@@ -506,6 +506,14 @@ test_word_table (void **state)
     assert_string_equal (out, want);
     assert_true (g_unichar_isalpha (u));   /* the scanner's lead-byte D0/D1 fast path */
   }
+  /* the scanner steps over U+2010-U+2027 (E2 80 90-A7) as no letter and no numeral */
+  for (gunichar u = 0x2010; u <= 0x2027; u++) {
+    char in[8];
+    gint l = g_unichar_to_utf8 (u, in);
+    assert_int_equal (l, 3);
+    assert_true ((guchar) in[0] == 0xE2 && (guchar) in[1] == 0x80);
+    assert_false (g_unichar_isalpha (u) || g_unichar_isdigit (u));
+  }
 }
 
 /* The data format: "FORM | FORM = VALUE", settings, errors as FILE:LINE. */
