@@ -1807,8 +1807,11 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
       need = 7;
     else if (l0 && (l0->roles & NR_CURPRE))
       need = 2 + (int) lx->max_prefix_words;        /* "about US $ 5" */
-    else if (l0 && (l0->roles & (NR_QLAST | NR_IDCUE)))
-      need = g_bit_nth_msf (l0->qual_lens | l0->id_lens, -1);
+    else if (l0 && (l0->roles & (NR_QLAST | NR_IDCUE))) {
+      /* the highest bit of the lengths (as g_bit_nth_msf, which loops over the bits) */
+      guint lens = (guint) (l0->qual_lens | l0->id_lens);
+      need = lens ? 31 - __builtin_clz (lens) : -1;
+    }
     if (a->year_plain && !pv[0].word && !pv[0].num && prev_is (t, &pv[0], ","))
       need = MAX (need, 3);
     b.cap = MAX (np, MIN (need, 7));
