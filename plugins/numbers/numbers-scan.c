@@ -1344,7 +1344,7 @@ parse_val (Stream *s, int i0, Val *v)
   v->last = end_tok;
   v->is_frac = frac;
   v->is_ord = ord && !frac;
-  v->is_dec = dec && v->value != floor (v->value);
+  v->is_dec = dec && !num_is_integral (v->value);
   v->is_words = words;
   v->end_scale = end_scale;
   if (end_tok != i0 || v->neg)
@@ -2081,7 +2081,7 @@ kind_of (const Val *a)
     return NK_FRACTION;
   if (a->is_ord)
     return NK_ORDINAL;
-  if (a->value != floor (a->value))
+  if (!num_is_integral (a->value))
     return NK_DECIMAL;
   return NK_CARDINAL;
 }
@@ -2203,7 +2203,7 @@ numeral_alone (Stream *s, Val *v)
   v->year_plain = nl->plain && nl->ndigits == 4 && !nl->neg;
   double zero = 0;
   v->value = 1.0 * (zero + zero + nl->value);   /* as parse_val sums it (-0 becomes 0) */
-  v->is_dec = nl->form == NF_DEC && v->value != floor (v->value);
+  v->is_dec = nl->form == NF_DEC && !num_is_integral (v->value);
   return isfinite (v->value);
 }
 
@@ -2276,7 +2276,7 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
   }
 
   /* "1 over 3", "2 in 5", "two out of five hundred" */
-  if (!a.is_frac && !a.is_ord && !a.is_dec && a.value == floor (a.value) && !a.is_vague) {
+  if (!a.is_frac && !a.is_ord && !a.is_dec && num_is_integral (a.value) && !a.is_vague) {
     const Tok *c = tok (s, j);
     int k = -1;
     gboolean is_in = FALSE;

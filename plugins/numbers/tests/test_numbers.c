@@ -1001,6 +1001,31 @@ test_phrase_shortcut (void **state)
   }
 }
 
+/* num_is_integral (v) is v == floor (v) */
+static void
+test_integral (void **state)
+{
+  (void) state;
+  const double fixed[] = { 0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 1e-300, -1e-300, 1e300, -1e300,
+                           4503599627370495.5, 4503599627370496.0, -4503599627370495.5,
+                           9007199254740993.0, 9.2233720368547758e18, -9.2233720368547758e18,
+                           1e19, -1e19, INFINITY, -INFINITY, NAN, -NAN, 0.1, 1990.0, 23.31 };
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    if (num_is_integral (fixed[i]) != (fixed[i] == floor (fixed[i])))
+      fail_msg ("num_is_integral (%g) is wrong", fixed[i]);
+  guint64 x = 88172645463325252u;
+  for (guint i = 0; i < 200000; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    double v;
+    memcpy (&v, &x, sizeof v);                  /* any bit pattern */
+    double w = (double) (gint64) (x >> 20) / (double) (1u << (x % 24));   /* near integers */
+    assert_true (num_is_integral (v) == (v == floor (v)));
+    assert_true (num_is_integral (w) == (w == floor (w)));
+  }
+}
+
 int
 main (void)
 {
@@ -1013,6 +1038,7 @@ main (void)
     cmocka_unit_test (test_phrase_first),
     cmocka_unit_test (test_fast_skip),
     cmocka_unit_test (test_phrase_shortcut),
+    cmocka_unit_test (test_integral),
     cmocka_unit_test (test_lexicon_format),
     cmocka_unit_test (test_hostile_ru),
     cmocka_unit_test (test_not_numbers),
