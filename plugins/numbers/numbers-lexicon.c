@@ -417,31 +417,8 @@ num_lexicon_find_exact (const NumLexicon *lx, const char *w, gsize len)
 }
 
 const NumLex *
-num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low)
+num_lexicon_find_any (const NumLexicon *lx, const char *w, gsize len, char *low)
 {
-  if (low == NULL && len - 1 < 8) {
-    /* an ASCII word of 1-8 bytes: lower-cased into one number, found in slots8 */
-    guint64 x = 0;
-    guint hi = 0;
-    for (gsize i = 0; i < len; i++) {
-      guchar c = (guchar) w[i];
-      hi |= c;
-      x |= (guint64) ascii_lower[c & 0x7F] << (8 * i);
-    }
-    if (!(hi & 0x80)) {
-      for (guint32 i = num_hash8 (x, lx->slot8_shift);; i = (i + 1) & lx->slot8_mask) {
-        const NumSlot8 *sl = &lx->slots8[i];
-        if (sl->k8 == 0)
-          return NULL;
-        if (sl->k8 == x && sl->len == (guint32) len) {
-          const NumLex *l = sl->lex;
-          if (l->cased && (strlen (l->cased) != len || memcmp (l->cased, w, len) != 0))
-            return NULL;
-          return l;
-        }
-      }
-    }
-  }
   char buf[NUM_WORDBUF];
   char *out = low ? low : buf;
   guint32 h;

@@ -9,6 +9,7 @@
 #define NUMBERS_LEXICON_H
 
 #include <glib.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -194,10 +195,41 @@ const NumLex *num_lexicon_lookup (const NumLexicon *lx, const char *lower, const
  * other letters by g_unichar_tolower().  `*hash` gets num_word_hash of the result. */
 gssize num_word_lower (const char *w, gsize len, char *out, guint32 *hash);
 
+/* num_lexicon_find() through the FNV table (any word). */
+const NumLex *num_lexicon_find_any (const NumLexicon *lx, const char *w, gsize len, char *low);
+
 /* The entry of the word as written in the text ([w, w+len), any case), or NULL; with
  * `low` non-NULL the lower-case word is left there (NUM_WORDBUF bytes; "" when too
- * long).  Allocation-free; safe on many threads. */
-const NumLex *num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low);
+ * long).  Allocation-free; safe on many threads.  An ASCII word of 1-8 bytes is
+ * lower-cased into one number and found in slots8 (inline); others in the FNV table. */
+static inline const NumLex *
+num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low)
+{
+  if (low == NULL && len - 1 < 8) {
+    guint64 x = 0;
+    guint hi = 0;
+    for (gsize i = 0; i < len; i++) {
+      guint c = (guchar) w[i];
+      hi |= c;
+      c += (guint) ((c - 'A') < 26u) << 5;   /* ASCII lower case */
+      x |= (guint64) c << (8 * i);
+    }
+    if (!(hi & 0x80)) {
+      for (guint32 i = num_hash8 (x, lx->slot8_shift);; i = (i + 1) & lx->slot8_mask) {
+        const NumSlot8 *sl = &lx->slots8[i];
+        if (sl->k8 == 0)
+          return NULL;
+        if (sl->k8 == x && sl->len == (guint32) len) {
+          const NumLex *l = sl->lex;
+          if (l->cased && (strlen (l->cased) != len || memcmp (l->cased, w, len) != 0))
+            return NULL;
+          return l;
+        }
+      }
+    }
+  }
+  return num_lexicon_find_any (lx, w, len, low);
+}
 
 /* The entry of [w, w+len) exactly as written (punctuation: no case to fold). */
 const NumLex *num_lexicon_find_exact (const NumLexicon *lx, const char *w, gsize len);

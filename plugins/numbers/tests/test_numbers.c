@@ -486,10 +486,20 @@ test_word_table (void **state)
       g_autofree char *up = g_utf8_strup (k, -1);
       if (strlen (up) == strlen (k) && num_lexicon_find (lx, up, strlen (up), NULL) != want)
         fail_msg ("%s: '%s' (as '%s') not found", langs[li], k, up);
+      /* the inline table of short ASCII words answers as the FNV table */
+      assert_ptr_equal (num_lexicon_find (lx, up, strlen (up), NULL),
+                        num_lexicon_find_any (lx, up, strlen (up), NULL));
+      assert_ptr_equal (num_lexicon_find (lx, k, strlen (k), NULL),
+                        num_lexicon_find_any (lx, k, strlen (k), NULL));
       n++;
     }
     assert_true (n > 100);
     static const char *const nonwords[] = { "zzz", "onee", "thre", "тысячаа", "пят", "x", "" };
+    static const char *const mixed[] = { "One", "oNE", "Bn", "BN", "bn", "M", "m", "K", "the", "The",
+                                         "@", "[", "`", "{", "Z", "z", "a1", "ONE\x7f", "twentyone" };
+    for (guint i = 0; i < G_N_ELEMENTS (mixed); i++)
+      assert_ptr_equal (num_lexicon_find (lx, mixed[i], strlen (mixed[i]), NULL),
+                        num_lexicon_find_any (lx, mixed[i], strlen (mixed[i]), NULL));
     for (guint i = 0; i < G_N_ELEMENTS (nonwords); i++) {
       assert_null (num_lexicon_lookup (lx, nonwords[i], nonwords[i], strlen (nonwords[i])));
       assert_null (num_lexicon_find (lx, nonwords[i], strlen (nonwords[i]), NULL));
