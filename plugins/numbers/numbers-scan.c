@@ -1827,80 +1827,85 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     o = 1;
   }
 
-  /* identifiers: "No. 1325", "resolution 1325", "#5" */
-  if (!is_range && behind (&b, o + 1) > o && !a->is_words && a->has_numlit &&
-      ((pv[o].lex && (pv[o].lex->roles & NR_IDCUE)) || lx->digit_last)) {
-    char buf[64];
-    guint lens = lx->digit_last ? 0xFF : pv[o].lex->id_lens;
-    for (int k = MIN (3, behind (&b, o + 3) - o); k >= 1; k--) {
-      if ((lens & (1u << k)) && join_prev (t, pv, o, k, FALSE, buf, sizeof buf) &&
-          g_hash_table_contains (lx->id_cue, buf))
-        return -1;
+  /* identifiers, currency and qualifiers before the number end with a token of the
+   * lexicon ("the" of "more than the tenth" too): nothing to read without one */
+  NumQual q = NQ_NONE;
+  if (np > 0 && (lx->digit_last || pv[0].lex != NULL ||
+                 (pv[0].word && prev_is (t, &pv[0], "the")))) {
+    /* identifiers: "No. 1325", "resolution 1325", "#5" */
+    if (!is_range && behind (&b, o + 1) > o && !a->is_words && a->has_numlit &&
+        ((pv[o].lex && (pv[o].lex->roles & NR_IDCUE)) || lx->digit_last)) {
+      char buf[64];
+      guint lens = lx->digit_last ? 0xFF : pv[o].lex->id_lens;
+      for (int k = MIN (3, behind (&b, o + 3) - o); k >= 1; k--) {
+        if ((lens & (1u << k)) && join_prev (t, pv, o, k, FALSE, buf, sizeof buf) &&
+            g_hash_table_contains (lx->id_cue, buf))
+          return -1;
+      }
     }
-  }
 
-  /* currency before: "$", "US $", "AZN", "€" (a symbol or a word in capitals) */
-  gboolean cur_cand = behind (&b, o + 1) > o && ((pv[o].lex && (pv[o].lex->roles & NR_CURPRE)) || lx->digit_last);
-  guint cur_lens = !cur_cand ? 0 : lx->digit_last ? 0xFF : pv[o].lex->cur_lens;
-  for (int k = cur_cand ? MIN (2, behind (&b, o + 2) - o) : 0; k >= 1; k--) {
-    char buf[64];
-    if (k == 1 && (cur_lens & 2u) && pv[o].lex && !pv[o].word && !pv[o].num &&
-        pv[o].end - pv[o].start + 2 < sizeof buf) {
-      /* one symbol as written, e.g. "$": its entry is the phrase (found exactly) */
-      const char *iso = pv[o].lex->cur1;
+    /* currency before: "$", "US $", "AZN", "€" (a symbol or a word in capitals) */
+    gboolean cur_cand = behind (&b, o + 1) > o && ((pv[o].lex && (pv[o].lex->roles & NR_CURPRE)) || lx->digit_last);
+    guint cur_lens = !cur_cand ? 0 : lx->digit_last ? 0xFF : pv[o].lex->cur_lens;
+    for (int k = cur_cand ? MIN (2, behind (&b, o + 2) - o) : 0; k >= 1; k--) {
+      char buf[64];
+      if (k == 1 && (cur_lens & 2u) && pv[o].lex && !pv[o].word && !pv[o].num &&
+          pv[o].end - pv[o].start + 2 < sizeof buf) {
+        /* one symbol as written, e.g. "$": its entry is the phrase (found exactly) */
+        const char *iso = pv[o].lex->cur1;
+        if (iso && pv[o].end + 1 >= it->start) {
+          g_strlcpy (it->currency, iso, sizeof it->currency);
+          o += k;
+          break;
+        }
+        continue;
+      }
+      if (!(cur_lens & (1u << k)) || !phrase_first_pass (&lx->cur_first, t, pv, o, k, TRUE) ||
+          !join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
+        continue;
+      const char *iso = g_hash_table_lookup (lx->currency_pre, buf);
       if (iso && pv[o].end + 1 >= it->start) {
         g_strlcpy (it->currency, iso, sizeof it->currency);
         o += k;
         break;
       }
-      continue;
     }
-    if (!(cur_lens & (1u << k)) || !phrase_first_pass (&lx->cur_first, t, pv, o, k, TRUE) ||
-        !join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
-      continue;
-    const char *iso = g_hash_table_lookup (lx->currency_pre, buf);
-    if (iso && pv[o].end + 1 >= it->start) {
-      g_strlcpy (it->currency, iso, sizeof it->currency);
-      o += k;
-      break;
-    }
-  }
 
-  /* prefix qualifier, longest first; comparatives may skip a "the" */
-  NumQual q = NQ_NONE;
-  int maxw = (int) lx->max_prefix_words;
-  for (int skip_the = 0; skip_the <= 1 && q == NQ_NONE; skip_the++) {
-    int oo = o;
-    if (skip_the) {
-      if (!(behind (&b, o + 1) > o && pv[o].word && prev_is (t, &pv[o], "the")))
-        break;
-      oo = o + 1;
-    }
-    gboolean qcand = behind (&b, oo + 1) > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) || lx->digit_last);
-    guint qlens = !qcand ? 0 : lx->digit_last ? 0xFF : pv[oo].lex->qual_lens;
-    for (int k = qcand ? maxw : 0; k >= 1; k--) {
-      char buf[128];
-      NumQual x;
-      if (!(qlens & (1u << k)) || behind (&b, oo + k) < oo + k)
-        continue;
-      if (k == 1 && pv[oo].lex && !pv[oo].num && pv[oo].end - pv[oo].start < NUM_WORDBUF) {
-        /* one token: its entry's key is the lower-cased word (or the symbol as written),
-         * which is what join_prev would look up */
-        x = (NumQual) pv[oo].lex->qual1;
-      } else {
-        if (!phrase_first_pass (&lx->qual_first, t, pv, oo, k, FALSE) ||
-            !join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
-          continue;
-        x = qual_lookup (lx->prefix_qual, buf);
+    /* prefix qualifier, longest first; comparatives may skip a "the" */
+    int maxw = (int) lx->max_prefix_words;
+    for (int skip_the = 0; skip_the <= 1 && q == NQ_NONE; skip_the++) {
+      int oo = o;
+      if (skip_the) {
+        if (!(behind (&b, o + 1) > o && pv[o].word && prev_is (t, &pv[o], "the")))
+          break;
+        oo = o + 1;
       }
-      if (x == NQ_NONE)
-        continue;
-      if (skip_the && !(x == NQ_MORE_THAN || x == NQ_LESS_THAN || x == NQ_AT_LEAST ||
-                        x == NQ_AT_MOST))
+      gboolean qcand = behind (&b, oo + 1) > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) || lx->digit_last);
+      guint qlens = !qcand ? 0 : lx->digit_last ? 0xFF : pv[oo].lex->qual_lens;
+      for (int k = qcand ? maxw : 0; k >= 1; k--) {
+        char buf[128];
+        NumQual x;
+        if (!(qlens & (1u << k)) || behind (&b, oo + k) < oo + k)
+          continue;
+        if (k == 1 && pv[oo].lex && !pv[oo].num && pv[oo].end - pv[oo].start < NUM_WORDBUF) {
+          /* one token: its entry's key is the lower-cased word (or the symbol as written),
+           * which is what join_prev would look up */
+          x = (NumQual) pv[oo].lex->qual1;
+        } else {
+          if (!phrase_first_pass (&lx->qual_first, t, pv, oo, k, FALSE) ||
+              !join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
+            continue;
+          x = qual_lookup (lx->prefix_qual, buf);
+        }
+        if (x == NQ_NONE)
+          continue;
+        if (skip_the && !(x == NQ_MORE_THAN || x == NQ_LESS_THAN || x == NQ_AT_LEAST ||
+                          x == NQ_AT_MOST))
+          break;
+        q = x;
+        it->qual_start = pv[oo + k - 1].start;
         break;
-      q = x;
-      it->qual_start = pv[oo + k - 1].start;
-      break;
+      }
     }
   }
   if (q == NQ_BLOCK)
