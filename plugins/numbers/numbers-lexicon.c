@@ -796,6 +796,10 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
     }
   }
   build_slots (lx);
+  for (guint c = 0; c < 128; c++) {
+    char b = (char) c;
+    lx->byte1[c] = num_lexicon_find_exact (lx, &b, 1);
+  }
   phrase_first_build (&lx->qual_first, lx->prefix_qual);
   phrase_first_build (&lx->cur_first, lx->currency_pre);
   if (g_hash_table_size (lx->words) == 0) {

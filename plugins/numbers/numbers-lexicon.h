@@ -173,6 +173,7 @@ typedef struct {
   NumSlot *slots;
   guint32 slot_mask;
   NumSlot8 *slots8;         /* the ASCII keys of 1-8 bytes (built once by load) */
+  const NumLex *byte1[128]; /* num_lexicon_find_exact() of each one-byte ASCII string */
   guint32 slot8_shift;      /* 64 - log2 (size of slots8) */
   guint32 slot8_mask;
   gboolean digit_last;      /* some cue phrase ends with a digit (no look-behind gating) */
@@ -233,6 +234,15 @@ num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low)
 
 /* The entry of [w, w+len) exactly as written (punctuation: no case to fold). */
 const NumLex *num_lexicon_find_exact (const NumLexicon *lx, const char *w, gsize len);
+
+/* The same, a one-byte ASCII token ("$", ".") from a table. */
+static inline const NumLex *
+num_lexicon_find_exact_fast (const NumLexicon *lx, const char *w, gsize len)
+{
+  if (len == 1 && (guchar) w[0] < 0x80)
+    return lx->byte1[(guchar) w[0]];
+  return num_lexicon_find_exact (lx, w, len);
+}
 
 /* A filter: (first, second, last letter, length) bits for ASCII words, then
  * (first letter, last letter, length) hashed to 2^16 bits for Cyrillic words. */

@@ -1459,7 +1459,7 @@ prev_tokens_more (const NumLexicon *lx, const guint8 *filter, const char *t, gsi
                  ? num_lexicon_find (lx, t + p, k->end - p, NULL) : NULL;
       } else {
         p = s;
-        k->lex = num_lexicon_find_exact (lx, t + p, k->end - p);
+        k->lex = num_lexicon_find_exact_fast (lx, t + p, k->end - p);
       }
     }
     k->start = p;
@@ -1971,7 +1971,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     const Tok *n = tok (s, k);
     const NumLex *cl = n->type == TK_WORD ? n->lex
                        : n->type == TK_PUNCT && n->gap <= 1
-                         ? num_lexicon_find_exact (lx, t + n->start, n->end - n->start) : NULL;
+                         ? num_lexicon_find_exact_fast (lx, t + n->start, n->end - n->start) : NULL;
     if (cl && n->gap <= 1 && (cl->roles & NR_CURRENCY) && cl->currency) {
       /* "5 dollars", "5 рублей", "5 ₽" */
       if (!it->currency[0])

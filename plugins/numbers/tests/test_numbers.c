@@ -497,6 +497,11 @@ test_word_table (void **state)
     static const char *const nonwords[] = { "zzz", "onee", "thre", "тысячаа", "пят", "x", "" };
     static const char *const mixed[] = { "One", "oNE", "Bn", "BN", "bn", "M", "m", "K", "the", "The",
                                          "@", "[", "`", "{", "Z", "z", "a1", "ONE\x7f", "twentyone" };
+    for (guint c = 0; c < 128; c++) {   /* the one-byte table answers as the slots */
+      char b = (char) c;
+      assert_ptr_equal (num_lexicon_find_exact_fast (lx, &b, 1), num_lexicon_find_exact (lx, &b, 1));
+    }
+    assert_non_null (num_lexicon_find_exact_fast (lx, "$", 1));
     for (guint i = 0; i < G_N_ELEMENTS (mixed); i++)
       assert_ptr_equal (num_lexicon_find (lx, mixed[i], strlen (mixed[i]), NULL),
                         num_lexicon_find_any (lx, mixed[i], strlen (mixed[i]), NULL));
