@@ -724,9 +724,14 @@ tok_fill (Stream *s, int i)
     }
     k->start = p;
     if (ascii_letter[(guchar) s->text[p]]) {
-      /* an ASCII letter starts no numeral: a word (as below) */
+      /* an ASCII letter starts no numeral: a word (as below); the run of ASCII letters
+       * stops at the NUL after the text at the latest, word_end() goes on after it */
+      const guchar *u = (const guchar *) s->text;
+      gsize q = p + 1;
+      while (ascii_letter[u[q]])
+        q++;
       k->type = TK_WORD;
-      k->end = word_end (s->text, s->len, p);
+      k->end = u[q] < 0x80 ? q : word_end (s->text, s->len, q);
       k->lex = lookup_word (s->lx, s->text, p, k->end);
       k->roles = k->lex ? k->lex->roles : 0;
     } else if (numlit_start (s->text, s->len, p)) {
