@@ -197,8 +197,8 @@ digits_end (const char *t, gsize len, gsize p)
  * Exact without strtod when the digits fit in 2^53 and at most 22 follow the point
  * (an exact integer divided by an exact power of ten is correctly rounded, as strtod
  * is); otherwise g_ascii_strtod. */
-static double
-digits_value (const char *t, gsize p, gsize q, gsize point)
+static G_GNUC_NO_INLINE double
+digits_value_any (const char *t, gsize p, gsize q, gsize point)
 {
   static const double p10[23] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
@@ -255,6 +255,23 @@ digits_value (const char *t, gsize p, gsize q, gsize point)
   if (big)
     return acc;   /* beyond 79 characters only the integer part matters */
   return g_ascii_strtod (buf, NULL);
+}
+
+/* digits_value_any(), with the commonest case (up to 15 characters, no decimal mark)
+ * inline. */
+static inline double
+digits_value (const char *t, gsize p, gsize q, gsize point)
+{
+  if (point == 0 && q - p <= 15) {
+    guint64 v = 0;
+    for (gsize i = p; i < q; i++) {
+      guint d = (guint) ((guchar) t[i] - '0');
+      if (d < 10)
+        v = v * 10 + d;
+    }
+    return (double) v;
+  }
+  return digits_value_any (t, p, q, point);
 }
 
 static gboolean
