@@ -315,6 +315,13 @@ suffix_form (const NumLexicon *lx, const char *low, guint ndigits, double v)
   return -1;
 }
 
+/* Bytes after the digits that can make more of a numeral (a slash, a colon, a hyphen,
+ * a power, a suffix or letters glued to it: ASCII letters and any non-ASCII byte). */
+static const guint8 numeral_tail[256] = {
+  ['/'] = 1, [':'] = 1, ['-'] = 1, ['^'] = 1, ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1,
+  [0x80 ... 0xFF] = 1,
+};
+
 /* Scans a digit numeral at p (a digit, a sign, a leading point or a vulgar fraction).
  * Returns its end. */
 static gsize
@@ -508,6 +515,9 @@ scan_numlit (const NumLexicon *lx, const char *t, gsize len, gsize p, NumLit *nl
   }
   nl->form = point ? NF_DEC : NF_INT;
   nl->value = digits_value (t, istart, q, point);
+  /* each check below up to done: wants one of these bytes right after the digits */
+  if (!numeral_tail[(guchar) t[q]])
+    goto done;
 
   /* slash: a fraction "3/4", or a date / code: "2/26", "1/2/2020", "8/42-C" */
   if (q + 1 < len && t[q] == '/' && is_digit ((guchar) t[q + 1]) && nl->form == NF_INT) {
