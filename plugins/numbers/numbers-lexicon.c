@@ -70,6 +70,7 @@ num_lexicon_free (NumLexicon *lx)
   g_free (lx->filter_behind);
   g_free (lx->filter_artneg);
   g_free (lx->slots);
+  g_free (lx->slots8);
   g_free (lx);
 }
 
@@ -220,8 +221,10 @@ filter_add (NumLexicon *lx, const char *w)
   gsize len = strlen (w);
   if (len >= 2 && (guchar) w[0] < 0x80) {
     guint a = (guint) ((w[0] | 0x20) - 'a'), b = (guint) ((w[1] | 0x20) - 'a');
-    if (a < 26 && b < 26)
+    if (a < 26 && b < 26) {
       lx->trig2[a * 26 + b] |= 1u << (len > 31 ? 31 : len);
+      lx->trig2w[(a + 1) * 32 + (b + 1)] |= 1u << (len > 31 ? 31 : len);
+    }
   }
 }
 
@@ -373,6 +376,29 @@ build_slots (NumLexicon *lx)
     gsize kl = strlen (key);
     lx->slots[i] = (NumSlot) { h, (guint32) kl, key, val, first8 (key, kl) };
   }
+  /* the short ASCII keys again, by their 8 bytes */
+  guint bits = 4;
+  while ((1u << bits) < 2 * n + 2)
+    bits++;
+  lx->slots8 = g_new0 (NumSlot8, 1u << bits);
+  lx->slot8_shift = 64 - bits;
+  guint32 mask8 = (1u << bits) - 1;
+  lx->slot8_mask = mask8;
+  g_hash_table_iter_init (&it, lx->words);
+  while (g_hash_table_iter_next (&it, &key, &val)) {
+    const char *k = key;
+    gsize kl = strlen (k);
+    gboolean ascii = kl >= 1 && kl <= 8;
+    for (gsize x = 0; ascii && x < kl; x++)
+      ascii = (guchar) k[x] < 0x80;
+    if (!ascii)
+      continue;
+    guint64 k8 = first8 (k, kl);
+    guint32 i = num_hash8 (k8, lx->slot8_shift);
+    while (lx->slots8[i].k8)
+      i = (i + 1) & mask8;
+    lx->slots8[i] = (NumSlot8) { k8, (guint32) kl, val };
+  }
 }
 
 const NumLex *
@@ -391,7 +417,7 @@ num_lexicon_find_exact (const NumLexicon *lx, const char *w, gsize len)
 }
 
 const NumLex *
-num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low)
+num_lexicon_find_any (const NumLexicon *lx, const char *w, gsize len, char *low)
 {
   char buf[NUM_WORDBUF];
   char *out = low ? low : buf;
@@ -770,6 +796,10 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
     }
   }
   build_slots (lx);
+  for (guint c = 0; c < 128; c++) {
+    char b = (char) c;
+    lx->byte1[c] = num_lexicon_find_exact (lx, &b, 1);
+  }
   phrase_first_build (&lx->qual_first, lx->prefix_qual);
   phrase_first_build (&lx->cur_first, lx->currency_pre);
   if (g_hash_table_size (lx->words) == 0) {

@@ -9,6 +9,7 @@
 #define NUMBERS_LEXICON_H
 
 #include <glib.h>
+#include <string.h>
 
 G_BEGIN_DECLS
 
@@ -84,6 +85,20 @@ typedef struct {
                            * are compared as one number) */
 } NumSlot;
 
+/* The ASCII keys of up to 8 bytes again, by their bytes as one number: an ASCII word
+ * of up to 8 letters is lower-cased into a guint64 and found with one multiply. */
+typedef struct {
+  guint64 k8;             /* the key's bytes, zero-padded; 0: empty slot */
+  guint32 len;
+  const NumLex *lex;
+} NumSlot8;
+
+static inline guint32
+num_hash8 (guint64 k8, guint shift)
+{
+  return (guint32) ((k8 * G_GUINT64_CONSTANT (0x9E3779B97F4A7C15)) >> shift);
+}
+
 #define NUM_WORDBUF 64    /* longest word (bytes, lower case) looked up */
 
 /* Qualifier codes. */
@@ -145,6 +160,8 @@ typedef struct {
   /* Trigger filter: (first letter, second letter, last letter, length) of the ASCII
    * words that can start a number. */
   guint8 *filter;
+  guint32 trig2w[32 * 32];  /* trig2 again, indexed by (first & 31, second & 31): the
+                             * bytes of a letter in either case; bit 1 is never set */
   guint32 trig2[26 * 26];   /* trigger words by their first two ASCII letters: bit l for
                              * a length l (31: longer) */
   guint8 *filter_all;       /* the same for every ASCII word of the lexicon */
@@ -155,6 +172,10 @@ typedef struct {
    * one probe of a hash computed while lower-casing, no strlen/strcmp/str_hash. */
   NumSlot *slots;
   guint32 slot_mask;
+  NumSlot8 *slots8;         /* the ASCII keys of 1-8 bytes (built once by load) */
+  const NumLex *byte1[128]; /* num_lexicon_find_exact() of each one-byte ASCII string */
+  guint32 slot8_shift;      /* 64 - log2 (size of slots8) */
+  guint32 slot8_mask;
   gboolean digit_last;      /* some cue phrase ends with a digit (no look-behind gating) */
   guint max_prefix_words;   /* longest prefix-qualifier phrase, in tokens */
   NumPhraseFirst qual_first;/* of prefix_qual */
@@ -175,13 +196,53 @@ const NumLex *num_lexicon_lookup (const NumLexicon *lx, const char *lower, const
  * other letters by g_unichar_tolower().  `*hash` gets num_word_hash of the result. */
 gssize num_word_lower (const char *w, gsize len, char *out, guint32 *hash);
 
+/* num_lexicon_find() through the FNV table (any word). */
+const NumLex *num_lexicon_find_any (const NumLexicon *lx, const char *w, gsize len, char *low);
+
 /* The entry of the word as written in the text ([w, w+len), any case), or NULL; with
  * `low` non-NULL the lower-case word is left there (NUM_WORDBUF bytes; "" when too
- * long).  Allocation-free; safe on many threads. */
-const NumLex *num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low);
+ * long).  Allocation-free; safe on many threads.  An ASCII word of 1-8 bytes is
+ * lower-cased into one number and found in slots8 (inline); others in the FNV table. */
+static inline const NumLex *
+num_lexicon_find (const NumLexicon *lx, const char *w, gsize len, char *low)
+{
+  if (low == NULL && len - 1 < 8) {
+    guint64 x = 0;
+    guint hi = 0;
+    for (gsize i = 0; i < len; i++) {
+      guint c = (guchar) w[i];
+      hi |= c;
+      c += (guint) ((c - 'A') < 26u) << 5;   /* ASCII lower case */
+      x |= (guint64) c << (8 * i);
+    }
+    if (!(hi & 0x80)) {
+      for (guint32 i = num_hash8 (x, lx->slot8_shift);; i = (i + 1) & lx->slot8_mask) {
+        const NumSlot8 *sl = &lx->slots8[i];
+        if (sl->k8 == 0)
+          return NULL;
+        if (sl->k8 == x && sl->len == (guint32) len) {
+          const NumLex *l = sl->lex;
+          if (l->cased && (strlen (l->cased) != len || memcmp (l->cased, w, len) != 0))
+            return NULL;
+          return l;
+        }
+      }
+    }
+  }
+  return num_lexicon_find_any (lx, w, len, low);
+}
 
 /* The entry of [w, w+len) exactly as written (punctuation: no case to fold). */
 const NumLex *num_lexicon_find_exact (const NumLexicon *lx, const char *w, gsize len);
+
+/* The same, a one-byte ASCII token ("$", ".") from a table. */
+static inline const NumLex *
+num_lexicon_find_exact_fast (const NumLexicon *lx, const char *w, gsize len)
+{
+  if (len == 1 && (guchar) w[0] < 0x80)
+    return lx->byte1[(guchar) w[0]];
+  return num_lexicon_find_exact (lx, w, len);
+}
 
 /* A filter: (first, second, last letter, length) bits for ASCII words, then
  * (first letter, last letter, length) hashed to 2^16 bits for Cyrillic words. */

@@ -61,16 +61,26 @@ space_at (const char *t, gsize len, gsize p)
   return 0;
 }
 
+/* 1: an ASCII space; 2: the lead byte of a space space_at() knows (NBSP, U+2000...);
+ * 0: no space. */
+static const guint8 space_class[256] = {
+  [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, ['\f'] = 1, ['\v'] = 1, [0xC2] = 2, [0xE2] = 2,
+};
+
 /* Skips whitespace from p; *gap: 0 none, 1 some, 2 a blank line. */
 static gsize
 skip_space (const char *t, gsize len, gsize p, guint8 *gap)
 {
   guint nl = 0;
-  gsize w;
   guint8 g = 0;
-  while (p < len && (w = space_at (t, len, p)) > 0) {
-    if (t[p] == '\n')
-      nl++;
+  while (p < len) {
+    guint8 k = space_class[(guchar) t[p]];
+    if (k == 0)
+      break;
+    gsize w = k == 1 ? 1 : space_at (t, len, p);
+    if (w == 0)
+      break;
+    nl += t[p] == '\n';
     g = 1;
     p += w;
   }
@@ -187,8 +197,8 @@ digits_end (const char *t, gsize len, gsize p)
  * Exact without strtod when the digits fit in 2^53 and at most 22 follow the point
  * (an exact integer divided by an exact power of ten is correctly rounded, as strtod
  * is); otherwise g_ascii_strtod. */
-static double
-digits_value (const char *t, gsize p, gsize q, gsize point)
+static G_GNUC_NO_INLINE double
+digits_value_any (const char *t, gsize p, gsize q, gsize point)
 {
   static const double p10[23] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
@@ -247,6 +257,23 @@ digits_value (const char *t, gsize p, gsize q, gsize point)
   return g_ascii_strtod (buf, NULL);
 }
 
+/* digits_value_any(), with the commonest case (up to 15 characters, no decimal mark)
+ * inline. */
+static inline double
+digits_value (const char *t, gsize p, gsize q, gsize point)
+{
+  if (point == 0 && q - p <= 15) {
+    guint64 v = 0;
+    for (gsize i = p; i < q; i++) {
+      guint d = (guint) ((guchar) t[i] - '0');
+      if (d < 10)
+        v = v * 10 + d;
+    }
+    return (double) v;
+  }
+  return digits_value_any (t, p, q, point);
+}
+
 static gboolean
 sign_context (const char *t, gsize p)
 {
@@ -287,6 +314,13 @@ suffix_form (const NumLexicon *lx, const char *low, guint ndigits, double v)
     return NF_DECADE;
   return -1;
 }
+
+/* Bytes after the digits that can make more of a numeral (a slash, a colon, a hyphen,
+ * a power, a suffix or letters glued to it: ASCII letters and any non-ASCII byte). */
+static const guint8 numeral_tail[256] = {
+  ['/'] = 1, [':'] = 1, ['-'] = 1, ['^'] = 1, ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1,
+  [0x80 ... 0xFF] = 1,
+};
 
 /* Scans a digit numeral at p (a digit, a sign, a leading point or a vulgar fraction).
  * Returns its end. */
@@ -481,6 +515,9 @@ scan_numlit (const NumLexicon *lx, const char *t, gsize len, gsize p, NumLit *nl
   }
   nl->form = point ? NF_DEC : NF_INT;
   nl->value = digits_value (t, istart, q, point);
+  /* each check below up to done: wants one of these bytes right after the digits */
+  if (!numeral_tail[(guchar) t[q]])
+    goto done;
 
   /* slash: a fraction "3/4", or a date / code: "2/26", "1/2/2020", "8/42-C" */
   if (q + 1 < len && t[q] == '/' && is_digit ((guchar) t[q + 1]) && nl->form == NF_INT) {
@@ -713,7 +750,18 @@ tok_fill (Stream *s, int i)
       continue;
     }
     k->start = p;
-    if (numlit_start (s->text, s->len, p)) {
+    if (ascii_letter[(guchar) s->text[p]]) {
+      /* an ASCII letter starts no numeral: a word (as below); the run of ASCII letters
+       * stops at the NUL after the text at the latest, word_end() goes on after it */
+      const guchar *u = (const guchar *) s->text;
+      gsize q = p + 1;
+      while (ascii_letter[u[q]])
+        q++;
+      k->type = TK_WORD;
+      k->end = u[q] < 0x80 ? q : word_end (s->text, s->len, q);
+      k->lex = lookup_word (s->lx, s->text, p, k->end);
+      k->roles = k->lex ? k->lex->roles : 0;
+    } else if (numlit_start (s->text, s->len, p)) {
       k->type = TK_NUM;
       k->end = scan_numlit (s->lx, s->text, s->len, p, &k->num);
       if (k->end <= p)
@@ -1328,7 +1376,7 @@ parse_val (Stream *s, int i0, Val *v)
   v->last = end_tok;
   v->is_frac = frac;
   v->is_ord = ord && !frac;
-  v->is_dec = dec && v->value != floor (v->value);
+  v->is_dec = dec && !num_is_integral (v->value);
   v->is_words = words;
   v->end_scale = end_scale;
   if (end_tok != i0 || v->neg)
@@ -1443,7 +1491,7 @@ prev_tokens_more (const NumLexicon *lx, const guint8 *filter, const char *t, gsi
                  ? num_lexicon_find (lx, t + p, k->end - p, NULL) : NULL;
       } else {
         p = s;
-        k->lex = num_lexicon_find_exact (lx, t + p, k->end - p);
+        k->lex = num_lexicon_find_exact_fast (lx, t + p, k->end - p);
       }
     }
     k->start = p;
@@ -1742,6 +1790,28 @@ qual_lookup (GHashTable *h, const char *phrase)
   return v ? (NumQual) GPOINTER_TO_INT (v) : NQ_NONE;
 }
 
+/* The look-behind of finish_item, read lazily: at most `cap` tokens (what the token
+ * before the number can need), and only as far as a check asks.  behind (b, k) is
+ * what an eager read of `cap` tokens would give for "are there k tokens?". */
+typedef struct {
+  const NumLexicon *lx;
+  const char *t;
+  gsize pos;
+  Prev *pv;
+  int *n;
+  int cap;
+} Behind;
+
+static inline int
+behind (Behind *b, int want)
+{
+  if (want > b->cap)
+    want = b->cap;
+  if (want > *b->n)
+    *b->n = prev_tokens_more (b->lx, b->lx->filter_behind, b->t, b->pos, b->pv, *b->n, want);
+  return *b->n;
+}
+
 /* Fills an item from a value and the text around it, and pushes it.  Returns the
  * token index after everything consumed (postfix qualifier, currency, unit). */
 static int
@@ -1750,18 +1820,18 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
 {
   const NumLexicon *lx = sc->lx;
   const char *t = sc->text;
-  Prev pv[7];
-  /* only words with a role in NUM_BEHIND_ROLES are looked up; handle() may have done it */
-  int np;
-  if (sc->pv_pos == it->start) {
-    np = sc->pv_n;
-    memcpy (pv, sc->pv, (gsize) np * sizeof pv[0]);
-  } else {
-    np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, 0, 1);
+  /* only words with a role in NUM_BEHIND_ROLES are looked up; handle() may have read
+   * the first token (sc->pv is the look-behind of sc->pv_pos, extended in place) */
+  if (sc->pv_pos != it->start) {
+    sc->pv_pos = it->start;
+    sc->pv_n = prev_tokens_more (lx, lx->filter_behind, t, it->start, sc->pv, 0, 1);
   }
+  Behind b = { lx, t, it->start, sc->pv, &sc->pv_n, 0 };
+  const Prev *pv = sc->pv;
+  int np = sc->pv_n;
   if (np > 0) {
     /* more context only where a qualifier, currency or identifier cue may end, and only
-     * as many tokens as the longest such phrase ending there */
+     * as many tokens as the longest such phrase ending there; read when a check asks */
     int need = 0;
     const NumLex *l0 = pv[0].lex;
     if (lx->digit_last || (l0 && (l0->roles & NR_BETWEEN)) ||
@@ -1769,12 +1839,14 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
       need = 7;
     else if (l0 && (l0->roles & NR_CURPRE))
       need = 2 + (int) lx->max_prefix_words;        /* "about US $ 5" */
-    else if (l0 && (l0->roles & (NR_QLAST | NR_IDCUE)))
-      need = g_bit_nth_msf (l0->qual_lens | l0->id_lens, -1);
+    else if (l0 && (l0->roles & (NR_QLAST | NR_IDCUE))) {
+      /* the highest bit of the lengths (as g_bit_nth_msf, which loops over the bits) */
+      guint lens = (guint) (l0->qual_lens | l0->id_lens);
+      need = lens ? 31 - __builtin_clz (lens) : -1;
+    }
     if (a->year_plain && !pv[0].word && !pv[0].num && prev_is (t, &pv[0], ","))
       need = MAX (need, 3);
-    if (need > np)
-      np = prev_tokens_more (lx, lx->filter_behind, t, it->start, pv, np, MIN (need, 7));
+    b.cap = MAX (np, MIN (need, 7));
   }
   int o = 0;
   gboolean year_explicit = FALSE;
@@ -1787,80 +1859,85 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     o = 1;
   }
 
-  /* identifiers: "No. 1325", "resolution 1325", "#5" */
-  if (!is_range && np > o && !a->is_words && a->has_numlit &&
-      ((pv[o].lex && (pv[o].lex->roles & NR_IDCUE)) || lx->digit_last)) {
-    char buf[64];
-    guint lens = lx->digit_last ? 0xFF : pv[o].lex->id_lens;
-    for (int k = MIN (3, np - o); k >= 1; k--) {
-      if ((lens & (1u << k)) && join_prev (t, pv, o, k, FALSE, buf, sizeof buf) &&
-          g_hash_table_contains (lx->id_cue, buf))
-        return -1;
+  /* identifiers, currency and qualifiers before the number end with a token of the
+   * lexicon ("the" of "more than the tenth" too): nothing to read without one */
+  NumQual q = NQ_NONE;
+  if (np > 0 && (lx->digit_last || pv[0].lex != NULL ||
+                 (pv[0].word && prev_is (t, &pv[0], "the")))) {
+    /* identifiers: "No. 1325", "resolution 1325", "#5" */
+    if (!is_range && behind (&b, o + 1) > o && !a->is_words && a->has_numlit &&
+        ((pv[o].lex && (pv[o].lex->roles & NR_IDCUE)) || lx->digit_last)) {
+      char buf[64];
+      guint lens = lx->digit_last ? 0xFF : pv[o].lex->id_lens;
+      for (int k = MIN (3, behind (&b, o + 3) - o); k >= 1; k--) {
+        if ((lens & (1u << k)) && join_prev (t, pv, o, k, FALSE, buf, sizeof buf) &&
+            g_hash_table_contains (lx->id_cue, buf))
+          return -1;
+      }
     }
-  }
 
-  /* currency before: "$", "US $", "AZN", "€" (a symbol or a word in capitals) */
-  gboolean cur_cand = np > o && ((pv[o].lex && (pv[o].lex->roles & NR_CURPRE)) || lx->digit_last);
-  guint cur_lens = !cur_cand ? 0 : lx->digit_last ? 0xFF : pv[o].lex->cur_lens;
-  for (int k = cur_cand ? MIN (2, np - o) : 0; k >= 1; k--) {
-    char buf[64];
-    if (k == 1 && (cur_lens & 2u) && pv[o].lex && !pv[o].word && !pv[o].num &&
-        pv[o].end - pv[o].start + 2 < sizeof buf) {
-      /* one symbol as written, e.g. "$": its entry is the phrase (found exactly) */
-      const char *iso = pv[o].lex->cur1;
+    /* currency before: "$", "US $", "AZN", "€" (a symbol or a word in capitals) */
+    gboolean cur_cand = behind (&b, o + 1) > o && ((pv[o].lex && (pv[o].lex->roles & NR_CURPRE)) || lx->digit_last);
+    guint cur_lens = !cur_cand ? 0 : lx->digit_last ? 0xFF : pv[o].lex->cur_lens;
+    for (int k = cur_cand ? MIN (2, behind (&b, o + 2) - o) : 0; k >= 1; k--) {
+      char buf[64];
+      if (k == 1 && (cur_lens & 2u) && pv[o].lex && !pv[o].word && !pv[o].num &&
+          pv[o].end - pv[o].start + 2 < sizeof buf) {
+        /* one symbol as written, e.g. "$": its entry is the phrase (found exactly) */
+        const char *iso = pv[o].lex->cur1;
+        if (iso && pv[o].end + 1 >= it->start) {
+          g_strlcpy (it->currency, iso, sizeof it->currency);
+          o += k;
+          break;
+        }
+        continue;
+      }
+      if (!(cur_lens & (1u << k)) || !phrase_first_pass (&lx->cur_first, t, pv, o, k, TRUE) ||
+          !join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
+        continue;
+      const char *iso = g_hash_table_lookup (lx->currency_pre, buf);
       if (iso && pv[o].end + 1 >= it->start) {
         g_strlcpy (it->currency, iso, sizeof it->currency);
         o += k;
         break;
       }
-      continue;
     }
-    if (!(cur_lens & (1u << k)) || !phrase_first_pass (&lx->cur_first, t, pv, o, k, TRUE) ||
-        !join_prev (t, pv, o, k, TRUE, buf, sizeof buf))
-      continue;
-    const char *iso = g_hash_table_lookup (lx->currency_pre, buf);
-    if (iso && pv[o].end + 1 >= it->start) {
-      g_strlcpy (it->currency, iso, sizeof it->currency);
-      o += k;
-      break;
-    }
-  }
 
-  /* prefix qualifier, longest first; comparatives may skip a "the" */
-  NumQual q = NQ_NONE;
-  int maxw = (int) lx->max_prefix_words;
-  for (int skip_the = 0; skip_the <= 1 && q == NQ_NONE; skip_the++) {
-    int oo = o;
-    if (skip_the) {
-      if (!(np > o && pv[o].word && prev_is (t, &pv[o], "the")))
-        break;
-      oo = o + 1;
-    }
-    gboolean qcand = np > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) || lx->digit_last);
-    guint qlens = !qcand ? 0 : lx->digit_last ? 0xFF : pv[oo].lex->qual_lens;
-    for (int k = qcand ? MIN (maxw, np - oo) : 0; k >= 1; k--) {
-      char buf[128];
-      NumQual x;
-      if (!(qlens & (1u << k)))
-        continue;
-      if (k == 1 && pv[oo].lex && !pv[oo].num && pv[oo].end - pv[oo].start < NUM_WORDBUF) {
-        /* one token: its entry's key is the lower-cased word (or the symbol as written),
-         * which is what join_prev would look up */
-        x = (NumQual) pv[oo].lex->qual1;
-      } else {
-        if (!phrase_first_pass (&lx->qual_first, t, pv, oo, k, FALSE) ||
-            !join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
-          continue;
-        x = qual_lookup (lx->prefix_qual, buf);
+    /* prefix qualifier, longest first; comparatives may skip a "the" */
+    int maxw = (int) lx->max_prefix_words;
+    for (int skip_the = 0; skip_the <= 1 && q == NQ_NONE; skip_the++) {
+      int oo = o;
+      if (skip_the) {
+        if (!(behind (&b, o + 1) > o && pv[o].word && prev_is (t, &pv[o], "the")))
+          break;
+        oo = o + 1;
       }
-      if (x == NQ_NONE)
-        continue;
-      if (skip_the && !(x == NQ_MORE_THAN || x == NQ_LESS_THAN || x == NQ_AT_LEAST ||
-                        x == NQ_AT_MOST))
+      gboolean qcand = behind (&b, oo + 1) > oo && ((pv[oo].lex && (pv[oo].lex->roles & NR_QLAST)) || lx->digit_last);
+      guint qlens = !qcand ? 0 : lx->digit_last ? 0xFF : pv[oo].lex->qual_lens;
+      for (int k = qcand ? maxw : 0; k >= 1; k--) {
+        char buf[128];
+        NumQual x;
+        if (!(qlens & (1u << k)) || behind (&b, oo + k) < oo + k)
+          continue;
+        if (k == 1 && pv[oo].lex && !pv[oo].num && pv[oo].end - pv[oo].start < NUM_WORDBUF) {
+          /* one token: its entry's key is the lower-cased word (or the symbol as written),
+           * which is what join_prev would look up */
+          x = (NumQual) pv[oo].lex->qual1;
+        } else {
+          if (!phrase_first_pass (&lx->qual_first, t, pv, oo, k, FALSE) ||
+              !join_prev (t, pv, oo, k, FALSE, buf, sizeof buf))
+            continue;
+          x = qual_lookup (lx->prefix_qual, buf);
+        }
+        if (x == NQ_NONE)
+          continue;
+        if (skip_the && !(x == NQ_MORE_THAN || x == NQ_LESS_THAN || x == NQ_AT_LEAST ||
+                          x == NQ_AT_MOST))
+          break;
+        q = x;
+        it->qual_start = pv[oo + k - 1].start;
         break;
-      q = x;
-      it->qual_start = pv[oo + k - 1].start;
-      break;
+      }
     }
   }
   if (q == NQ_BLOCK)
@@ -1902,7 +1979,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     if (np > 0 && pv[0].lex && (pv[0].lex->roles & (NR_MONTH | NR_YEARCUE))) {
       year = TRUE;
       year_explicit = (pv[0].lex->roles & NR_MONTH) != 0;
-    } else if (np > 2 && !pv[0].word && prev_is (t, &pv[0], ",") && pv[1].num && pv[2].lex &&
+    } else if (behind (&b, 3) > 2 && !pv[0].word && prev_is (t, &pv[0], ",") && pv[1].num && pv[2].lex &&
                (pv[2].lex->roles & NR_MONTH)) {
       year = year_explicit = TRUE;
     } else if (n->type == TK_WORD && n->gap == 1 && (roles (n) & NR_YEARWORD)) {
@@ -1926,7 +2003,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     const Tok *n = tok (s, k);
     const NumLex *cl = n->type == TK_WORD ? n->lex
                        : n->type == TK_PUNCT && n->gap <= 1
-                         ? num_lexicon_find_exact (lx, t + n->start, n->end - n->start) : NULL;
+                         ? num_lexicon_find_exact_fast (lx, t + n->start, n->end - n->start) : NULL;
     if (cl && n->gap <= 1 && (cl->roles & NR_CURRENCY) && cl->currency) {
       /* "5 dollars", "5 рублей", "5 ₽" */
       if (!it->currency[0])
@@ -2041,7 +2118,7 @@ kind_of (const Val *a)
     return NK_FRACTION;
   if (a->is_ord)
     return NK_ORDINAL;
-  if (a->value != floor (a->value))
+  if (!num_is_integral (a->value))
     return NK_DECIMAL;
   return NK_CARDINAL;
 }
@@ -2076,6 +2153,97 @@ percent_at (Scan *sc, Stream *s, int k)
   return 0;
 }
 
+/* The end of do_phrase for a value that is no range: the item over tokens
+ * 0..last_tok, finished and pushed; returns the byte offset to resume at. */
+static gsize
+finish_single (Scan *sc, Stream *s, Val *a, int last_tok, NumKind kind)
+{
+  NumItem it;
+  gsize end = tok (s, last_tok)->end;
+  gsize start = tok (s, 0)->start;
+  /* "a third term": an ordinal; "a third of", "a third": a fraction */
+  if (a->art_ord) {
+    const Tok *n = tok (s, last_tok + 1);
+    if (n->type == TK_WORD && n->gap == 1 && !(roles (n) & (NR_STOP | NR_OF | NR_AND | NR_OR))) {
+      a->is_frac = FALSE;
+      a->is_ord = TRUE;
+      a->value = 1 / a->value;
+      a->value = round (a->value);
+      kind = NK_ORDINAL;
+      start = tok (s, 1)->start;
+    }
+  }
+  item_init (&it, start, end, a->value, kind);
+  if (a->is_pow && kind == NK_CARDINAL && a->value != floor (a->value))
+    it.kind = NK_DECIMAL;
+  int nk = finish_item (sc, s, a, last_tok + 1, &it, FALSE, FALSE);
+  if (nk == -1) {
+    /* an identifier: skip its whole run ("8/42-C") */
+    return run_end (sc->text, sc->len, tok (s, 0)->start);
+  }
+  if (nk >= 0 && nk > last_tok + 1)
+    return MAX (end, tok (s, nk - 1)->end);
+  return end;
+}
+
+/* Roles of the words a value can start with (parse_val fails on any other word). */
+#define NUM_VALUE_START_ROLES (NR_NEG | NR_CARD | NR_SCALE | NR_ART | NR_FRAC | NR_ORD | NR_VAGUE)
+
+/* Can token k start no value (parse_val (s, k) fails, and no "and" takes it for a
+ * numeral)?  Punctuation, the end, a blank line before it, a word without a role a
+ * value starts with. */
+static inline gboolean
+no_value_at (Stream *s, int k)
+{
+  const Tok *n = tok (s, k);
+  return n->type == TK_END || n->type == TK_PUNCT || n->gap >= 2 ||
+         (n->type == TK_WORD && !(n->roles & NUM_VALUE_START_ROLES));
+}
+
+/* Can token 1 neither continue a digit numeral at token 0 (parse_val) nor make it a
+ * fraction, percent or range (do_phrase)?  Then do_phrase's answer is the numeral
+ * alone, and numeral_alone() gives it without the general grammar.  "and", "to",
+ * "over" ("1 in 5") and dashes qualify when no value follows them. */
+static inline gboolean
+inert_after_numeral (Stream *s)
+{
+  const Tok *n = tok (s, 1);
+  if (n->type == TK_END || n->type == TK_NUM || n->gap >= 2)
+    return TRUE;
+  if (n->type == TK_PUNCT) {
+    if (n->ch == '%' || n->ch == 0x066A || n->ch == 0xFF05)
+      return FALSE;
+    return !is_dash (n->ch) || no_value_at (s, 2);   /* "5-9", "5 - 9", "20~100" */
+  }
+  guint32 r = n->roles;
+  if (r & (NR_CARD | NR_ORD | NR_SCALE | NR_FRAC | NR_ART | NR_POINT | NR_PCT | NR_PCT1 | NR_OUT))
+    return FALSE;
+  if (r & (NR_AND | NR_TO | NR_RANGE_AND | NR_OVER))
+    return no_value_at (s, 2);
+  return TRUE;
+}
+
+/* What parse_val (s, 0, v) gives for a digit numeral at token 0 that is no sign, scale
+ * or other form than an integer or a decimal, followed by an inert token; FALSE when
+ * it is not such a numeral (then the general grammar reads it). */
+static inline gboolean
+numeral_alone (Stream *s, Val *v)
+{
+  const Tok *t0 = tok (s, 0);
+  const NumLit *nl = &t0->num;
+  if (t0->type != TK_NUM || nl->skip || (nl->form != NF_INT && nl->form != NF_DEC) || nl->scaled ||
+      !inert_after_numeral (s))
+    return FALSE;
+  memset (v, 0, sizeof *v);
+  v->has_numlit = TRUE;
+  v->needs_money = nl->needs_money;
+  v->year_plain = nl->plain && nl->ndigits == 4 && !nl->neg;
+  double zero = 0;
+  v->value = 1.0 * (zero + zero + nl->value);   /* as parse_val sums it (-0 becomes 0) */
+  v->is_dec = nl->form == NF_DEC && !num_is_integral (v->value);
+  return isfinite (v->value);
+}
+
 /* Parses the phrase starting at token 0 of `s`; returns the byte offset to resume
  * scanning at. */
 static gsize
@@ -2084,6 +2252,10 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
   const char *t = sc->text;
   Val a;
   const Tok *t0 = tok (s, 0);
+
+  /* the commonest phrase, a digit numeral alone: as below, without the grammar */
+  if (!sc->opts->reference && numeral_alone (s, &a))
+    return finish_single (sc, s, &a, 0, kind_of (&a));
 
   /* "percent of 10" */
   if ((roles (t0) & NR_PCT) && !(roles (t0) & (NR_CARD | NR_ORD))) {
@@ -2114,7 +2286,6 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
 
   int j = a.last + 1;
   NumItem it;
-  gboolean done = FALSE;
   NumKind kind = kind_of (&a);
 
   /* "one twenty-fifth", "twenty twenty fifths", "one one hundred and fifth" */
@@ -2142,7 +2313,7 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
   }
 
   /* "1 over 3", "2 in 5", "two out of five hundred" */
-  if (!a.is_frac && !a.is_ord && !a.is_dec && a.value == floor (a.value) && !a.is_vague) {
+  if (!a.is_frac && !a.is_ord && !a.is_dec && num_is_integral (a.value) && !a.is_vague) {
     const Tok *c = tok (s, j);
     int k = -1;
     gboolean is_in = FALSE;
@@ -2234,34 +2405,7 @@ do_phrase (Scan *sc, Stream *s, gsize fallback_end)
     }
   }
 
-  if (!done) {
-    gsize end = tok (s, last_tok)->end;
-    gsize start = tok (s, 0)->start;
-    /* "a third term": an ordinal; "a third of", "a third": a fraction */
-    if (a.art_ord) {
-      const Tok *n = tok (s, last_tok + 1);
-      if (n->type == TK_WORD && n->gap == 1 && !(roles (n) & (NR_STOP | NR_OF | NR_AND | NR_OR))) {
-        a.is_frac = FALSE;
-        a.is_ord = TRUE;
-        a.value = 1 / a.value;
-        a.value = round (a.value);
-        kind = NK_ORDINAL;
-        start = tok (s, 1)->start;
-      }
-    }
-    item_init (&it, start, end, a.value, kind);
-    if (a.is_pow && kind == NK_CARDINAL && a.value != floor (a.value))
-      it.kind = NK_DECIMAL;
-    int nk = finish_item (sc, s, &a, last_tok + 1, &it, FALSE, FALSE);
-    if (nk == -1) {
-      /* an identifier: skip its whole run ("8/42-C") */
-      return run_end (t, sc->len, tok (s, 0)->start);
-    }
-    if (nk >= 0 && nk > last_tok + 1)
-      return MAX (end, tok (s, nk - 1)->end);
-    return end;
-  }
-  return fallback_end;
+  return finish_single (sc, s, &a, last_tok, kind);
 }
 
 /* Is the digit at p inside a URL, an e-mail address or a query string? */
@@ -2441,8 +2585,8 @@ fast_skip (const NumLexicon *lx, const guchar *u, gsize len, gsize p, gsize *wor
       const guchar *x = u + base + i;
       if (after)
         return base + i;
-      if (wl >= 2 && ((lx->trig2[(guint) ((x[0] | 0x20) - 'a') * 26 + (guint) ((x[1] | 0x20) - 'a')] >>
-                       (wl > 31 ? 31 : wl)) & 1) &&
+      /* (a run of one letter: x[1] is no letter, and no length-1 bit is set) */
+      if (((lx->trig2w[(x[0] & 31u) * 32 + (x[1] & 31u)] >> (wl > 31 ? 31 : wl)) & 1) &&
           num_lexicon_filter (lx, (const char *) x, wl)) {
         *word_end_out = q;
         return base + i;
@@ -2537,6 +2681,11 @@ num_scan (const NumLexicon *lx, const NumScanOptions *opts, const char *text, gs
         continue;
       }
       p++;
+      continue;
+    }
+    /* U+2010-U+2027 (dashes, quotes, the ellipsis): no letter, no numeral (as below) */
+    if (c == 0xE2 && u[p + 1] == 0x80 && u[p + 2] >= 0x90 && u[p + 2] <= 0xA7) {
+      p += 3;
       continue;
     }
     /* non-ASCII: a Cyrillic letter (lead byte D0/D1) starts a word, never a numeral */

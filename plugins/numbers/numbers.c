@@ -60,7 +60,7 @@ set_num (SluiceAttrs *attrs, const char *key, double v)
 {
   if (isnan (v))
     sluice_attrs_set_null (attrs, key);
-  else if (v == floor (v) && fabs (v) < 9007199254740992.0)
+  else if (num_is_integral (v) && fabs (v) < 9007199254740992.0)
     sluice_attrs_set_int (attrs, key, (gint64) v);
   else
     sluice_attrs_set_double (attrs, key, v);

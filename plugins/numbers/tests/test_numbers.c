@@ -486,10 +486,25 @@ test_word_table (void **state)
       g_autofree char *up = g_utf8_strup (k, -1);
       if (strlen (up) == strlen (k) && num_lexicon_find (lx, up, strlen (up), NULL) != want)
         fail_msg ("%s: '%s' (as '%s') not found", langs[li], k, up);
+      /* the inline table of short ASCII words answers as the FNV table */
+      assert_ptr_equal (num_lexicon_find (lx, up, strlen (up), NULL),
+                        num_lexicon_find_any (lx, up, strlen (up), NULL));
+      assert_ptr_equal (num_lexicon_find (lx, k, strlen (k), NULL),
+                        num_lexicon_find_any (lx, k, strlen (k), NULL));
       n++;
     }
     assert_true (n > 100);
     static const char *const nonwords[] = { "zzz", "onee", "thre", "тысячаа", "пят", "x", "" };
+    static const char *const mixed[] = { "One", "oNE", "Bn", "BN", "bn", "M", "m", "K", "the", "The",
+                                         "@", "[", "`", "{", "Z", "z", "a1", "ONE\x7f", "twentyone" };
+    for (guint c = 0; c < 128; c++) {   /* the one-byte table answers as the slots */
+      char b = (char) c;
+      assert_ptr_equal (num_lexicon_find_exact_fast (lx, &b, 1), num_lexicon_find_exact (lx, &b, 1));
+    }
+    assert_non_null (num_lexicon_find_exact_fast (lx, "$", 1));
+    for (guint i = 0; i < G_N_ELEMENTS (mixed); i++)
+      assert_ptr_equal (num_lexicon_find (lx, mixed[i], strlen (mixed[i]), NULL),
+                        num_lexicon_find_any (lx, mixed[i], strlen (mixed[i]), NULL));
     for (guint i = 0; i < G_N_ELEMENTS (nonwords); i++) {
       assert_null (num_lexicon_lookup (lx, nonwords[i], nonwords[i], strlen (nonwords[i])));
       assert_null (num_lexicon_find (lx, nonwords[i], strlen (nonwords[i]), NULL));
@@ -505,6 +520,14 @@ test_word_table (void **state)
     g_autofree char *want = g_utf8_strdown (in, -1);
     assert_string_equal (out, want);
     assert_true (g_unichar_isalpha (u));   /* the scanner's lead-byte D0/D1 fast path */
+  }
+  /* the scanner steps over U+2010-U+2027 (E2 80 90-A7) as no letter and no numeral */
+  for (gunichar u = 0x2010; u <= 0x2027; u++) {
+    char in[8];
+    gint l = g_unichar_to_utf8 (u, in);
+    assert_int_equal (l, 3);
+    assert_true ((guchar) in[0] == 0xE2 && (guchar) in[1] == 0x80);
+    assert_false (g_unichar_isalpha (u) || g_unichar_isdigit (u));
   }
 }
 
@@ -830,20 +853,19 @@ same_double (double a, double b)
   return (isnan (a) && isnan (b)) || a == b;
 }
 
-/* Scans `text` with the byte loop and with the vectorised skip; every item must agree.
- * Returns the number of items. */
+/* Scans `text` with options `fast` and `slow`; every item must agree.  Returns the
+ * number of items. */
 static guint
-scan_both (const NumLexicon *lx, const char *text, gsize len)
+scan_two (const NumLexicon *lx, const char *text, gsize len, const NumScanOptions *fast,
+          const NumScanOptions *slow)
 {
-  NumScanOptions fast = { .vague = TRUE, .max_items = 0, .byte_loop = FALSE };
-  NumScanOptions slow = fast;
-  slow.byte_loop = TRUE;
   g_autoptr (GArray) a = g_array_new (FALSE, TRUE, sizeof (NumItem));
   g_autoptr (GArray) b = g_array_new (FALSE, TRUE, sizeof (NumItem));
-  num_scan (lx, &fast, text, len, collect_item, a);
-  num_scan (lx, &slow, text, len, collect_item, b);
+  num_scan (lx, fast, text, len, collect_item, a);
+  num_scan (lx, slow, text, len, collect_item, b);
   if (a->len != b->len)
-    fail_msg ("%u items with the fast skip, %u with the byte loop", a->len, b->len);
+    fail_msg ("%u items with the fast path, %u with its oracle in '%.*s'", a->len, b->len,
+              (int) MIN (len, 200), text);
   for (guint i = 0; i < a->len; i++) {
     const NumItem *x = &g_array_index (a, NumItem, i), *y = &g_array_index (b, NumItem, i);
     if (x->start != y->start || x->end != y->end || x->kind != y->kind || x->qual != y->qual ||
@@ -855,6 +877,26 @@ scan_both (const NumLexicon *lx, const char *text, gsize len)
                 (int) (y->end - y->start), text + y->start);
   }
   return a->len;
+}
+
+/* Scans `text` with the byte loop and with the vectorised skip. */
+static guint
+scan_both (const NumLexicon *lx, const char *text, gsize len)
+{
+  NumScanOptions fast = { .vague = TRUE, .max_items = 0, .byte_loop = FALSE };
+  NumScanOptions slow = fast;
+  slow.byte_loop = TRUE;
+  return scan_two (lx, text, len, &fast, &slow);
+}
+
+/* Scans `text` with the shortcuts of the phrase grammar and without them. */
+static guint
+scan_ref (const NumLexicon *lx, const char *text, gsize len)
+{
+  NumScanOptions fast = { .vague = TRUE, .max_items = 0, .byte_loop = FALSE };
+  NumScanOptions slow = fast;
+  slow.reference = TRUE;
+  return scan_two (lx, text, len, &fast, &slow);
 }
 
 /* Text from a fixed pseudo-random walk over pieces that start numbers, look like them,
@@ -921,6 +963,84 @@ test_fast_skip (void **state)
   }
 }
 
+/* The shortcuts of the phrase grammar (a digit numeral alone, ...) give what the
+ * general grammar gives: every table case, in sentences with each kind of token after
+ * it, and pseudo-random text. */
+static void
+test_phrase_shortcut (void **state)
+{
+  (void) state;
+  static const char *const langs[] = { "en", "ru" };
+  static const char *const after[] = {
+    "", ".", ",", " people", " People", " million", " and 5", " to 9", "-9", " - 9", " \xe2\x80\x94 9",
+    "%", " percent", " per cent", " of them", " out of 9", " over 9", " in 9", " or more", " a",
+    " dollars", " usd", " \xe2\x82\xac", " May", " year", " \xd0\xb3\xd0\xbe\xd0\xb4\xd0\xb0",
+    " \xd1\x87\xd0\xb5\xd0\xbb\xd0\xbe\xd0\xb2\xd0\xb5\xd0\xba", "\n\n9 people", " ~ 9",
+    "~9", "/4", " half", " point five", " th", "th", " second", " days ago", " (9)", " 9",
+    " and the", " and,", " and\n\n9", " and a half", " and one", " and minus 2", " to the",
+    " to.", " to\n\n9", " to early", " - early", "-early", " \xe2\x80\x94 resumed",
+    " \xe2\x80\x93 the", "\xe2\x80\x94the", "\xe2\x80\x94" "5", " ~ the", "-", " -", " to minus 5",
+    " to a million", " in a", " and an", " and five", " to hundreds", " over half", " to nine", " in the", " in early", " in 9 cases", " over the",
+    " over nine", " but less than 9", " but the", " or more people", " and more", " minus",
+    " dozens", " \xd0\xb8 5", " \xd0\xb8 \xd0\xb2\xd1\x81\xd0\xb5", " \xd0\xb4\xd0\xbe 9",
+  };
+  static const char *const before[] = {
+    "", "the ", "about ", "more than ", "No. ", "$", "US$ ", "between 2 and ", "in ", "since ",
+    "May ", "minus ", "a ", "from ", "more than 2 and ", "\xd0\xbc\xd0\xb5\xd0\xb6\xd0\xb4\xd1\x83 ", "\xd0\xbe\xd0\xba\xd0\xbe\xd0\xbb\xd0\xbe ", "\xe2\x84\x96 ",
+  };
+  static const char *const nums[] = { "5", "1", "0", "-0", "-20", "1992", "2,5", "2.5", "1,275", "40 000",
+                                       "12.0", "1990s", "5th", "3bn", "40m", "1e6", "3/4" };
+  for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
+    NumLexicon *lx = load_bundled_lexicon (langs[li]);
+    guint total = 0;
+    const Case *tab = li == 0 ? cases : ru_cases;
+    gsize ntab = li == 0 ? G_N_ELEMENTS (cases) : G_N_ELEMENTS (ru_cases);
+    for (gsize i = 0; i < ntab; i++)
+      for (guint k = 0; k < G_N_ELEMENTS (after); k++) {
+        g_autofree char *text = g_strdup_printf ("%s%s", tab[i].input, after[k]);
+        total += scan_ref (lx, text, strlen (text));
+      }
+    for (guint b = 0; b < G_N_ELEMENTS (before); b++)
+      for (guint n = 0; n < G_N_ELEMENTS (nums); n++)
+        for (guint k = 0; k < G_N_ELEMENTS (after); k++) {
+          g_autofree char *text = g_strdup_printf ("%s%s%s", before[b], nums[n], after[k]);
+          total += scan_ref (lx, text, strlen (text));
+        }
+    for (guint32 seed = 1; seed <= 40; seed++) {
+      gsize len;
+      g_autofree char *text = random_text (seed, seed <= 20 ? seed * 7 : 20000, &len);
+      total += scan_ref (lx, text, len);
+    }
+    assert_true (total > 5000);
+    num_lexicon_free (lx);
+  }
+}
+
+/* num_is_integral (v) is v == floor (v) */
+static void
+test_integral (void **state)
+{
+  (void) state;
+  const double fixed[] = { 0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 1e-300, -1e-300, 1e300, -1e300,
+                           4503599627370495.5, 4503599627370496.0, -4503599627370495.5,
+                           9007199254740993.0, 9.2233720368547758e18, -9.2233720368547758e18,
+                           1e19, -1e19, INFINITY, -INFINITY, NAN, -NAN, 0.1, 1990.0, 23.31 };
+  for (guint i = 0; i < G_N_ELEMENTS (fixed); i++)
+    if (num_is_integral (fixed[i]) != (fixed[i] == floor (fixed[i])))
+      fail_msg ("num_is_integral (%g) is wrong", fixed[i]);
+  guint64 x = 88172645463325252u;
+  for (guint i = 0; i < 200000; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    double v;
+    memcpy (&v, &x, sizeof v);                  /* any bit pattern */
+    double w = (double) (gint64) (x >> 20) / (double) (1u << (x % 24));   /* near integers */
+    assert_true (num_is_integral (v) == (v == floor (v)));
+    assert_true (num_is_integral (w) == (w == floor (w)));
+  }
+}
+
 int
 main (void)
 {
@@ -932,6 +1052,8 @@ main (void)
     cmocka_unit_test (test_word_table),
     cmocka_unit_test (test_phrase_first),
     cmocka_unit_test (test_fast_skip),
+    cmocka_unit_test (test_phrase_shortcut),
+    cmocka_unit_test (test_integral),
     cmocka_unit_test (test_lexicon_format),
     cmocka_unit_test (test_hostile_ru),
     cmocka_unit_test (test_not_numbers),
