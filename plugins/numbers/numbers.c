@@ -75,7 +75,7 @@ emit (const NumItem *it, gpointer user_data)
     return;
   SluiceAttrs *a = sluice_annotation_get_attrs (ann);
   set_num (a, "value", it->kind == NK_RANGE ? NAN : it->value);
-  sluice_attrs_set_string (a, "kind", num_kind_name (it->kind));
+  sluice_attrs_set_static_string (a, "kind", num_kind_name (it->kind));
   if (it->kind == NK_RANGE) {
     set_num (a, "min", it->min);
     set_num (a, "max", it->max);
@@ -86,7 +86,7 @@ emit (const NumItem *it, gpointer user_data)
     if (it->percent)
       sluice_attrs_set_bool (a, "percent", TRUE);
   }
-  sluice_attrs_set_string (a, "qualifier", num_qual_name (it->qual));
+  sluice_attrs_set_static_string (a, "qualifier", num_qual_name (it->qual));
   if (it->unit[0])
     sluice_attrs_set_string (a, "unit", it->unit);
   if (it->currency[0])
