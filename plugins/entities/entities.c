@@ -31,15 +31,19 @@ typedef struct {
   guint32 hash;         /* gz_tok_hash of the normalised bytes */
 } Tok;
 
-/* One slot of a per-document map from a normalised token range to a candidate. */
+/* One slot of a per-document map from a normalised token range to a candidate.
+ * A slot is empty unless its `gen` is the map's: the slots are reused from
+ * document to document without being cleared. */
 typedef struct {
   guint32 hash, off, len;
-  gint cand;            /* -1: empty slot */
+  gint cand;
+  guint32 gen;
 } MapSlot;
 
 typedef struct {
   MapSlot *slots;
   guint32 mask;
+  guint32 gen;
 } NameMap;
 
 /* Per-call working memory, reused across documents (a pool in the instance:
@@ -56,6 +60,7 @@ typedef struct {
   gsize lower_cap;
   MapSlot *maps;
   gsize maps_cap;
+  guint32 maps_gen;        /* of the maps' slots in use (see MapSlot) */
   guint32 *starts;         /* tokens that may start a name (the token scan) */
   guint32 *lowers;         /* hashes of the lower-case words (the token scan) */
   guint32 *dates;          /* tokens that may start a date (the token scan) */
@@ -1216,11 +1221,11 @@ range_key (const Doc *d, guint ts, guint te)
 }
 
 static void
-map_init (NameMap *m, MapSlot *slots, guint32 n)
+map_init (NameMap *m, MapSlot *slots, guint32 n, guint32 gen)
 {
   m->slots = slots;
   m->mask = n - 1;
-  memset (slots, 0xff, n * sizeof (MapSlot));   /* cand = -1: empty */
+  m->gen = gen;
 }
 
 /* The slot of `k`: its own, or the empty one where it would go. */
@@ -1230,8 +1235,10 @@ map_slot (const Doc *d, const NameMap *m, RangeKey k)
   guint32 i = k.hash & m->mask;
   for (;;) {
     MapSlot *s = &m->slots[i];
-    if (s->cand < 0 || (s->hash == k.hash && s->len == k.len &&
-                        memcmp (d->nb + s->off, d->nb + k.off, k.len) == 0))
+    if (s->gen != m->gen)
+      return s;
+    if (s->hash == k.hash && s->len == k.len &&
+        memcmp (d->nb + s->off, d->nb + k.off, k.len) == 0)
       return s;
     i = (i + 1) & m->mask;
   }
@@ -1243,18 +1250,21 @@ static void
 map_put (const Doc *d, NameMap *m, RangeKey k, gint cand, gboolean replace)
 {
   MapSlot *s = map_slot (d, m, k);
-  if (s->cand >= 0 && !replace)
+  if (s->gen == m->gen && !replace)
     return;
   s->hash = k.hash;
   s->off = k.off;
   s->len = k.len;
   s->cand = cand;
+  s->gen = m->gen;
 }
 
+/* The candidate of `k`, -1 when absent. */
 static gint
 map_get (const Doc *d, const NameMap *m, RangeKey k)
 {
-  return map_slot (d, m, k)->cand;
+  const MapSlot *s = map_slot (d, m, k);
+  return s->gen == m->gen ? s->cand : -1;
 }
 
 static void
@@ -1275,11 +1285,18 @@ consistency (Doc *d)
   if (sc->maps_cap < (gsize) nt + 2 * ns) {
     g_free (sc->maps);
     sc->maps_cap = (gsize) nt + 2 * ns;
-    sc->maps = g_new (MapSlot, sc->maps_cap);
+    sc->maps = g_new0 (MapSlot, sc->maps_cap);   /* gen 0: empty */
+    sc->maps_gen = 0;
   }
-  map_init (&typed, sc->maps, nt);
-  map_init (&surname, sc->maps + nt, ns);
-  map_init (&given, sc->maps + nt + ns, ns);
+  /* A new generation empties the three maps (which share it: their slots
+   * do not overlap) without clearing them. */
+  if (G_UNLIKELY (++sc->maps_gen == 0)) {
+    memset (sc->maps, 0, sc->maps_cap * sizeof (MapSlot));
+    sc->maps_gen = 1;
+  }
+  map_init (&typed, sc->maps, nt, sc->maps_gen);
+  map_init (&surname, sc->maps + nt, ns, sc->maps_gen);
+  map_init (&given, sc->maps + nt + ns, ns, sc->maps_gen);
 
   for (guint c = 0; c < n0; c++) {
     Cand *x = &g_array_index (cs, Cand, c);
