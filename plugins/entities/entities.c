@@ -1676,6 +1676,48 @@ static const guint8 byte_class[256] = {
   [128 ... 255] = C_HI,
 };
 
+/* Non-ASCII punctuation that gz_next_token makes a one-character token of
+ * (neither space nor letter, digit or mark): U+2010..U+2027 (dashes, quotes,
+ * bullets, ellipsis), U+2030..U+203E, the euro sign, and « » © £ °.  Returns
+ * the folded ASCII byte (fold_punct), 0 when the token keeps its bytes, -1
+ * for anything else; *n: the character's length.  s is NUL-terminated. */
+static inline gint
+hi_punct (const guchar *s, guint *n)
+{
+  if (s[0] == 0xe2) {
+    guint u;
+    if (s[1] == 0x80 && ((s[2] >= 0x90 && s[2] <= 0xa7) || (s[2] >= 0xb0 && s[2] <= 0xbe)))
+      u = 0x2000 + (s[2] - 0x80);
+    else if (s[1] == 0x82 && s[2] == 0xac)
+      u = 0x20ac;
+    else
+      return -1;
+    *n = 3;
+    switch (u) {
+    case 0x2018: case 0x2019: case 0x2032:
+      return '\'';
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014:
+      return '-';
+    case 0x201c: case 0x201d: case 0x201e:
+      return '"';
+    default:
+      return 0;
+    }
+  }
+  if (s[0] == 0xc2) {
+    *n = 2;
+    switch (s[1]) {
+    case 0xab: case 0xbb:
+      return '"';
+    case 0xa9: case 0xa3: case 0xb0:
+      return 0;
+    default:
+      return -1;
+    }
+  }
+  return -1;
+}
+
 static void
 scratch_grow_nb (Scratch *sc, gsize need)
 {
@@ -1809,7 +1851,35 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       }
       f |= wf | GZ_TOK_ASCII;
     } else {
-      goto slow;
+      /* Common non-ASCII punctuation (dashes, typographic quotes, the euro
+       * sign) without gz_next_token: a one-character token, folded. */
+      guint hn;
+      gint fold = hi_punct (t + p, &hn);
+      if (fold < 0)
+        goto slow;
+      guint nlen = 1;
+      if (fold > 0) {
+        o[0] = (char) fold;
+        h = gz_tok_hash_byte ((guchar) fold);
+      } else {
+        memcpy (o, t + p, hn);
+        nlen = hn;
+        h = gz_tok_hash (o, hn);
+      }
+      tok->start = (guint32) s;
+      tok->end = (guint32) (p + hn);
+      tok->flags = f;
+      tok->norm = (guint32) nl_len;
+      tok->nlen = nlen;
+      tok->hash = h;
+      p += hn;
+      nl_len += nlen;
+      sc->nb[nl_len++] = ' ';
+      /* sentence_after (): a folded quote ends a sentence, a mark of more
+       * than one byte too. */
+      scan_one (sc, &scan, (guint) n, (nlen > 1 || sent_punct[(guchar) o[0]]) ? T_SENTSTART : 0);
+      n++;
+      continue;
     }
     tok->start = (guint32) s;
     tok->end = (guint32) p;

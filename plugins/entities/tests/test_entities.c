@@ -194,7 +194,8 @@ test_fast_tokenizer (void **state)
   /* Random strings over a mixed alphabet. */
   static const char *const pieces[] = { "a", "Z", "q", "7", " ", "\n", "\t", ".", "-", "'",
                                         "é", "É", "ж", "Ж", "’", "—", "\u00a0", "\u0301",
-                                        "ფ", "中", "😀", "İ", "\r", "\"" };
+                                        "ფ", "中", "😀", "İ", "\r", "\"", "–", "“", "”",
+                                        "€", "«", "©", "\u2028", "\u2026" };
   GRand *r = g_rand_new_with_seed (4);
   GString *s = g_string_new ("");
   for (guint k = 0; k < 3000; k++) {
@@ -208,6 +209,24 @@ test_fast_tokenizer (void **state)
   }
   g_string_free (s, TRUE);
   g_rand_free (r);
+  /* Every character of the first planes between words, after a word and
+   * alone: the fast paths for non-ASCII punctuation take exactly the
+   * characters that gz_next_token makes a punctuation token of. */
+  for (gunichar u = 0x80; u < 0x3000; u++) {
+    char ch[8], buf[64];
+    ch[g_unichar_to_utf8 (u, ch)] = '\0';
+    for (guint k = 0; k < 4; k++) {
+      gsize l = (gsize) (k == 0 ? g_snprintf (buf, sizeof buf, "a %s b", ch)
+                         : k == 1 ? g_snprintf (buf, sizeof buf, "Word%s", ch)
+                         : k == 2 ? g_snprintf (buf, sizeof buf, "%s", ch)
+                                  : g_snprintf (buf, sizeof buf, "\"Q.%s%sX\n", ch, ch));
+      char *why = entities_tokenizer_check (buf, l);
+      if (!why)
+        why = entities_scan_check (buf, l);
+      if (why)
+        fail_msg ("U+%04X in '%s': %s", u, buf, why);
+    }
+  }
 }
 
 /* The one-pass token scan agrees with the reference computations of line and
