@@ -1726,6 +1726,74 @@ scratch_grow_nb (Scratch *sc, gsize need)
   sc->nb_cap = cap;
 }
 
+#ifdef ENTITIES_SSE2
+/* A window of 64 bytes of the text as bit masks (bit i: byte base + i), and
+ * its bytes lower-cased, for the tokeniser's window path: a token is found
+ * from the masks by counting bits instead of byte by byte. */
+typedef struct {
+  gsize base;
+  guint64 word;            /* ASCII letters and digits */
+  guint64 up, lo, dig;     /* upper-case, lower-case letters, digits */
+  guint64 space;           /* ASCII whitespace, newlines included */
+  guint64 nl;              /* newlines */
+  guint64 hi;              /* bytes >= 0x80 */
+  guint64 end;             /* bits at and after the end of the text */
+  guchar low[64 + 16];     /* the bytes, letters lower-cased */
+} Win;
+
+static inline void
+win_load (Win *w, const guchar *t, gsize p, gsize len)
+{
+  guchar pad[64];
+  const guchar *src = t + p;
+  gsize avail = len - p;
+  w->base = p;
+  w->end = 0;
+  if (avail < 64) {
+    /* Near the end: a zero-padded copy (the text is readable up to its NUL only). */
+    memset (pad, 0, sizeof pad);
+    memcpy (pad, src, avail);
+    src = pad;
+    w->end = ~G_GUINT64_CONSTANT (0) << avail;
+  }
+  guint64 word = 0, up = 0, lo = 0, dig = 0, sp = 0, nl = 0, hi = 0;
+  for (guint k = 0; k < 4; k++) {
+    __m128i x = _mm_loadu_si128 ((const __m128i *) (src + 16 * k));
+    __m128i lc = _mm_or_si128 (x, _mm_set1_epi8 (0x20));
+    __m128i al = _mm_and_si128 (_mm_cmpgt_epi8 (lc, _mm_set1_epi8 ('a' - 1)),
+                                _mm_cmplt_epi8 (lc, _mm_set1_epi8 ('z' + 1)));
+    __m128i di = _mm_and_si128 (_mm_cmpgt_epi8 (x, _mm_set1_epi8 ('0' - 1)),
+                                _mm_cmplt_epi8 (x, _mm_set1_epi8 ('9' + 1)));
+    __m128i small = _mm_and_si128 (_mm_cmpgt_epi8 (x, _mm_set1_epi8 (8)),
+                                   _mm_cmplt_epi8 (x, _mm_set1_epi8 (14)));
+    __m128i isnl = _mm_cmpeq_epi8 (x, _mm_set1_epi8 ('\n'));
+    __m128i issp = _mm_or_si128 (small, _mm_cmpeq_epi8 (x, _mm_set1_epi8 (' ')));
+    __m128i bit5 = _mm_and_si128 (x, _mm_set1_epi8 (0x20));
+    __m128i isup = _mm_andnot_si128 (_mm_cmpeq_epi8 (bit5, _mm_set1_epi8 (0x20)), al);
+    _mm_storeu_si128 ((__m128i *) (w->low + 16 * k),
+                      _mm_or_si128 (x, _mm_and_si128 (al, _mm_set1_epi8 (0x20))));
+    guint sh = 16 * k;
+    guint64 a = (guint64) (guint) _mm_movemask_epi8 (al);
+    guint64 u = (guint64) (guint) _mm_movemask_epi8 (isup);
+    guint64 d = (guint64) (guint) _mm_movemask_epi8 (di);
+    word |= (a | d) << sh;
+    up |= u << sh;
+    lo |= (a & ~u) << sh;
+    dig |= d << sh;
+    sp |= (guint64) (guint) _mm_movemask_epi8 (issp) << sh;
+    nl |= (guint64) (guint) _mm_movemask_epi8 (isnl) << sh;
+    hi |= (guint64) (guint) _mm_movemask_epi8 (x) << sh;
+  }
+  w->word = word;
+  w->up = up;
+  w->lo = lo;
+  w->dig = dig;
+  w->space = sp;
+  w->nl = nl;
+  w->hi = hi;
+}
+#endif
+
 /* Splits the text into tokens exactly as gz_next_token does (it stays the
  * reference, and takes over for anything but ASCII words, punctuation and
  * spaces), writing each token's normalised form into the norm buffer followed
@@ -1750,7 +1818,122 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
   memset (&scan, 0, sizeof scan);
   scan.mt = mt;
   scan.ss = T_SENTSTART;
+#ifdef ENTITIES_SSE2
+  Win win;
+  if (len > 0)
+    win_load (&win, t, 0, len);
+#endif
   for (;;) {
+#ifdef ENTITIES_SSE2
+    /* The window path: an ASCII word or punctuation character whose gap and
+     * token lie inside the window.  Anything else (non-ASCII bytes next to
+     * the token, a word of more than 16 bytes, a gap and token longer than a
+     * window, growing the buffers) goes to the byte-wise path below. */
+    if (G_LIKELY (p < len && n < sc->tk_cap && sc->nb_cap - nl_len >= 2 * (len - p) + 16)) {
+      if (p - win.base >= 64)
+        win_load (&win, t, p, len);
+      for (;;) {
+        guint r = (guint) (p - win.base);
+        guint64 from = r < 64 ? ~G_GUINT64_CONSTANT (0) << r : 0;
+        guint64 starts = ~win.space & from;
+        if (starts) {
+          guint s = (guint) __builtin_ctzll (starts);
+          if (win.end & (G_GUINT64_CONSTANT (1) << s)) {
+            p = len;        /* only whitespace is left */
+            goto done;
+          }
+          guint64 bit = G_GUINT64_CONSTANT (1) << s;
+          if (win.hi & bit)
+            break;
+          guint64 after = ~win.word & (~G_GUINT64_CONSTANT (0) << s);
+          if ((win.word & bit) && !after)
+            goto reload;      /* the word may go on past the window */
+          guint e = (win.word & bit) ? (guint) __builtin_ctzll (after) : s + 1;
+          if (e - s > 16 || (e < 64 && (win.hi >> e) & 1u))
+            break;            /* a long word, or one that may go on in non-ASCII letters */
+          guint64 gapm = from & ~(~G_GUINT64_CONSTANT (0) << s);
+          guint64 nlm = win.nl & gapm;
+          guint32 f = (gapm ? GZ_TOK_SPACE : 0) | (nlm ? GZ_TOK_NL : 0) |
+                      ((nlm & (nlm - 1)) ? GZ_TOK_PARA : 0) | GZ_TOK_ASCII;
+          Tok *tok = &sc->tk[n];
+          char *o = sc->nb + nl_len;
+          guint32 h, ssa = 0;
+          guint wl = e - s;
+          guint64 rm = (((G_GUINT64_CONSTANT (1) << wl) - 1) << s);
+          if (!nlm && (win.lo & bit) && !((win.up | win.dig) & rm)) {
+            /* A word of lower-case ASCII letters, not after a newline (most
+             * words): its flags are known, and all scan_one () does for it
+             * is count it and list it among the lower-case words. */
+            _mm_storeu_si128 ((__m128i *) o, _mm_loadu_si128 ((const __m128i *) (win.low + s)));
+            h = gz_tok_hash_short (o, wl);
+            tok->start = (guint32) (win.base + s);
+            tok->end = (guint32) (win.base + e);
+            tok->flags = f | GZ_TOK_WORD | GZ_TOK_LOWER | scan.ss;
+            tok->norm = (guint32) nl_len;
+            tok->nlen = wl;
+            tok->hash = h;
+            nl_len += wl;
+            sc->nb[nl_len++] = ' ';
+            scan.caps_other += line_counts_a[GZ_TOK_WORD | GZ_TOK_LOWER];
+            scan.lower_digits += line_counts_b[GZ_TOK_WORD | GZ_TOK_LOWER];
+            sc->lowers[scan.nlow++] = h;
+            scan.ss = 0;
+            goto next;
+          }
+          if (!nlm && !(win.word & bit)) {
+            /* ASCII punctuation, not after a newline: no counts, lists or month. */
+            guchar b = win.low[s];
+            o[0] = (char) b;
+            tok->start = (guint32) (win.base + s);
+            tok->end = (guint32) (win.base + e);
+            tok->flags = f | scan.ss;
+            tok->norm = (guint32) nl_len;
+            tok->nlen = 1;
+            tok->hash = gz_tok_hash_byte (b);
+            nl_len += 1;
+            sc->nb[nl_len++] = ' ';
+            scan.ss = sent_punct[b] ? T_SENTSTART : 0;
+            goto next;
+          }
+          if (win.word & bit) {
+            guint64 upm = win.up & rm, lom = win.lo & rm;
+            f |= GZ_TOK_WORD | ((win.up & bit) ? GZ_TOK_CAP : 0) | ((win.lo & bit) ? GZ_TOK_LOWER : 0) |
+                 ((guint32) ((upm != 0) & (lom == 0)) * GZ_TOK_ALLCAPS) |
+                 ((guint32) ((win.dig & rm) != 0) * GZ_TOK_HASDIGIT) |
+                 ((guint32) (((upm | lom) == 0)) * GZ_TOK_DIGITS);
+            _mm_storeu_si128 ((__m128i *) o, _mm_loadu_si128 ((const __m128i *) (win.low + s)));
+            h = gz_tok_hash_short (o, wl);
+          } else {
+            guchar b = win.low[s];
+            o[0] = (char) b;
+            h = gz_tok_hash_byte (b);
+            ssa = sent_punct[b] ? T_SENTSTART : 0;
+          }
+          tok->start = (guint32) (win.base + s);
+          tok->end = (guint32) (win.base + e);
+          tok->flags = f;
+          tok->norm = (guint32) nl_len;
+          tok->nlen = wl;
+          tok->hash = h;
+          nl_len += wl;
+          sc->nb[nl_len++] = ' ';
+          scan_one (sc, &scan, (guint) n, ssa);
+        next:
+          n++;
+          p = win.base + e;
+          if (G_UNLIKELY (p >= len || n >= sc->tk_cap))
+            break;
+          continue;
+        }
+      reload:
+        if (win.base == p)
+          break;              /* gap and token longer than a window */
+        win_load (&win, t, p, len);
+      }
+      if (p >= len)
+        break;
+    }
+#endif
     gsize gap = p;
     guint32 f = 0;
     guint nls = 0;
@@ -1919,6 +2102,9 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       p = pos;
     }
   }
+#ifdef ENTITIES_SSE2
+done:
+#endif
   sc->nb[nl_len] = '\0';
   if (n > 0)
     line_flags (sc->tk, scan.line, (guint) n, (guint32) scan.caps_other,
