@@ -1732,10 +1732,13 @@ scratch_grow_nb (Scratch *sc, gsize need)
  * from the masks by counting bits instead of byte by byte. */
 typedef struct {
   gsize base;
+  gsize pos;               /* base + the end of the last token taken from the window */
+  guint64 tok;             /* token starts not yet taken: words' first bytes, other non-space bytes */
+  guint64 wend;            /* last bytes of words not yet taken (not bit 63: the word may go on) */
   guint64 word;            /* ASCII letters and digits */
   guint64 up, lo, dig;     /* upper-case, lower-case letters, digits */
   guint64 space;           /* ASCII whitespace, newlines included */
-  guint64 nl;              /* newlines */
+  guint64 nl;              /* newlines (those before `pos` cleared) */
   guint64 hi;              /* bytes >= 0x80 */
   guint64 end;             /* bits at and after the end of the text */
   guchar low[64 + 16];     /* the bytes, letters lower-cased */
@@ -1784,6 +1787,9 @@ win_load (Win *w, const guchar *t, gsize p, gsize len)
     nl |= (guint64) (guint) _mm_movemask_epi8 (isnl) << sh;
     hi |= (guint64) (guint) _mm_movemask_epi8 (x) << sh;
   }
+  w->pos = p;
+  w->tok = (word & ~(word << 1)) | ~(word | sp);
+  w->wend = word & ~(word >> 1) & ~(G_GUINT64_CONSTANT (1) << 63);
   w->word = word;
   w->up = up;
   w->lo = lo;
@@ -1830,106 +1836,117 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
      * the token, a word of more than 16 bytes, a gap and token longer than a
      * window, growing the buffers) goes to the byte-wise path below. */
     if (G_LIKELY (p < len && n < sc->tk_cap && sc->nb_cap - nl_len >= 2 * (len - p) + 16)) {
-      if (p - win.base >= 64)
+      /* The window is valid where it was loaded: the path below keeps its
+       * state in locals, and the byte-wise path always moves p on. */
+      if (p != win.pos)
         win_load (&win, t, p, len);
       for (;;) {
-        guint r = (guint) (p - win.base);
-        guint64 from = r < 64 ? ~G_GUINT64_CONSTANT (0) << r : 0;
-        guint64 starts = ~win.space & from;
-        if (starts) {
-          guint s = (guint) __builtin_ctzll (starts);
-          if (win.end & (G_GUINT64_CONSTANT (1) << s)) {
-            p = len;        /* only whitespace is left */
-            goto done;
+        const gsize base = win.base;
+        const guint64 wword = win.word, wup = win.up, wlo = win.lo, wdig = win.dig;
+        const guint64 whi = win.hi, wend = win.end;
+        const guchar *low = win.low;
+        guint64 tk = win.tok, ends = win.wend, nls = win.nl;
+        guint r = (guint) (p - base);
+        for (;;) {
+          if (!tk)
+            goto reload;      /* only spaces up to the window's end */
+          guint64 bit = tk & -tk;
+          if ((wend | whi) & bit) {
+            if (wend & bit) {
+              p = len;        /* only whitespace is left */
+              goto done;
+            }
+            goto out;         /* non-ASCII: the byte-wise path */
           }
-          guint64 bit = G_GUINT64_CONSTANT (1) << s;
-          if (win.hi & bit)
-            break;
-          guint64 after = ~win.word & (~G_GUINT64_CONSTANT (0) << s);
-          if ((win.word & bit) && !after)
-            goto reload;      /* the word may go on past the window */
-          guint e = (win.word & bit) ? (guint) __builtin_ctzll (after) : s + 1;
-          if (e - s > 16 || (e < 64 && (win.hi >> e) & 1u))
-            break;            /* a long word, or one that may go on in non-ASCII letters */
-          guint64 gapm = from & ~(~G_GUINT64_CONSTANT (0) << s);
-          guint64 nlm = win.nl & gapm;
-          guint32 f = (gapm ? GZ_TOK_SPACE : 0) | (nlm ? GZ_TOK_NL : 0) |
-                      ((nlm & (nlm - 1)) ? GZ_TOK_PARA : 0) | GZ_TOK_ASCII;
+          guint s = (guint) __builtin_ctzll (tk);
+          guint64 nlm = nls & (bit - 1);
+          guint32 f = GZ_TOK_ASCII | (s > r ? GZ_TOK_SPACE : 0);
           Tok *tok = &sc->tk[n];
           char *o = sc->nb + nl_len;
           guint32 h, ssa = 0;
-          guint wl = e - s;
-          guint64 rm = (((G_GUINT64_CONSTANT (1) << wl) - 1) << s);
-          if (!nlm && (win.lo & bit) && !((win.up | win.dig) & rm)) {
-            /* A word of lower-case ASCII letters, not after a newline (most
-             * words): its flags are known, and all scan_one () does for it
-             * is count it and list it among the lower-case words. */
-            _mm_storeu_si128 ((__m128i *) o, _mm_loadu_si128 ((const __m128i *) (win.low + s)));
+          guint e, wl;
+          if (wword & bit) {
+            guint64 wb = ends & -ends;
+            if (!wb)
+              goto reload;    /* the word may go on past the window */
+            e = (guint) __builtin_ctzll (wb) + 1;
+            wl = e - s;
+            if (wl > 16 || (whi & (wb << 1)))
+              goto out;       /* a long word, or one that may go on in non-ASCII letters */
+            guint64 rm = (wb << 1) - bit;
+            ends &= ends - 1;
+            _mm_storeu_si128 ((__m128i *) o, _mm_loadu_si128 ((const __m128i *) (low + s)));
             h = gz_tok_hash_short (o, wl);
-            tok->start = (guint32) (win.base + s);
-            tok->end = (guint32) (win.base + e);
-            tok->flags = f | GZ_TOK_WORD | GZ_TOK_LOWER | scan.ss;
-            tok->norm = (guint32) nl_len;
-            tok->nlen = wl;
-            tok->hash = h;
-            nl_len += wl;
-            sc->nb[nl_len++] = ' ';
-            scan.caps_other += line_counts_a[GZ_TOK_WORD | GZ_TOK_LOWER];
-            scan.lower_digits += line_counts_b[GZ_TOK_WORD | GZ_TOK_LOWER];
-            sc->lowers[scan.nlow++] = h;
-            scan.ss = 0;
-            goto next;
-          }
-          if (!nlm && !(win.word & bit)) {
-            /* ASCII punctuation, not after a newline: no counts, lists or month. */
-            guchar b = win.low[s];
-            o[0] = (char) b;
-            tok->start = (guint32) (win.base + s);
-            tok->end = (guint32) (win.base + e);
-            tok->flags = f | scan.ss;
-            tok->norm = (guint32) nl_len;
-            tok->nlen = 1;
-            tok->hash = gz_tok_hash_byte (b);
-            nl_len += 1;
-            sc->nb[nl_len++] = ' ';
-            scan.ss = sent_punct[b] ? T_SENTSTART : 0;
-            goto next;
-          }
-          if (win.word & bit) {
-            guint64 upm = win.up & rm, lom = win.lo & rm;
-            f |= GZ_TOK_WORD | ((win.up & bit) ? GZ_TOK_CAP : 0) | ((win.lo & bit) ? GZ_TOK_LOWER : 0) |
+            if (((wlo & bit) != 0) & (((wup | wdig) & rm) == 0) & (nlm == 0)) {
+              /* A word of lower-case ASCII letters, not after a newline (most
+               * words): its flags are known, and all scan_one () does for it
+               * is count it and list it among the lower-case words. */
+              tok->start = (guint32) (base + s);
+              tok->end = (guint32) (base + e);
+              tok->flags = f | GZ_TOK_WORD | GZ_TOK_LOWER | scan.ss;
+              tok->norm = (guint32) nl_len;
+              tok->nlen = wl;
+              tok->hash = h;
+              o[wl] = ' ';
+              nl_len += wl + 1;
+              scan.caps_other += line_counts_a[GZ_TOK_WORD | GZ_TOK_LOWER];
+              scan.lower_digits += line_counts_b[GZ_TOK_WORD | GZ_TOK_LOWER];
+              sc->lowers[scan.nlow++] = h;
+              scan.ss = 0;
+              goto next;
+            }
+            guint64 upm = wup & rm, lom = wlo & rm;
+            f |= GZ_TOK_WORD | ((wup & bit) ? GZ_TOK_CAP : 0) | ((wlo & bit) ? GZ_TOK_LOWER : 0) |
                  ((guint32) ((upm != 0) & (lom == 0)) * GZ_TOK_ALLCAPS) |
-                 ((guint32) ((win.dig & rm) != 0) * GZ_TOK_HASDIGIT) |
+                 ((guint32) ((wdig & rm) != 0) * GZ_TOK_HASDIGIT) |
                  ((guint32) (((upm | lom) == 0)) * GZ_TOK_DIGITS);
-            _mm_storeu_si128 ((__m128i *) o, _mm_loadu_si128 ((const __m128i *) (win.low + s)));
-            h = gz_tok_hash_short (o, wl);
           } else {
-            guchar b = win.low[s];
+            e = s + 1;
+            wl = 1;
+            guchar b = low[s];
             o[0] = (char) b;
             h = gz_tok_hash_byte (b);
             ssa = sent_punct[b] ? T_SENTSTART : 0;
+            if (!nlm) {
+              /* ASCII punctuation, not after a newline: no counts, lists or month. */
+              tok->start = (guint32) (base + s);
+              tok->end = (guint32) (base + e);
+              tok->flags = f | scan.ss;
+              tok->norm = (guint32) nl_len;
+              tok->nlen = 1;
+              tok->hash = h;
+              o[1] = ' ';
+              nl_len += 2;
+              scan.ss = ssa;
+              goto next;
+            }
           }
-          tok->start = (guint32) (win.base + s);
-          tok->end = (guint32) (win.base + e);
+          if (nlm)
+            f |= GZ_TOK_NL | ((nlm & (nlm - 1)) ? GZ_TOK_PARA : 0);
+          tok->start = (guint32) (base + s);
+          tok->end = (guint32) (base + e);
           tok->flags = f;
           tok->norm = (guint32) nl_len;
           tok->nlen = wl;
           tok->hash = h;
-          nl_len += wl;
-          sc->nb[nl_len++] = ' ';
+          o[wl] = ' ';
+          nl_len += wl + 1;
           scan_one (sc, &scan, (guint) n, ssa);
         next:
           n++;
-          p = win.base + e;
-          if (G_UNLIKELY (p >= len || n >= sc->tk_cap))
-            break;
-          continue;
+          tk &= tk - 1;
+          nls ^= nlm;
+          r = e;
+          p = base + e;
+          if (G_UNLIKELY (n >= sc->tk_cap))
+            goto out;
         }
       reload:
-        if (win.base == p)
+        if (base == p)
           break;              /* gap and token longer than a window */
         win_load (&win, t, p, len);
       }
+    out:
       if (p >= len)
         break;
     }
