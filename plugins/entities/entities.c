@@ -137,8 +137,9 @@ typedef struct {
   const Entities *E;
   GArray *cands;           /* Cand */
   Scratch *sc;
-  guint32 *lower_set;      /* hashes of lower-case words */
+  guint32 *lower_set;      /* hashes of lower-case words (built when needed) */
   guint32 lower_mask;
+  guint64 lower_bits[64];  /* bit (LOWER_BIT) of the hash of each lower-case word */
   const guint32 *lowers;   /* hashes of the lower-case words (with repeats) */
   guint n_lowers;
   const guint32 *starts;   /* tokens that may start a name, in order */
@@ -186,17 +187,21 @@ lower_set_add (Doc *d, guint32 h)
   d->lower_set[i] = h;
 }
 
+/* Is h the hash of a lower-case word of the document?  By a search of the
+ * list (the compiler vectorises the loop)... */
 static gboolean
-lower_set_has (const Doc *d, guint32 h)
+lower_list_has (const Doc *d, guint32 h)
 {
-  if (!d->lower_set) {
-    /* A short list is searched (the compiler vectorises the loop) rather than
-     * hashed: most documents ask about far fewer words than they have. */
-    guint32 found = 0;
-    for (guint k = 0; k < d->n_lowers; k++)
-      found |= d->lowers[k] == h;
-    return found != 0;
-  }
+  guint32 found = 0;
+  for (guint k = 0; k < d->n_lowers; k++)
+    found |= d->lowers[k] == h;
+  return found != 0;
+}
+
+/* ... or in the hashed set (build_lower_set). */
+static gboolean
+lower_hash_has (const Doc *d, guint32 h)
+{
   if (h == 0)
     h = 1;
   guint32 i = h & d->lower_mask;
@@ -206,6 +211,31 @@ lower_set_has (const Doc *d, guint32 h)
     i = (i + 1) & d->lower_mask;
   }
   return FALSE;
+}
+
+/* The bit of h in lower_bits. */
+#define LOWER_BIT_WORD(h) ((h) >> 26)
+#define LOWER_BIT(h) (G_GUINT64_CONSTANT (1) << (((h) >> 20) & 63u))
+
+static void build_lower_set (Doc *d);
+
+/* Up to this many lower-case words are searched in a list, more are hashed. */
+#define LOWER_SCAN_MAX 256
+
+/* Is h the hash of a lower-case word of the document?  Most words asked
+ * about (names) are not: a bitmap of the lower-case words' hashes answers
+ * them.  The others are searched in the list, or in a hashed set built at
+ * the first such question of a document with many lower-case words. */
+static gboolean
+lower_set_has (Doc *d, guint32 h)
+{
+  if (!(d->lower_bits[LOWER_BIT_WORD (h)] & LOWER_BIT (h)))
+    return FALSE;
+  if (d->n_lowers <= LOWER_SCAN_MAX)
+    return lower_list_has (d, h);
+  if (!d->lower_set)
+    build_lower_set (d);
+  return lower_hash_has (d, h);
 }
 
 static inline guint32
@@ -758,7 +788,7 @@ emit_unknown (Doc *d, guint s, guint e)
 /* Does a run of atoms hold a word that the document also writes in lower
  * case ("Refugee Women" next to "women")?  Then it is no person's name. */
 static gboolean
-run_has_common_word (const Doc *d, const Atom *a, guint k, guint run)
+run_has_common_word (Doc *d, const Atom *a, guint k, guint run)
 {
   for (guint r = 0; r < run; r++)
     for (guint t = a[k + r].s; t < a[k + r].e; t++)
@@ -1519,9 +1549,6 @@ line_flags (Tok *tk, guint i, guint j, guint allcaps, guint other, guint lower, 
     tk[k].flags |= add;
 }
 
-/* Up to this many lower-case words are searched in a list, more are hashed. */
-#define LOWER_SCAN_MAX 256
-
 static void
 build_lower_set (Doc *d)
 {
@@ -1642,8 +1669,11 @@ scan_finish (Doc *d)
   d->lowers = sc->lowers;
   d->n_lowers = sc->n_lowers;
   d->lower_set = NULL;
-  if (d->n_lowers > LOWER_SCAN_MAX)
-    build_lower_set (d);
+  memset (d->lower_bits, 0, sizeof d->lower_bits);
+  for (guint k = 0; k < d->n_lowers; k++) {
+    guint32 h = d->lowers[k];
+    d->lower_bits[LOWER_BIT_WORD (h)] |= LOWER_BIT (h);
+  }
 }
 
 static void
@@ -2230,16 +2260,15 @@ entities_scan_check (const char *text, gsize len)
     gboolean lower = FALSE;
     for (guint o = 0; o < d.n && !lower; o++)
       lower = (d.tk[o].flags & GZ_TOK_LOWER) && d.tk[o].hash == d.tk[k].hash;
-    guint32 *set = d.lower_set;
-    d.lower_set = NULL;
-    gboolean listed = lower_set_has (&d, d.tk[k].hash);
-    if (!set)
+    gboolean listed = lower_list_has (&d, d.tk[k].hash);
+    gboolean asked = lower_set_has (&d, d.tk[k].hash);
+    if (!d.lower_set)
       build_lower_set (&d);
-    gboolean hashed = lower_set_has (&d, d.tk[k].hash);
-    d.lower_set = set;
-    if (!why && (lower != listed || lower != hashed))
-      why = g_strdup_printf ("token %u '%.*s': lower-case list says %d, set %d", k,
-                             (int) d.tk[k].nlen, d.nb + d.tk[k].norm, listed, hashed);
+    gboolean hashed = lower_hash_has (&d, d.tk[k].hash);
+    if (!why && (lower != listed || lower != hashed || lower != asked))
+      why = g_strdup_printf ("token %u '%.*s': lower-case list says %d, set %d, bitmap and "
+                             "either %d", k, (int) d.tk[k].nlen, d.nb + d.tk[k].norm, listed,
+                             hashed, asked);
   }
   if (!why && q != d.n_starts)
     why = g_strdup_printf ("%u name starts, expected %u", d.n_starts, q);

@@ -270,6 +270,24 @@ test_scan_tokens (void **state)
     if (why)
       fail_msg ("'%s': %s", s->str, why);
   }
+  /* Documents with more lower-case words than the list is searched for
+   * (the hashed set), some of them also written capitalised. */
+  static const char *const words[] = { "alpha", "beta", "gamma", "delta", "the", "of", "Alpha",
+                                       "Gamma", "Zeta", "zeta", "Omega", "rho", "Rho", "x1" };
+  for (guint k = 0; k < 20; k++) {
+    g_string_truncate (s, 0);
+    guint n = g_rand_int_range (r, 200, 1500);
+    for (guint j = 0; j < n; j++) {
+      guint w = g_rand_int_range (r, 0, G_N_ELEMENTS (words));
+      if (w == 0 && g_rand_int_range (r, 0, 4) == 0)
+        g_string_append_printf (s, "w%u ", g_rand_int_range (r, 0, 500));
+      else
+        g_string_append_printf (s, "%s%s", words[w], g_rand_int_range (r, 0, 9) ? " " : ". ");
+    }
+    char *why = entities_scan_check (s->str, s->len);
+    if (why)
+      fail_msg ("long text %u: %s", k, why);
+  }
   g_string_free (s, TRUE);
   g_rand_free (r);
 }
