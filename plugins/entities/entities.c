@@ -85,8 +85,13 @@ typedef struct {
  * bitmap: a token that ends none of them ends no phrase of those classes
  * (phrases_before). */
 #define PHRASE_END_BITS 12
+/* And the hashes of those names themselves (whole keys), so that the
+ * candidate phrases of one to four tokens ending at a token that passed the
+ * first map are looked up only when one of them may be such a name. */
+#define PHRASE_KEY_BITS 14
 typedef struct {
   guint64 bits[1u << (PHRASE_END_BITS - 6)];
+  guint64 keys[1u << (PHRASE_KEY_BITS - 6)];
   guint32 classes;          /* of the names counted (bit 1 << GzClass) */
 } PhraseEnds;
 
@@ -350,6 +355,21 @@ phrase_ends_has (const PhraseEnds *pe, guint32 h)
   return (pe->bits[h >> 6] >> (h & 63)) & 1u;
 }
 
+/* A key hash's bit in PhraseEnds.keys (mixed: the low bits of a hash also
+ * choose its table slot). */
+static inline guint32
+phrase_key_bit (guint32 h)
+{
+  return (h * 0x9e3779b1u) >> (32 - PHRASE_KEY_BITS);
+}
+
+static inline gboolean
+phrase_keys_has (const PhraseEnds *pe, guint32 h)
+{
+  guint32 b = phrase_key_bit (h);
+  return (pe->keys[b >> 6] >> (b & 63)) & 1u;
+}
+
 static void
 phrase_ends_init (PhraseEnds *pe, const GzTable *t, guint32 classes)
 {
@@ -368,6 +388,8 @@ phrase_ends_init (PhraseEnds *pe, const GzTable *t, guint32 classes)
       b--;
     guint32 h = gz_tok_hash (key + b, e - b) & ((1u << PHRASE_END_BITS) - 1);
     pe->bits[h >> 6] |= G_GUINT64_CONSTANT (1) << (h & 63);
+    guint32 kb = phrase_key_bit (k->hash);
+    pe->keys[kb >> 6] |= G_GUINT64_CONSTANT (1) << (kb & 63);
   }
 }
 
@@ -405,7 +427,28 @@ phrases_before (const Doc *d, const GzTable *t, const PhraseEnds *pe, guint end)
 {
   if (end == 0 || !phrase_ends_has (pe, d->tk[end - 1].hash))
     return 0;
-  return phrases_before_ref (d, t, end);
+  /* phrases_before_ref, with each candidate's hash tested against the
+   * names of pe's classes before the table. */
+  guint32 mask = 0;
+  for (guint k = 1; k <= 4 && k <= end; k++) {
+    guint s = end - k;
+    if (d->tk[s].flags & T_USED)
+      break;
+    guint32 h = d->tk[s].hash;
+    for (guint j = s + 1; j < end; j++)
+      h = gz_hash_combine (h, d->tk[j].hash);
+    if (phrase_keys_has (pe, h)) {
+      const Tok *last = &d->tk[end - 1];
+      const char *kp = d->nb + d->tk[s].norm;
+      gsize klen = last->norm + last->nlen - d->tk[s].norm;
+      const GzKey *key = gz_table_find (t, kp, klen, h, gz_key_head_padded (kp, klen));
+      if (key && (key->flags & GZ_KEY_FULL) && case_ok (key, &d->tk[s]))
+        mask |= 1u << GZ_KEY_CLASS (key);
+    }
+    if (s > 0 && (d->tk[s].flags & GZ_TOK_NL))
+      break;
+  }
+  return mask;
 }
 
 /* The classes asked for before a token: titles ("Minister X"), and the
