@@ -467,19 +467,22 @@ rule_before (const Doc *d, guint end, GzClass cls)
 static guint
 add_cand (Doc *d, guint ts, guint te, gint type, gint source, const Match *m)
 {
-  Cand c;
-  memset (&c, 0, sizeof c);
-  c.ts = ts;
-  c.te = te;
-  c.type = type;
-  c.source = source;
-  c.antecedent = -1;
-  if (m) {
-    c.t = m->t;
-    c.ent = m->ent;
-  }
-  g_array_append_val (d->cands, c);
-  return d->cands->len - 1;
+  /* Filled in place: no zeroed copy of the whole record (value[] is only
+   * read for dates, which set it). */
+  guint idx = d->cands->len;
+  g_array_set_size (d->cands, idx + 1);
+  Cand *c = &g_array_index (d->cands, Cand, idx);
+  c->ts = ts;
+  c->te = te;
+  c->type = type;
+  c->source = source;
+  c->t = m ? m->t : NULL;
+  c->ent = m ? m->ent : NULL;
+  c->antecedent = -1;
+  c->guess = 0;
+  c->org_ctx = 0;
+  c->value[0] = '\0';
+  return idx;
 }
 
 /* ---------------------------------------------------------------- dates */
@@ -797,7 +800,7 @@ find_dates (Doc *d)
     guint e = date_at (d, i, val);
     if (e > i) {
       guint c = add_cand (d, i, e, GZ_DATE, SRC_RULE, NULL);
-      g_strlcpy (g_array_index (d->cands, Cand, c).value, val, 48);
+      memcpy (g_array_index (d->cands, Cand, c).value, val, sizeof val);
       for (guint k = i; k < e; k++)
         d->tk[k].flags |= T_USED;
       next = e;
