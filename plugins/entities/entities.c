@@ -322,13 +322,13 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
 static void
 match_at (const Doc *d, guint i, Match *m)
 {
-  Match g = { 0 }, r = { 0 };
-  for (guint t = 0; t < d->E->n_tables; t++) {
-    Match x = { 0 };
-    match_table (d, &d->E->tables[t], i, &x);
-    if (x.len > g.len)
-      g = x;
-  }
+  /* A later table's name replaces g only when longer (match_table_probe
+   * updates on a strictly longer match): the first table wins ties. */
+  Match g, r;
+  g.len = 0;
+  r.len = 0;
+  for (guint t = 0; t < d->E->n_tables; t++)
+    match_table (d, &d->E->tables[t], i, &g);
   match_table (d, &d->E->rules, i, &r);
   if (g.len == 0 && r.len == 0) {
     m->len = 0;
