@@ -31,15 +31,19 @@ typedef struct {
   guint32 hash;         /* gz_tok_hash of the normalised bytes */
 } Tok;
 
-/* One slot of a per-document map from a normalised token range to a candidate. */
+/* One slot of a per-document map from a normalised token range to a candidate.
+ * A slot is empty unless its `gen` is the map's: the slots are reused from
+ * document to document without being cleared. */
 typedef struct {
   guint32 hash, off, len;
-  gint cand;            /* -1: empty slot */
+  gint cand;
+  guint32 gen;
 } MapSlot;
 
 typedef struct {
   MapSlot *slots;
   guint32 mask;
+  guint32 gen;
 } NameMap;
 
 /* Per-call working memory, reused across documents (a pool in the instance:
@@ -56,6 +60,7 @@ typedef struct {
   gsize lower_cap;
   MapSlot *maps;
   gsize maps_cap;
+  guint32 maps_gen;        /* of the maps' slots in use (see MapSlot) */
   guint32 *starts;         /* tokens that may start a name (the token scan) */
   guint32 *lowers;         /* hashes of the lower-case words (the token scan) */
   guint32 *dates;          /* tokens that may start a date (the token scan) */
@@ -80,8 +85,13 @@ typedef struct {
  * bitmap: a token that ends none of them ends no phrase of those classes
  * (phrases_before). */
 #define PHRASE_END_BITS 12
+/* And the hashes of those names themselves (whole keys), so that the
+ * candidate phrases of one to four tokens ending at a token that passed the
+ * first map are looked up only when one of them may be such a name. */
+#define PHRASE_KEY_BITS 14
 typedef struct {
   guint64 bits[1u << (PHRASE_END_BITS - 6)];
+  guint64 keys[1u << (PHRASE_KEY_BITS - 6)];
   guint32 classes;          /* of the names counted (bit 1 << GzClass) */
 } PhraseEnds;
 
@@ -132,8 +142,9 @@ typedef struct {
   const Entities *E;
   GArray *cands;           /* Cand */
   Scratch *sc;
-  guint32 *lower_set;      /* hashes of lower-case words */
+  guint32 *lower_set;      /* hashes of lower-case words (built when needed) */
   guint32 lower_mask;
+  guint64 lower_bits[64];  /* bit (LOWER_BIT) of the hash of each lower-case word */
   const guint32 *lowers;   /* hashes of the lower-case words (with repeats) */
   guint n_lowers;
   const guint32 *starts;   /* tokens that may start a name, in order */
@@ -181,17 +192,21 @@ lower_set_add (Doc *d, guint32 h)
   d->lower_set[i] = h;
 }
 
+/* Is h the hash of a lower-case word of the document?  By a search of the
+ * list (the compiler vectorises the loop)... */
 static gboolean
-lower_set_has (const Doc *d, guint32 h)
+lower_list_has (const Doc *d, guint32 h)
 {
-  if (!d->lower_set) {
-    /* A short list is searched (the compiler vectorises the loop) rather than
-     * hashed: most documents ask about far fewer words than they have. */
-    guint32 found = 0;
-    for (guint k = 0; k < d->n_lowers; k++)
-      found |= d->lowers[k] == h;
-    return found != 0;
-  }
+  guint32 found = 0;
+  for (guint k = 0; k < d->n_lowers; k++)
+    found |= d->lowers[k] == h;
+  return found != 0;
+}
+
+/* ... or in the hashed set (build_lower_set). */
+static gboolean
+lower_hash_has (const Doc *d, guint32 h)
+{
   if (h == 0)
     h = 1;
   guint32 i = h & d->lower_mask;
@@ -201,6 +216,31 @@ lower_set_has (const Doc *d, guint32 h)
     i = (i + 1) & d->lower_mask;
   }
   return FALSE;
+}
+
+/* The bit of h in lower_bits. */
+#define LOWER_BIT_WORD(h) ((h) >> 26)
+#define LOWER_BIT(h) (G_GUINT64_CONSTANT (1) << (((h) >> 20) & 63u))
+
+static void build_lower_set (Doc *d);
+
+/* Up to this many lower-case words are searched in a list, more are hashed. */
+#define LOWER_SCAN_MAX 256
+
+/* Is h the hash of a lower-case word of the document?  Most words asked
+ * about (names) are not: a bitmap of the lower-case words' hashes answers
+ * them.  The others are searched in the list, or in a hashed set built at
+ * the first such question of a document with many lower-case words. */
+static gboolean
+lower_set_has (Doc *d, guint32 h)
+{
+  if (!(d->lower_bits[LOWER_BIT_WORD (h)] & LOWER_BIT (h)))
+    return FALSE;
+  if (d->n_lowers <= LOWER_SCAN_MAX)
+    return lower_list_has (d, h);
+  if (!d->lower_set)
+    build_lower_set (d);
+  return lower_hash_has (d, h);
 }
 
 static inline guint32
@@ -282,13 +322,13 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
 static void
 match_at (const Doc *d, guint i, Match *m)
 {
-  Match g = { 0 }, r = { 0 };
-  for (guint t = 0; t < d->E->n_tables; t++) {
-    Match x = { 0 };
-    match_table (d, &d->E->tables[t], i, &x);
-    if (x.len > g.len)
-      g = x;
-  }
+  /* A later table's name replaces g only when longer (match_table_probe
+   * updates on a strictly longer match): the first table wins ties. */
+  Match g, r;
+  g.len = 0;
+  r.len = 0;
+  for (guint t = 0; t < d->E->n_tables; t++)
+    match_table (d, &d->E->tables[t], i, &g);
   match_table (d, &d->E->rules, i, &r);
   if (g.len == 0 && r.len == 0) {
     m->len = 0;
@@ -315,6 +355,21 @@ phrase_ends_has (const PhraseEnds *pe, guint32 h)
   return (pe->bits[h >> 6] >> (h & 63)) & 1u;
 }
 
+/* A key hash's bit in PhraseEnds.keys (mixed: the low bits of a hash also
+ * choose its table slot). */
+static inline guint32
+phrase_key_bit (guint32 h)
+{
+  return (h * 0x9e3779b1u) >> (32 - PHRASE_KEY_BITS);
+}
+
+static inline gboolean
+phrase_keys_has (const PhraseEnds *pe, guint32 h)
+{
+  guint32 b = phrase_key_bit (h);
+  return (pe->keys[b >> 6] >> (b & 63)) & 1u;
+}
+
 static void
 phrase_ends_init (PhraseEnds *pe, const GzTable *t, guint32 classes)
 {
@@ -333,6 +388,8 @@ phrase_ends_init (PhraseEnds *pe, const GzTable *t, guint32 classes)
       b--;
     guint32 h = gz_tok_hash (key + b, e - b) & ((1u << PHRASE_END_BITS) - 1);
     pe->bits[h >> 6] |= G_GUINT64_CONSTANT (1) << (h & 63);
+    guint32 kb = phrase_key_bit (k->hash);
+    pe->keys[kb >> 6] |= G_GUINT64_CONSTANT (1) << (kb & 63);
   }
 }
 
@@ -370,7 +427,28 @@ phrases_before (const Doc *d, const GzTable *t, const PhraseEnds *pe, guint end)
 {
   if (end == 0 || !phrase_ends_has (pe, d->tk[end - 1].hash))
     return 0;
-  return phrases_before_ref (d, t, end);
+  /* phrases_before_ref, with each candidate's hash tested against the
+   * names of pe's classes before the table. */
+  guint32 mask = 0;
+  for (guint k = 1; k <= 4 && k <= end; k++) {
+    guint s = end - k;
+    if (d->tk[s].flags & T_USED)
+      break;
+    guint32 h = d->tk[s].hash;
+    for (guint j = s + 1; j < end; j++)
+      h = gz_hash_combine (h, d->tk[j].hash);
+    if (phrase_keys_has (pe, h)) {
+      const Tok *last = &d->tk[end - 1];
+      const char *kp = d->nb + d->tk[s].norm;
+      gsize klen = last->norm + last->nlen - d->tk[s].norm;
+      const GzKey *key = gz_table_find (t, kp, klen, h, gz_key_head_padded (kp, klen));
+      if (key && (key->flags & GZ_KEY_FULL) && case_ok (key, &d->tk[s]))
+        mask |= 1u << GZ_KEY_CLASS (key);
+    }
+    if (s > 0 && (d->tk[s].flags & GZ_TOK_NL))
+      break;
+  }
+  return mask;
 }
 
 /* The classes asked for before a token: titles ("Minister X"), and the
@@ -389,19 +467,22 @@ rule_before (const Doc *d, guint end, GzClass cls)
 static guint
 add_cand (Doc *d, guint ts, guint te, gint type, gint source, const Match *m)
 {
-  Cand c;
-  memset (&c, 0, sizeof c);
-  c.ts = ts;
-  c.te = te;
-  c.type = type;
-  c.source = source;
-  c.antecedent = -1;
-  if (m) {
-    c.t = m->t;
-    c.ent = m->ent;
-  }
-  g_array_append_val (d->cands, c);
-  return d->cands->len - 1;
+  /* Filled in place: no zeroed copy of the whole record (value[] is only
+   * read for dates, which set it). */
+  guint idx = d->cands->len;
+  g_array_set_size (d->cands, idx + 1);
+  Cand *c = &g_array_index (d->cands, Cand, idx);
+  c->ts = ts;
+  c->te = te;
+  c->type = type;
+  c->source = source;
+  c->t = m ? m->t : NULL;
+  c->ent = m ? m->ent : NULL;
+  c->antecedent = -1;
+  c->guess = 0;
+  c->org_ctx = 0;
+  c->value[0] = '\0';
+  return idx;
 }
 
 /* ---------------------------------------------------------------- dates */
@@ -719,7 +800,7 @@ find_dates (Doc *d)
     guint e = date_at (d, i, val);
     if (e > i) {
       guint c = add_cand (d, i, e, GZ_DATE, SRC_RULE, NULL);
-      g_strlcpy (g_array_index (d->cands, Cand, c).value, val, 48);
+      memcpy (g_array_index (d->cands, Cand, c).value, val, sizeof val);
       for (guint k = i; k < e; k++)
         d->tk[k].flags |= T_USED;
       next = e;
@@ -753,7 +834,7 @@ emit_unknown (Doc *d, guint s, guint e)
 /* Does a run of atoms hold a word that the document also writes in lower
  * case ("Refugee Women" next to "women")?  Then it is no person's name. */
 static gboolean
-run_has_common_word (const Doc *d, const Atom *a, guint k, guint run)
+run_has_common_word (Doc *d, const Atom *a, guint k, guint run)
 {
   for (guint r = 0; r < run; r++)
     for (guint t = a[k + r].s; t < a[k + r].e; t++)
@@ -1216,11 +1297,11 @@ range_key (const Doc *d, guint ts, guint te)
 }
 
 static void
-map_init (NameMap *m, MapSlot *slots, guint32 n)
+map_init (NameMap *m, MapSlot *slots, guint32 n, guint32 gen)
 {
   m->slots = slots;
   m->mask = n - 1;
-  memset (slots, 0xff, n * sizeof (MapSlot));   /* cand = -1: empty */
+  m->gen = gen;
 }
 
 /* The slot of `k`: its own, or the empty one where it would go. */
@@ -1230,8 +1311,10 @@ map_slot (const Doc *d, const NameMap *m, RangeKey k)
   guint32 i = k.hash & m->mask;
   for (;;) {
     MapSlot *s = &m->slots[i];
-    if (s->cand < 0 || (s->hash == k.hash && s->len == k.len &&
-                        memcmp (d->nb + s->off, d->nb + k.off, k.len) == 0))
+    if (s->gen != m->gen)
+      return s;
+    if (s->hash == k.hash && s->len == k.len &&
+        memcmp (d->nb + s->off, d->nb + k.off, k.len) == 0)
       return s;
     i = (i + 1) & m->mask;
   }
@@ -1243,18 +1326,21 @@ static void
 map_put (const Doc *d, NameMap *m, RangeKey k, gint cand, gboolean replace)
 {
   MapSlot *s = map_slot (d, m, k);
-  if (s->cand >= 0 && !replace)
+  if (s->gen == m->gen && !replace)
     return;
   s->hash = k.hash;
   s->off = k.off;
   s->len = k.len;
   s->cand = cand;
+  s->gen = m->gen;
 }
 
+/* The candidate of `k`, -1 when absent. */
 static gint
 map_get (const Doc *d, const NameMap *m, RangeKey k)
 {
-  return map_slot (d, m, k)->cand;
+  const MapSlot *s = map_slot (d, m, k);
+  return s->gen == m->gen ? s->cand : -1;
 }
 
 static void
@@ -1275,11 +1361,18 @@ consistency (Doc *d)
   if (sc->maps_cap < (gsize) nt + 2 * ns) {
     g_free (sc->maps);
     sc->maps_cap = (gsize) nt + 2 * ns;
-    sc->maps = g_new (MapSlot, sc->maps_cap);
+    sc->maps = g_new0 (MapSlot, sc->maps_cap);   /* gen 0: empty */
+    sc->maps_gen = 0;
   }
-  map_init (&typed, sc->maps, nt);
-  map_init (&surname, sc->maps + nt, ns);
-  map_init (&given, sc->maps + nt + ns, ns);
+  /* A new generation empties the three maps (which share it: their slots
+   * do not overlap) without clearing them. */
+  if (G_UNLIKELY (++sc->maps_gen == 0)) {
+    memset (sc->maps, 0, sc->maps_cap * sizeof (MapSlot));
+    sc->maps_gen = 1;
+  }
+  map_init (&typed, sc->maps, nt, sc->maps_gen);
+  map_init (&surname, sc->maps + nt, ns, sc->maps_gen);
+  map_init (&given, sc->maps + nt + ns, ns, sc->maps_gen);
 
   for (guint c = 0; c < n0; c++) {
     Cand *x = &g_array_index (cs, Cand, c);
@@ -1502,9 +1595,6 @@ line_flags (Tok *tk, guint i, guint j, guint allcaps, guint other, guint lower, 
     tk[k].flags |= add;
 }
 
-/* Up to this many lower-case words are searched in a list, more are hashed. */
-#define LOWER_SCAN_MAX 256
-
 static void
 build_lower_set (Doc *d)
 {
@@ -1625,8 +1715,11 @@ scan_finish (Doc *d)
   d->lowers = sc->lowers;
   d->n_lowers = sc->n_lowers;
   d->lower_set = NULL;
-  if (d->n_lowers > LOWER_SCAN_MAX)
-    build_lower_set (d);
+  memset (d->lower_bits, 0, sizeof d->lower_bits);
+  for (guint k = 0; k < d->n_lowers; k++) {
+    guint32 h = d->lowers[k];
+    d->lower_bits[LOWER_BIT_WORD (h)] |= LOWER_BIT (h);
+  }
 }
 
 static void
@@ -1659,6 +1752,48 @@ static const guint8 byte_class[256] = {
   [128 ... 255] = C_HI,
 };
 
+/* Non-ASCII punctuation that gz_next_token makes a one-character token of
+ * (neither space nor letter, digit or mark): U+2010..U+2027 (dashes, quotes,
+ * bullets, ellipsis), U+2030..U+203E, the euro sign, and « » © £ °.  Returns
+ * the folded ASCII byte (fold_punct), 0 when the token keeps its bytes, -1
+ * for anything else; *n: the character's length.  s is NUL-terminated. */
+static inline gint
+hi_punct (const guchar *s, guint *n)
+{
+  if (s[0] == 0xe2) {
+    guint u;
+    if (s[1] == 0x80 && ((s[2] >= 0x90 && s[2] <= 0xa7) || (s[2] >= 0xb0 && s[2] <= 0xbe)))
+      u = 0x2000 + (s[2] - 0x80);
+    else if (s[1] == 0x82 && s[2] == 0xac)
+      u = 0x20ac;
+    else
+      return -1;
+    *n = 3;
+    switch (u) {
+    case 0x2018: case 0x2019: case 0x2032:
+      return '\'';
+    case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014:
+      return '-';
+    case 0x201c: case 0x201d: case 0x201e:
+      return '"';
+    default:
+      return 0;
+    }
+  }
+  if (s[0] == 0xc2) {
+    *n = 2;
+    switch (s[1]) {
+    case 0xab: case 0xbb:
+      return '"';
+    case 0xa9: case 0xa3: case 0xb0:
+      return 0;
+    default:
+      return -1;
+    }
+  }
+  return -1;
+}
+
 static void
 scratch_grow_nb (Scratch *sc, gsize need)
 {
@@ -1666,6 +1801,80 @@ scratch_grow_nb (Scratch *sc, gsize need)
   sc->nb = g_realloc (sc->nb, cap);
   sc->nb_cap = cap;
 }
+
+#ifdef ENTITIES_SSE2
+/* A window of 64 bytes of the text as bit masks (bit i: byte base + i), and
+ * its bytes lower-cased, for the tokeniser's window path: a token is found
+ * from the masks by counting bits instead of byte by byte. */
+typedef struct {
+  gsize base;
+  gsize pos;               /* base + the end of the last token taken from the window */
+  guint64 tok;             /* token starts not yet taken: words' first bytes, other non-space bytes */
+  guint64 wend;            /* last bytes of words not yet taken (not bit 63: the word may go on) */
+  guint64 word;            /* ASCII letters and digits */
+  guint64 up, lo, dig;     /* upper-case, lower-case letters, digits */
+  guint64 space;           /* ASCII whitespace, newlines included */
+  guint64 nl;              /* newlines (those before `pos` cleared) */
+  guint64 hi;              /* bytes >= 0x80 */
+  guint64 end;             /* bits at and after the end of the text */
+  guchar low[64 + 16];     /* the bytes, letters lower-cased */
+} Win;
+
+static inline void
+win_load (Win *w, const guchar *t, gsize p, gsize len)
+{
+  guchar pad[64];
+  const guchar *src = t + p;
+  gsize avail = len - p;
+  w->base = p;
+  w->end = 0;
+  if (avail < 64) {
+    /* Near the end: a zero-padded copy (the text is readable up to its NUL only). */
+    memset (pad, 0, sizeof pad);
+    memcpy (pad, src, avail);
+    src = pad;
+    w->end = ~G_GUINT64_CONSTANT (0) << avail;
+  }
+  guint64 word = 0, up = 0, lo = 0, dig = 0, sp = 0, nl = 0, hi = 0;
+  for (guint k = 0; k < 4; k++) {
+    __m128i x = _mm_loadu_si128 ((const __m128i *) (src + 16 * k));
+    __m128i lc = _mm_or_si128 (x, _mm_set1_epi8 (0x20));
+    __m128i al = _mm_and_si128 (_mm_cmpgt_epi8 (lc, _mm_set1_epi8 ('a' - 1)),
+                                _mm_cmplt_epi8 (lc, _mm_set1_epi8 ('z' + 1)));
+    __m128i di = _mm_and_si128 (_mm_cmpgt_epi8 (x, _mm_set1_epi8 ('0' - 1)),
+                                _mm_cmplt_epi8 (x, _mm_set1_epi8 ('9' + 1)));
+    __m128i small = _mm_and_si128 (_mm_cmpgt_epi8 (x, _mm_set1_epi8 (8)),
+                                   _mm_cmplt_epi8 (x, _mm_set1_epi8 (14)));
+    __m128i isnl = _mm_cmpeq_epi8 (x, _mm_set1_epi8 ('\n'));
+    __m128i issp = _mm_or_si128 (small, _mm_cmpeq_epi8 (x, _mm_set1_epi8 (' ')));
+    __m128i bit5 = _mm_and_si128 (x, _mm_set1_epi8 (0x20));
+    __m128i isup = _mm_andnot_si128 (_mm_cmpeq_epi8 (bit5, _mm_set1_epi8 (0x20)), al);
+    _mm_storeu_si128 ((__m128i *) (w->low + 16 * k),
+                      _mm_or_si128 (x, _mm_and_si128 (al, _mm_set1_epi8 (0x20))));
+    guint sh = 16 * k;
+    guint64 a = (guint64) (guint) _mm_movemask_epi8 (al);
+    guint64 u = (guint64) (guint) _mm_movemask_epi8 (isup);
+    guint64 d = (guint64) (guint) _mm_movemask_epi8 (di);
+    word |= (a | d) << sh;
+    up |= u << sh;
+    lo |= (a & ~u) << sh;
+    dig |= d << sh;
+    sp |= (guint64) (guint) _mm_movemask_epi8 (issp) << sh;
+    nl |= (guint64) (guint) _mm_movemask_epi8 (isnl) << sh;
+    hi |= (guint64) (guint) _mm_movemask_epi8 (x) << sh;
+  }
+  w->pos = p;
+  w->tok = (word & ~(word << 1)) | ~(word | sp);
+  w->wend = word & ~(word >> 1) & ~(G_GUINT64_CONSTANT (1) << 63);
+  w->word = word;
+  w->up = up;
+  w->lo = lo;
+  w->dig = dig;
+  w->space = sp;
+  w->nl = nl;
+  w->hi = hi;
+}
+#endif
 
 /* Splits the text into tokens exactly as gz_next_token does (it stays the
  * reference, and takes over for anything but ASCII words, punctuation and
@@ -1691,7 +1900,133 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
   memset (&scan, 0, sizeof scan);
   scan.mt = mt;
   scan.ss = T_SENTSTART;
+#ifdef ENTITIES_SSE2
+  Win win;
+  if (len > 0)
+    win_load (&win, t, 0, len);
+#endif
   for (;;) {
+#ifdef ENTITIES_SSE2
+    /* The window path: an ASCII word or punctuation character whose gap and
+     * token lie inside the window.  Anything else (non-ASCII bytes next to
+     * the token, a word of more than 16 bytes, a gap and token longer than a
+     * window, growing the buffers) goes to the byte-wise path below. */
+    if (G_LIKELY (p < len && n < sc->tk_cap && sc->nb_cap - nl_len >= 2 * (len - p) + 16)) {
+      /* The window is valid where it was loaded: the path below keeps its
+       * state in locals, and the byte-wise path always moves p on. */
+      if (p != win.pos)
+        win_load (&win, t, p, len);
+      for (;;) {
+        const gsize base = win.base;
+        const guint64 wword = win.word, wup = win.up, wlo = win.lo, wdig = win.dig;
+        const guint64 whi = win.hi, wend = win.end;
+        const guchar *low = win.low;
+        guint64 tk = win.tok, ends = win.wend, nls = win.nl;
+        guint r = (guint) (p - base);
+        for (;;) {
+          if (!tk)
+            goto reload;      /* only spaces up to the window's end */
+          guint64 bit = tk & -tk;
+          if ((wend | whi) & bit) {
+            if (wend & bit) {
+              p = len;        /* only whitespace is left */
+              goto done;
+            }
+            goto out;         /* non-ASCII: the byte-wise path */
+          }
+          guint s = (guint) __builtin_ctzll (tk);
+          guint64 nlm = nls & (bit - 1);
+          guint32 f = GZ_TOK_ASCII | (s > r ? GZ_TOK_SPACE : 0);
+          Tok *tok = &sc->tk[n];
+          char *o = sc->nb + nl_len;
+          guint32 h, ssa = 0;
+          guint e, wl;
+          if (wword & bit) {
+            guint64 wb = ends & -ends;
+            if (!wb)
+              goto reload;    /* the word may go on past the window */
+            e = (guint) __builtin_ctzll (wb) + 1;
+            wl = e - s;
+            if (wl > 16 || (whi & (wb << 1)))
+              goto out;       /* a long word, or one that may go on in non-ASCII letters */
+            guint64 rm = (wb << 1) - bit;
+            ends &= ends - 1;
+            _mm_storeu_si128 ((__m128i *) o, _mm_loadu_si128 ((const __m128i *) (low + s)));
+            h = gz_tok_hash_short (o, wl);
+            if (((wlo & bit) != 0) & (((wup | wdig) & rm) == 0) & (nlm == 0)) {
+              /* A word of lower-case ASCII letters, not after a newline (most
+               * words): its flags are known, and all scan_one () does for it
+               * is count it and list it among the lower-case words. */
+              tok->start = (guint32) (base + s);
+              tok->end = (guint32) (base + e);
+              tok->flags = f | GZ_TOK_WORD | GZ_TOK_LOWER | scan.ss;
+              tok->norm = (guint32) nl_len;
+              tok->nlen = wl;
+              tok->hash = h;
+              o[wl] = ' ';
+              nl_len += wl + 1;
+              scan.caps_other += line_counts_a[GZ_TOK_WORD | GZ_TOK_LOWER];
+              scan.lower_digits += line_counts_b[GZ_TOK_WORD | GZ_TOK_LOWER];
+              sc->lowers[scan.nlow++] = h;
+              scan.ss = 0;
+              goto next;
+            }
+            guint64 upm = wup & rm, lom = wlo & rm;
+            f |= GZ_TOK_WORD | ((wup & bit) ? GZ_TOK_CAP : 0) | ((wlo & bit) ? GZ_TOK_LOWER : 0) |
+                 ((guint32) ((upm != 0) & (lom == 0)) * GZ_TOK_ALLCAPS) |
+                 ((guint32) ((wdig & rm) != 0) * GZ_TOK_HASDIGIT) |
+                 ((guint32) (((upm | lom) == 0)) * GZ_TOK_DIGITS);
+          } else {
+            e = s + 1;
+            wl = 1;
+            guchar b = low[s];
+            o[0] = (char) b;
+            h = gz_tok_hash_byte (b);
+            ssa = sent_punct[b] ? T_SENTSTART : 0;
+            if (!nlm) {
+              /* ASCII punctuation, not after a newline: no counts, lists or month. */
+              tok->start = (guint32) (base + s);
+              tok->end = (guint32) (base + e);
+              tok->flags = f | scan.ss;
+              tok->norm = (guint32) nl_len;
+              tok->nlen = 1;
+              tok->hash = h;
+              o[1] = ' ';
+              nl_len += 2;
+              scan.ss = ssa;
+              goto next;
+            }
+          }
+          if (nlm)
+            f |= GZ_TOK_NL | ((nlm & (nlm - 1)) ? GZ_TOK_PARA : 0);
+          tok->start = (guint32) (base + s);
+          tok->end = (guint32) (base + e);
+          tok->flags = f;
+          tok->norm = (guint32) nl_len;
+          tok->nlen = wl;
+          tok->hash = h;
+          o[wl] = ' ';
+          nl_len += wl + 1;
+          scan_one (sc, &scan, (guint) n, ssa);
+        next:
+          n++;
+          tk &= tk - 1;
+          nls ^= nlm;
+          r = e;
+          p = base + e;
+          if (G_UNLIKELY (n >= sc->tk_cap))
+            goto out;
+        }
+      reload:
+        if (base == p)
+          break;              /* gap and token longer than a window */
+        win_load (&win, t, p, len);
+      }
+    out:
+      if (p >= len)
+        break;
+    }
+#endif
     gsize gap = p;
     guint32 f = 0;
     guint nls = 0;
@@ -1792,7 +2127,35 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       }
       f |= wf | GZ_TOK_ASCII;
     } else {
-      goto slow;
+      /* Common non-ASCII punctuation (dashes, typographic quotes, the euro
+       * sign) without gz_next_token: a one-character token, folded. */
+      guint hn;
+      gint fold = hi_punct (t + p, &hn);
+      if (fold < 0)
+        goto slow;
+      guint nlen = 1;
+      if (fold > 0) {
+        o[0] = (char) fold;
+        h = gz_tok_hash_byte ((guchar) fold);
+      } else {
+        memcpy (o, t + p, hn);
+        nlen = hn;
+        h = gz_tok_hash (o, hn);
+      }
+      tok->start = (guint32) s;
+      tok->end = (guint32) (p + hn);
+      tok->flags = f;
+      tok->norm = (guint32) nl_len;
+      tok->nlen = nlen;
+      tok->hash = h;
+      p += hn;
+      nl_len += nlen;
+      sc->nb[nl_len++] = ' ';
+      /* sentence_after (): a folded quote ends a sentence, a mark of more
+       * than one byte too. */
+      scan_one (sc, &scan, (guint) n, (nlen > 1 || sent_punct[(guchar) o[0]]) ? T_SENTSTART : 0);
+      n++;
+      continue;
     }
     tok->start = (guint32) s;
     tok->end = (guint32) p;
@@ -1832,6 +2195,9 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       p = pos;
     }
   }
+#ifdef ENTITIES_SSE2
+done:
+#endif
   sc->nb[nl_len] = '\0';
   if (n > 0)
     line_flags (sc->tk, scan.line, (guint) n, (guint32) scan.caps_other,
@@ -1940,16 +2306,15 @@ entities_scan_check (const char *text, gsize len)
     gboolean lower = FALSE;
     for (guint o = 0; o < d.n && !lower; o++)
       lower = (d.tk[o].flags & GZ_TOK_LOWER) && d.tk[o].hash == d.tk[k].hash;
-    guint32 *set = d.lower_set;
-    d.lower_set = NULL;
-    gboolean listed = lower_set_has (&d, d.tk[k].hash);
-    if (!set)
+    gboolean listed = lower_list_has (&d, d.tk[k].hash);
+    gboolean asked = lower_set_has (&d, d.tk[k].hash);
+    if (!d.lower_set)
       build_lower_set (&d);
-    gboolean hashed = lower_set_has (&d, d.tk[k].hash);
-    d.lower_set = set;
-    if (!why && (lower != listed || lower != hashed))
-      why = g_strdup_printf ("token %u '%.*s': lower-case list says %d, set %d", k,
-                             (int) d.tk[k].nlen, d.nb + d.tk[k].norm, listed, hashed);
+    gboolean hashed = lower_hash_has (&d, d.tk[k].hash);
+    if (!why && (lower != listed || lower != hashed || lower != asked))
+      why = g_strdup_printf ("token %u '%.*s': lower-case list says %d, set %d, bitmap and "
+                             "either %d", k, (int) d.tk[k].nlen, d.nb + d.tk[k].norm, listed,
+                             hashed, asked);
   }
   if (!why && q != d.n_starts)
     why = g_strdup_printf ("%u name starts, expected %u", d.n_starts, q);

@@ -194,12 +194,14 @@ test_fast_tokenizer (void **state)
   /* Random strings over a mixed alphabet. */
   static const char *const pieces[] = { "a", "Z", "q", "7", " ", "\n", "\t", ".", "-", "'",
                                         "é", "É", "ж", "Ж", "’", "—", "\u00a0", "\u0301",
-                                        "ფ", "中", "😀", "İ", "\r", "\"" };
+                                        "ფ", "中", "😀", "İ", "\r", "\"", "–", "“", "”",
+                                        "€", "«", "©", "\u2028", "\u2026" };
   GRand *r = g_rand_new_with_seed (4);
   GString *s = g_string_new ("");
-  for (guint k = 0; k < 3000; k++) {
+  /* Short strings, and long ones that cross the tokeniser's 64-byte windows. */
+  for (guint k = 0; k < 4000; k++) {
     g_string_truncate (s, 0);
-    guint n = g_rand_int_range (r, 0, 40);
+    guint n = g_rand_int_range (r, 0, k < 3000 ? 40 : 400);
     for (guint j = 0; j < n; j++)
       g_string_append (s, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
     char *why = entities_tokenizer_check (s->str, s->len);
@@ -208,6 +210,24 @@ test_fast_tokenizer (void **state)
   }
   g_string_free (s, TRUE);
   g_rand_free (r);
+  /* Every character of the first planes between words, after a word and
+   * alone: the fast paths for non-ASCII punctuation take exactly the
+   * characters that gz_next_token makes a punctuation token of. */
+  for (gunichar u = 0x80; u < 0x3000; u++) {
+    char ch[8], buf[64];
+    ch[g_unichar_to_utf8 (u, ch)] = '\0';
+    for (guint k = 0; k < 4; k++) {
+      gsize l = (gsize) (k == 0 ? g_snprintf (buf, sizeof buf, "a %s b", ch)
+                         : k == 1 ? g_snprintf (buf, sizeof buf, "Word%s", ch)
+                         : k == 2 ? g_snprintf (buf, sizeof buf, "%s", ch)
+                                  : g_snprintf (buf, sizeof buf, "\"Q.%s%sX\n", ch, ch));
+      char *why = entities_tokenizer_check (buf, l);
+      if (!why)
+        why = entities_scan_check (buf, l);
+      if (why)
+        fail_msg ("U+%04X in '%s': %s", u, buf, why);
+    }
+  }
 }
 
 /* The one-pass token scan agrees with the reference computations of line and
@@ -237,9 +257,10 @@ test_scan_tokens (void **state)
                                         "\u201c", "\u00c9t\u00e9", "\u0416", "\u10e4" };
   GRand *r = g_rand_new_with_seed (7);
   GString *s = g_string_new ("");
-  for (guint k = 0; k < 2000; k++) {
+  /* Short strings, and long ones that cross the tokeniser's 64-byte windows. */
+  for (guint k = 0; k < 2500; k++) {
     g_string_truncate (s, 0);
-    guint n = g_rand_int_range (r, 0, 30);
+    guint n = g_rand_int_range (r, 0, k < 2000 ? 30 : 300);
     for (guint j = 0; j < n; j++) {
       g_string_append (s, pieces[g_rand_int_range (r, 0, G_N_ELEMENTS (pieces))]);
       if (g_rand_boolean (r))
@@ -248,6 +269,24 @@ test_scan_tokens (void **state)
     char *why = entities_scan_check (s->str, s->len);
     if (why)
       fail_msg ("'%s': %s", s->str, why);
+  }
+  /* Documents with more lower-case words than the list is searched for
+   * (the hashed set), some of them also written capitalised. */
+  static const char *const words[] = { "alpha", "beta", "gamma", "delta", "the", "of", "Alpha",
+                                       "Gamma", "Zeta", "zeta", "Omega", "rho", "Rho", "x1" };
+  for (guint k = 0; k < 20; k++) {
+    g_string_truncate (s, 0);
+    guint n = g_rand_int_range (r, 200, 1500);
+    for (guint j = 0; j < n; j++) {
+      guint w = g_rand_int_range (r, 0, G_N_ELEMENTS (words));
+      if (w == 0 && g_rand_int_range (r, 0, 4) == 0)
+        g_string_append_printf (s, "w%u ", g_rand_int_range (r, 0, 500));
+      else
+        g_string_append_printf (s, "%s%s", words[w], g_rand_int_range (r, 0, 9) ? " " : ". ");
+    }
+    char *why = entities_scan_check (s->str, s->len);
+    if (why)
+      fail_msg ("long text %u: %s", k, why);
   }
   g_string_free (s, TRUE);
   g_rand_free (r);
