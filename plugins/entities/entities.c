@@ -115,11 +115,7 @@ struct _Entities {
 static const char *const type_names[] = { "PERSON", "LOCATION", "ORGANIZATION", "MISC", "DATE" };
 
 enum { SRC_GAZ, SRC_RULE, SRC_DOC };
-#define NAME_LEN(s) { s, sizeof s - 1 }
-static const struct {
-  const char *s;
-  gsize len;
-} source_names[] = { NAME_LEN ("gazetteer"), NAME_LEN ("rule"), NAME_LEN ("document") };
+static const char *const source_names[] = { "gazetteer", "rule", "document" };
 
 typedef struct {
   guint32 ts, te;          /* token range [ts, te) */
@@ -1464,16 +1460,16 @@ emit (Doc *d, SluiceDocument *doc)
       sluice_attrs_set_string_len (at, "norm", d->text + s, e - s);
       sluice_attrs_set_string (at, "value", x->value);
     } else if (src->ent) {
-      sluice_attrs_set_string (at, "norm", gz_table_string (src->t, src->ent->norm));
+      /* Gazetteer strings live as long as the instance: static for the core. */
+      sluice_attrs_set_static_string (at, "norm", gz_table_string (src->t, src->ent->norm));
       const char *id = gz_table_string (src->t, src->ent->id);
       if (*id)
-        sluice_attrs_set_string (at, "id", id);
+        sluice_attrs_set_static_string (at, "id", id);
     } else {
       guint32 ss = d->tk[src->ts].start, se = d->tk[src->te - 1].end;
       sluice_attrs_set_string_len (at, "norm", d->text + ss, se - ss);
     }
-    sluice_attrs_set_string_len (at, "source", source_names[x->source].s,
-                                 source_names[x->source].len);
+    sluice_attrs_set_static_string (at, "source", source_names[x->source]);
   }
 }
 
