@@ -280,6 +280,161 @@ decode_string (Parser *ps, const char *raw, gsize raw_len, char *out)
   return o - out;
 }
 
+/* The fast path for long strings (the text): scans and decodes the string
+ * at ps->p (its opening quote) in one pass into `out`, which has room for
+ * ps->end - ps->p bytes (the 16-byte stores run ahead of the decoded bytes,
+ * never past the raw length), and checks the raw bytes as UTF-8 on the way.
+ * Returns the decoded length (out[len] = NUL) with ps->p after the closing
+ * quote and *clean = whether the raw bytes were valid UTF-8 (the decoded
+ * text is then valid UTF-8 without NUL: escapes only ever add whole
+ * characters, and \u0000 becomes U+FFFD), or -1 with ps->p and
+ * ps->n_replaced unchanged on any syntax error: the caller then takes the
+ * scan_string() path, whose error message is the one reported. */
+static gssize
+decode_string_fast (Parser *ps, char *out, gboolean *clean)
+{
+  const char *p = ps->p + 1;
+  const char *end = ps->end;
+  char *o = out;
+  guint replaced = 0;
+  gboolean dirty = FALSE;
+
+  for (;;)
+    {
+#ifdef __SSE2__
+      const __m128i quote = _mm_set1_epi8 ('"');
+      const __m128i bslash = _mm_set1_epi8 ('\\');
+      const __m128i ctl = _mm_set1_epi8 (0x1F);
+      int mask = 0;
+      while (end - p >= 16)
+        {
+          __m128i x = _mm_loadu_si128 ((const __m128i *) p);
+          _mm_storeu_si128 ((__m128i *) o, x);
+          __m128i m = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote),
+                                                  _mm_cmpeq_epi8 (x, bslash)),
+                                    _mm_or_si128 (_mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x), x));
+          mask = _mm_movemask_epi8 (m);
+          if (mask != 0)
+            break;
+          p += 16;
+          o += 16;
+        }
+      if (mask != 0)
+        {
+          guint k = (guint) __builtin_ctz ((guint) mask);
+          p += k;
+          o += k;
+        }
+      else
+#endif
+        {
+          const char *q = sluice_json_find_special_or_high (p, end);
+          memcpy (o, p, (gsize) (q - p));
+          o += q - p;
+          p = q;
+          if (p >= end)
+            return -1;              /* unterminated */
+        }
+
+      guchar c = (guchar) *p;
+      if (c == '"')
+        break;
+      if (c == '\\')
+        {
+          if (end - p < 2)
+            return -1;
+          switch (p[1])
+            {
+            case '"': *o++ = '"'; p += 2; continue;
+            case '\\': *o++ = '\\'; p += 2; continue;
+            case '/': *o++ = '/'; p += 2; continue;
+            case 'b': *o++ = '\b'; p += 2; continue;
+            case 'f': *o++ = '\f'; p += 2; continue;
+            case 'n': *o++ = '\n'; p += 2; continue;
+            case 'r': *o++ = '\r'; p += 2; continue;
+            case 't': *o++ = '\t'; p += 2; continue;
+            case 'u':
+              break;
+            default:
+              return -1;
+            }
+          if (end - p < 6 || hexval (p[2]) < 0 || hexval (p[3]) < 0 || hexval (p[4]) < 0
+              || hexval (p[5]) < 0)
+            return -1;
+          guint u = hex4 (p + 2);
+          p += 6;
+          if (u >= 0xD800 && u <= 0xDBFF)
+            {
+              if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hexval (p[2]) >= 0
+                  && hexval (p[3]) >= 0 && hexval (p[4]) >= 0 && hexval (p[5]) >= 0)
+                {
+                  guint lo = hex4 (p + 2);
+                  if (lo >= 0xDC00 && lo <= 0xDFFF)
+                    {
+                      p += 6;
+                      o = put_utf8 (o, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+                      continue;
+                    }
+                }
+              u = 0xFFFD;
+              replaced++;
+            }
+          else if ((u >= 0xDC00 && u <= 0xDFFF) || u == 0)
+            {
+              u = 0xFFFD;
+              replaced++;
+            }
+          o = put_utf8 (o, u);
+          continue;
+        }
+      if (c < 0x20)
+        return -1;                  /* a raw control character */
+
+      /* Non-ASCII: whole sequences while they last (a run of Cyrillic or
+       * CJK stays here), then back to the vector loop. */
+      do
+        {
+          guint n = sluice_utf8_seq_len ((const guchar *) p, (gsize) (end - p));
+          if (G_UNLIKELY (n == 0))
+            {
+              dirty = TRUE;         /* left for the caller's sanitising */
+              n = 1;
+            }
+          for (guint i = 0; i < n; i++)
+            o[i] = p[i];
+          o += n;
+          p += n;
+        }
+      while (p < end && (guchar) *p >= 0x80);
+    }
+
+  *o = '\0';
+  ps->p = p + 1;
+  ps->n_replaced += replaced;
+  *clean = !dirty;
+  return o - out;
+}
+
+/* ps->p at a string's opening quote.  When the string is plain ASCII (no
+ * escape, no control character, no byte >= 0x80: already clean UTF-8 as it
+ * stands, the common case for member names and short values), sets *raw and
+ * *len to its bytes, moves ps->p past it and returns TRUE; otherwise FALSE
+ * with nothing changed. */
+static inline gboolean
+plain_string (Parser *ps, const char **raw, gsize *len)
+{
+  const char *p = ps->p + 1;
+  const char *q = sluice_json_find_special_or_high (p, ps->end);
+  if (G_LIKELY (q < ps->end && *q == '"'))
+    {
+      *raw = p;
+      *len = (gsize) (q - p);
+      ps->p = q + 1;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* Parses a string at ps->p into a new NUL-terminated buffer. */
 static char *
 parse_string_dup (Parser *ps, gsize *len)
@@ -318,6 +473,14 @@ make_clean (Parser *ps, char *s, gsize *len)
 static char *
 parse_clean_string (Parser *ps, gsize *len)
 {
+  const char *raw;
+  if (plain_string (ps, &raw, len))
+    {
+      char *c = g_malloc (*len + 1);
+      memcpy (c, raw, *len);
+      c[*len] = '\0';
+      return c;
+    }
   char *s = parse_string_dup (ps, len);
   return s ? make_clean (ps, s, len) : NULL;
 }
@@ -569,6 +732,14 @@ parse_string_scratch (Parser *ps, Scratch *sc, gsize *len, char **owned)
   gboolean escaped;
 
   *owned = NULL;
+  if (plain_string (ps, &raw, &raw_len))
+    {
+      char *s = scratch_get (sc, raw_len + 1);
+      memcpy (s, raw, raw_len);
+      s[raw_len] = '\0';
+      *len = raw_len;
+      return s;
+    }
   if (!scan_string (ps, &raw, &raw_len, &escaped))
     return NULL;
   char *s = scratch_get (sc, raw_len + 1);
@@ -591,33 +762,68 @@ parse_string_scratch (Parser *ps, Scratch *sc, gsize *len, char **owned)
   return s;
 }
 
-/* A string array at ps->p: TRUE with the strings in *list when every element
- * is a string; FALSE with ps->p unchanged (and no error) otherwise, or FALSE
- * with ps->failed on a syntax error. */
+/* A string array at ps->p: TRUE when every element is a string, having set
+ * meta[key] to the list; FALSE with ps->p unchanged (and no error)
+ * otherwise, or FALSE with ps->failed on a syntax error.  Plain elements (the
+ * usual tags) are collected in a stack buffer, others in heap copies:
+ * sluice_attrs_set_string_list() copies them all anyway. */
+#define LIST_STACK_ITEMS 32
+#define LIST_STACK_BYTES 512
+
 static gboolean
-try_string_list (Parser *ps, GPtrArray **list)
+try_string_list (Parser *ps, SluiceAttrs *meta, const char *key)
 {
   const char *save = ps->p;
-  GPtrArray *arr = g_ptr_array_new_with_free_func (g_free);
+  const char *items_stack[LIST_STACK_ITEMS];
+  const char **items = items_stack;
+  guint n = 0, cap = LIST_STACK_ITEMS;
+  char buf[LIST_STACK_BYTES];
+  gsize used = 0;
+  GPtrArray *heap = NULL;       /* element copies not in buf */
+  gboolean ok = FALSE;
 
   ps->p++;
   skip_ws (ps);
   if (ps->p < ps->end && *ps->p == ']')
     {
       ps->p++;
-      *list = arr;
-      return TRUE;
+      ok = TRUE;
+      goto done;
     }
   for (;;)
     {
       skip_ws (ps);
       if (ps->p >= ps->end || *ps->p != '"')
         break;
+      if (n == cap)
+        {
+          cap *= 2;
+          if (items == items_stack)
+            items = g_memdup2 (items_stack, sizeof items_stack);
+          items = g_renew (const char *, items, cap);
+        }
+      const char *raw;
       gsize len;
-      char *s = parse_clean_string (ps, &len);
-      if (s == NULL)
-        goto failed;
-      g_ptr_array_add (arr, s);
+      gboolean plain = plain_string (ps, &raw, &len);
+      if (plain && used + len + 1 <= sizeof buf)
+        {
+          memcpy (buf + used, raw, len);
+          buf[used + len] = '\0';
+          items[n++] = buf + used;
+          used += len + 1;
+        }
+      else
+        {
+          char *c;
+          if (plain)
+            c = g_strndup (raw, len);   /* buf is full */
+          else if ((c = parse_clean_string (ps, &len)) == NULL)
+            goto failed;
+          if (heap == NULL)
+            heap = g_ptr_array_new_with_free_func (g_free);
+          g_ptr_array_add (heap, c);
+          items[n++] = c;
+        }
       skip_ws (ps);
       if (ps->p < ps->end && *ps->p == ',')
         {
@@ -627,16 +833,21 @@ try_string_list (Parser *ps, GPtrArray **list)
       if (ps->p < ps->end && *ps->p == ']')
         {
           ps->p++;
-          g_ptr_array_add (arr, NULL);
-          *list = arr;
-          return TRUE;
+          ok = TRUE;
+          goto done;
         }
       break;
     }
 failed:
-  g_ptr_array_unref (arr);
   ps->p = save;
-  return FALSE;
+done:
+  if (ok)
+    sluice_attrs_set_string_list (meta, key, items, n);
+  if (heap != NULL)
+    g_ptr_array_unref (heap);
+  if (items != items_stack)
+    g_free (items);
+  return ok;
 }
 
 /* Clinger's fast path for "-?digits.digits" (no exponent) with at most 15
@@ -694,7 +905,8 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
     {
     case '"':
       {
-        Scratch sc = { .heap = NULL };
+        Scratch sc;
+        sc.heap = NULL;     /* not `= { 0 }`: that clears the whole stack buffer */
         char *owned;
         gsize len;
         char *s = parse_string_scratch (ps, &sc, &len, &owned);
@@ -721,14 +933,8 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
       return TRUE;
     case '[':
       {
-        GPtrArray *list = NULL;
-        if (try_string_list (ps, &list))
-          {
-            sluice_attrs_set_string_list (meta, key, (const char *const *) list->pdata,
-                                          list->len > 0 ? (gssize) list->len - 1 : 0);
-            g_ptr_array_unref (list);
-            return TRUE;
-          }
+        if (try_string_list (ps, meta, key))
+          return TRUE;
         if (ps->failed)
           return FALSE;
         break;   /* a mixed array: keep it as raw JSON */
@@ -812,7 +1018,8 @@ parse_meta (Parser *ps, SluiceAttrs *meta)
     {
       if (ps->p >= ps->end || *ps->p != '"')
         return expected (ps, "a string (member name)");
-      Scratch sc = { .heap = NULL };
+      Scratch sc;
+      sc.heap = NULL;
       char *owned;
       gsize klen;
       char *key = parse_string_scratch (ps, &sc, &klen, &owned);
@@ -906,10 +1113,22 @@ sluice_json_parse_document (const char *line, gsize len,
                             SluiceAttrs *meta, GString *extra,
                             GError **error)
 {
+  return sluice_json_parse_document_full (line, len, id, text, text_len, NULL, n_replaced, meta,
+                                          extra, error);
+}
+
+gboolean
+sluice_json_parse_document_full (const char *line, gsize len,
+                                 char **id, char **text, gsize *text_len,
+                                 gboolean *text_clean, guint *n_replaced,
+                                 SluiceAttrs *meta, GString *extra,
+                                 GError **error)
+{
   Parser ps = { .base = line, .p = line, .end = line + len, .error = error };
   char *the_id = NULL;
   char *the_text = NULL;
   gsize the_text_len = 0;
+  gboolean the_text_clean = FALSE;
   gboolean have_text = FALSE;
   gsize extra_start = extra ? extra->len : 0;
 
@@ -946,7 +1165,8 @@ sluice_json_parse_document (const char *line, gsize len,
         if (esc)
           {
             /* A key written with escapes ("t\u0065xt") means the same. */
-            Scratch sc = { .heap = NULL };
+            Scratch sc;
+            sc.heap = NULL;
             char *buf = scratch_get (&sc, raw_len + 1);
             /* Decoded only to classify it: what decoding replaces here is
              * not replaced in the output (other members pass through raw). */
@@ -977,9 +1197,28 @@ sluice_json_parse_document (const char *line, gsize len,
                 goto failed;
               }
             g_free (the_text);
-            the_text = parse_string_dup (&ps, &the_text_len);
-            if (the_text == NULL)
-              goto failed;
+            {
+              gsize room = (gsize) (ps.end - ps.p);
+              the_text = g_malloc (room);
+              gssize n = decode_string_fast (&ps, the_text, &the_text_clean);
+              if (n >= 0)
+                {
+                  the_text_len = (gsize) n;
+                  /* Room is the rest of the line: give back what the
+                   * members after the text took. */
+                  if (room - the_text_len > 64)
+                    the_text = g_realloc (the_text, the_text_len + 1);
+                }
+              else
+                {
+                  /* A syntax error: scan_string reports it. */
+                  g_free (the_text);
+                  the_text = parse_string_dup (&ps, &the_text_len);
+                  if (the_text == NULL)
+                    goto failed;
+                  the_text_clean = FALSE;
+                }
+            }
             have_text = TRUE;
             break;
 
@@ -1124,6 +1363,8 @@ sluice_json_parse_document (const char *line, gsize len,
   *id = the_id;
   *text = the_text;
   *text_len = the_text_len;
+  if (text_clean != NULL)
+    *text_clean = the_text_clean;
   if (n_replaced != NULL)
     *n_replaced = ps.n_replaced;
   return TRUE;
@@ -1136,6 +1377,8 @@ failed:
   *id = NULL;
   *text = NULL;
   *text_len = 0;
+  if (text_clean != NULL)
+    *text_clean = FALSE;
   if (n_replaced != NULL)
     *n_replaced = 0;
   return FALSE;
