@@ -539,6 +539,26 @@ test_write_string_fast_paths (void **state)
       assert_int_equal (out->len, prefix + strlen (want));
       assert_memory_equal (out->str + prefix, want, strlen (want));
       assert_int_equal (out->str[out->len], '\0');
+      /* Into a string with no room to spare: escapes make room as they go
+       * (the ASan build checks they never write past it). */
+      GString *tight = g_string_new ("p");
+      sluice_json_append_string (tight, buf, len);
+      assert_int_equal (tight->len, 1 + strlen (want));
+      assert_memory_equal (tight->str + 1, want, strlen (want));
+      assert_int_equal (tight->str[tight->len], '\0');
+      g_string_free (tight, TRUE);
+    }
+  /* Nothing but escapes, the worst growth (6 bytes for 1). */
+  for (guint len = 0; len < 200; len++)
+    {
+      char buf[200];
+      for (guint i = 0; i < len; i++)
+        buf[i] = (char) (i % 3 == 0 ? 0x01 : i % 3 == 1 ? '"' : '\n');
+      GString *tight = g_string_new (NULL);
+      sluice_json_append_string (tight, buf, len);
+      g_autofree char *want = slow_json_string (buf, len);
+      assert_string_equal (tight->str, want);
+      g_string_free (tight, TRUE);
     }
   g_string_free (out, TRUE);
   g_rand_free (r);
