@@ -84,6 +84,8 @@ expected (Parser *ps, const char *what)
 static inline void
 skip_ws (Parser *ps)
 {
+  if (G_LIKELY (ps->p < ps->end && (guchar) *ps->p > ' '))
+    return;                     /* the usual case: nothing to skip */
   while (ps->p < ps->end)
     {
       char c = *ps->p;
@@ -305,7 +307,7 @@ decode_string_fast (Parser *ps, char *out, gboolean *clean)
       const __m128i quote = _mm_set1_epi8 ('"');
       const __m128i bslash = _mm_set1_epi8 ('\\');
       const __m128i ctl = _mm_set1_epi8 (0x1F);
-      int mask = 0;
+      guint mask = 0;
       while (end - p >= 16)
         {
           __m128i x = _mm_loadu_si128 ((const __m128i *) p);
@@ -313,7 +315,7 @@ decode_string_fast (Parser *ps, char *out, gboolean *clean)
           __m128i m = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote),
                                                   _mm_cmpeq_epi8 (x, bslash)),
                                     _mm_or_si128 (_mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x), x));
-          mask = _mm_movemask_epi8 (m);
+          mask = (guint) _mm_movemask_epi8 (m);
           if (mask != 0)
             break;
           p += 16;
@@ -321,7 +323,7 @@ decode_string_fast (Parser *ps, char *out, gboolean *clean)
         }
       if (mask != 0)
         {
-          guint k = (guint) __builtin_ctz ((guint) mask);
+          guint k = (guint) __builtin_ctz (mask);
           p += k;
           o += k;
         }
@@ -735,7 +737,14 @@ parse_string_scratch (Parser *ps, Scratch *sc, gsize *len, char **owned)
   if (plain_string (ps, &raw, &raw_len))
     {
       char *s = scratch_get (sc, raw_len + 1);
-      memcpy (s, raw, raw_len);
+#ifdef __SSE2__
+      /* A short one (keys, most values) with 16 bytes of the line in reach
+       * from its start: one load and store instead of a memcpy call. */
+      if (raw_len < 16 && ps->end - raw >= 16)
+        _mm_storeu_si128 ((__m128i *) s, _mm_loadu_si128 ((const __m128i *) raw));
+      else
+#endif
+        memcpy (s, raw, raw_len);
       s[raw_len] = '\0';
       *len = raw_len;
       return s;
@@ -957,6 +966,17 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
               buf[n] = '\0';
               char *stop = NULL;
               errno = 0;
+              if (is_int && n <= 18)
+                {
+                  /* Up to 18 digits cannot overflow a gint64: no strtoll. */
+                  const char *d = buf;
+                  gboolean neg = *d == '-';
+                  gint64 v = 0;
+                  for (d += neg; *d; d++)
+                    v = v * 10 + (*d - '0');
+                  sluice_attrs_set_int (meta, key, neg ? -v : v);
+                  return TRUE;
+                }
               if (is_int)
                 {
                   gint64 v = g_ascii_strtoll (buf, &stop, 10);
@@ -1158,7 +1178,9 @@ sluice_json_parse_document_full (const char *line, gsize len,
             expected (&ps, "a string (member name)");
             goto failed;
           }
-        if (!scan_string (&ps, &raw, &raw_len, &esc))
+        if (plain_string (&ps, &raw, &raw_len))
+          esc = FALSE;
+        else if (!scan_string (&ps, &raw, &raw_len, &esc))
           goto failed;
         const char *key_end = ps.p;
         KeyKind kind = classify_key (raw, raw_len, esc);
@@ -1205,8 +1227,10 @@ sluice_json_parse_document_full (const char *line, gsize len,
                 {
                   the_text_len = (gsize) n;
                   /* Room is the rest of the line: give back what the
-                   * members after the text took. */
-                  if (room - the_text_len > 64)
+                   * members after the text took when that is much (a
+                   * realloc costs more than decoding 1 KB). */
+                  gsize waste = room - the_text_len - 1;
+                  if (waste > 1024 || waste > the_text_len / 2)
                     the_text = g_realloc (the_text, the_text_len + 1);
                 }
               else
