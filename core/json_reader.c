@@ -164,10 +164,31 @@ scan_string (Parser *ps, const char **raw, gsize *raw_len, gboolean *escaped)
   return TRUE;
 }
 
+/* g_unichar_to_utf8() without the call (u is a scalar value). */
 static inline char *
 put_utf8 (char *o, gunichar u)
 {
-  return o + g_unichar_to_utf8 (u, o);
+  if (u < 0x80)
+    *o++ = (char) u;
+  else if (u < 0x800)
+    {
+      *o++ = (char) (0xC0 | (u >> 6));
+      *o++ = (char) (0x80 | (u & 0x3F));
+    }
+  else if (u < 0x10000)
+    {
+      *o++ = (char) (0xE0 | (u >> 12));
+      *o++ = (char) (0x80 | ((u >> 6) & 0x3F));
+      *o++ = (char) (0x80 | (u & 0x3F));
+    }
+  else
+    {
+      *o++ = (char) (0xF0 | (u >> 18));
+      *o++ = (char) (0x80 | ((u >> 12) & 0x3F));
+      *o++ = (char) (0x80 | ((u >> 6) & 0x3F));
+      *o++ = (char) (0x80 | (u & 0x3F));
+    }
+  return o;
 }
 
 static inline guint
@@ -392,6 +413,45 @@ decode_string_fast (Parser *ps, char *out, gboolean *clean)
       if (c < 0x20)
         return -1;                  /* a raw control character */
 
+#ifdef __SSE2__
+      /* A two-byte character (Cyrillic, Greek, Latin accents): text in such
+       * a script is checked 16 bytes at a time — every byte plain ASCII or
+       * part of a well-formed two-byte sequence (C2..DF then 80..BF); a
+       * lead byte in the last place is left to the next block. */
+      if (c >= 0xC2 && c <= 0xDF)
+        {
+          const char *from = p;
+          const __m128i lo2 = _mm_set1_epi8 ((char) 0xC2);
+          const __m128i hi2 = _mm_set1_epi8 ((char) 0xDF);
+          const __m128i c0 = _mm_set1_epi8 ((char) 0xC0);
+          while (end - p >= 16)
+            {
+              __m128i x = _mm_loadu_si128 ((const __m128i *) p);
+              guint spec = (guint) _mm_movemask_epi8 (
+                _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote), _mm_cmpeq_epi8 (x, bslash)),
+                              _mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x)));
+              guint lead = (guint) _mm_movemask_epi8 (
+                _mm_and_si128 (_mm_cmpeq_epi8 (_mm_max_epu8 (x, lo2), x),
+                               _mm_cmpeq_epi8 (_mm_min_epu8 (x, hi2), x)));
+              guint cont = (guint) _mm_movemask_epi8 (_mm_cmplt_epi8 (x, c0));   /* 80..BF */
+              guint high = (guint) _mm_movemask_epi8 (x);
+              guint n = 16;
+              if (lead & 0x8000)
+                {
+                  n = 15;
+                  lead &= 0x7FFF;
+                  high &= 0x7FFF;
+                }
+              if (spec != 0 || ((lead << 1) & 0xFFFF) != cont || (high & ~(lead | cont)) != 0)
+                break;
+              _mm_storeu_si128 ((__m128i *) o, x);
+              p += n;
+              o += n;
+            }
+          if (p != from)
+            continue;
+        }
+#endif
       /* Non-ASCII: whole sequences while they last (a run of Cyrillic or
        * CJK stays here), then back to the vector loop. */
       do

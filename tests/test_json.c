@@ -1488,7 +1488,8 @@ static void
 test_read_text_one_pass (void **state)
 {
   static const char *const bad[] = { "\xff", "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-                                     "\xc0\xaf", "\x80", "\xf0\x9f\x98", "\xef\xbf", "\xf5" };
+                                     "\xc0\xaf", "\x80", "\xf0\x9f\x98", "\xef\xbf", "\xf5", "\xbf\x80",
+                                     "\xc1\x81", "\xd0" };
   static const struct { const char *json, *dec; } simple[] = {
     { "\\n", "\n" }, { "\\\"", "\"" }, { "\\\\", "\\" }, { "\\/", "/" }, { "\\b", "\b" },
     { "\\f", "\f" }, { "\\r", "\r" }, { "\\t", "\t" },
@@ -1504,9 +1505,19 @@ test_read_text_one_pass (void **state)
       guint want_repl = 0;
       guint nparts = g_rand_int_range (r, 0, g_rand_int_range (r, 0, 4) == 0 ? 200 : 30);
       gboolean with_bad = g_rand_int_range (r, 0, 3) == 0;
+      /* Mostly two-byte characters and short ASCII runs (a Cyrillic text),
+       * for the reader's 16-byte check of two-byte scripts. */
+      gboolean two_byte = g_rand_int_range (r, 0, 3) == 0;
       for (guint k = 0; k < nparts; k++)
         {
           g_array_append_val (cuts, body->len);
+          if (with_bad && two_byte && g_rand_int_range (r, 0, 4) == 0)
+            {
+              const char *b = bad[g_rand_int_range (r, 0, G_N_ELEMENTS (bad))];
+              g_string_append (body, b);
+              g_string_append (want, b);
+              continue;
+            }
           switch (g_rand_int_range (r, 0, 10))
             {
             case 0:
@@ -1564,7 +1575,7 @@ test_read_text_one_pass (void **state)
             case 4:
             case 5:
               {
-                guint n = g_rand_int_range (r, 0, 40);
+                guint n = g_rand_int_range (r, 0, two_byte ? 3 : 40);
                 for (guint i = 0; i < n; i++)
                   {
                     char c = (char) g_rand_int_range (r, 0x20, 0x7F);
@@ -1578,6 +1589,14 @@ test_read_text_one_pass (void **state)
             default:
               {
                 gunichar c = random_char (r);
+                if (two_byte)
+                  for (guint i = g_rand_int_range (r, 0, 12); i > 0; i--)
+                    {
+                      gunichar t = g_rand_boolean (r) ? (gunichar) g_rand_int_range (r, 0x400, 0x500)
+                                                      : (gunichar) g_rand_int_range (r, 0x80, 0x800);
+                      g_string_append_unichar (body, t);
+                      g_string_append_unichar (want, t);
+                    }
                 if (c < 0x20 || c == '"' || c == '\\')
                   g_string_append_printf (body, "\\u%04x", c);
                 else
@@ -1677,6 +1696,50 @@ test_read_text_one_pass (void **state)
   assert_true (n_dirty > 100);
   assert_true (n_errors > 100);
   g_rand_free (r);
+
+  /* One bad byte at every position of a two-byte text, behind 0..3 ASCII
+   * bytes (every place in a 16-byte block, the last one included). */
+  static const char *const strays[] = { "\x80", "\xbf", "\xd0", "\xc1", "\xe0", "\"", "\\u00e9" };
+  for (guint lead_in = 0; lead_in < 4; lead_in++)
+    for (guint k = 0; k <= 48; k += 2)
+      for (guint st = 0; st < G_N_ELEMENTS (strays); st++)
+        {
+          GString *body = g_string_new (NULL);
+          for (guint i = 0; i < lead_in; i++)
+            g_string_append_c (body, 'a');
+          for (guint i = 0; i < 32; i++)
+            {
+              if (2 * i == k)
+                g_string_append (body, strays[st]);
+              g_string_append (body, i % 5 == 4 ? " д" : "\xd0\xb4");   /* "д" */
+            }
+          g_autofree char *line = g_strdup_printf ("{\"text\":\"%s\",\"id\":\"x\"}", body->str);
+          Parsed p;
+          parse (&p, line, -1);
+          if (st == 5)
+            {
+              assert_false (p.ok);   /* a raw quote ends the string early */
+              parsed_clear (&p);
+              g_string_free (body, TRUE);
+              continue;
+            }
+          assert_true (p.ok);
+          assert_int_equal (p.n_replaced, 0);
+          if (st == 6)
+            {
+              assert_true (p.text_clean);
+              assert_non_null (strstr (p.text, "\xc3\xa9"));
+              assert_int_equal (p.text_len, body->len - 4);
+            }
+          else
+            {
+              assert_false (p.text_clean);
+              assert_int_equal (p.text_len, body->len);
+              assert_memory_equal (p.text, body->str, body->len);
+            }
+          parsed_clear (&p);
+          g_string_free (body, TRUE);
+        }
 }
 
 /* Reader then writer: the text and meta survive unchanged. */
