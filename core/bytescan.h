@@ -32,20 +32,30 @@ sluice_json_special64 (guint64 x)
   return (ctl | zq | zb) & SLUICE_HIGHS;
 }
 
+#ifdef __SSE2__
+/* 0xFF in each byte of x that is '"', '\\' or < 0x20 (JSON string
+ * specials).  x ^ 0x02 turns '"' (0x22) into 0x20, keeps 0x00..0x1F below
+ * 0x20 and every other byte above it: one unsigned "<= 0x20" test finds
+ * the controls and the quote. */
+static inline __m128i
+sluice_json_special16 (__m128i x)
+{
+  __m128i y = _mm_xor_si128 (x, _mm_set1_epi8 (0x02));
+  return _mm_or_si128 (_mm_cmpeq_epi8 (_mm_min_epu8 (y, _mm_set1_epi8 (0x20)), y),
+                       _mm_cmpeq_epi8 (x, _mm_set1_epi8 ('\\')));
+}
+#endif
+
 /* The first byte in [p, end) that is '"', '\\' or < 0x20, or end: where a
  * JSON string must be escaped (writer) or ends / has an escape (reader). */
 static inline const char *
 sluice_json_find_special (const char *p, const char *end)
 {
 #ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8 ('"');
-  const __m128i bslash = _mm_set1_epi8 ('\\');
-  const __m128i ctl = _mm_set1_epi8 (0x1F);
   while (end - p >= 16)
     {
       __m128i x = _mm_loadu_si128 ((const __m128i *) p);
-      __m128i m = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote), _mm_cmpeq_epi8 (x, bslash)),
-                                _mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x));
+      __m128i m = sluice_json_special16 (x);
       int mask = _mm_movemask_epi8 (m);
       if (mask != 0)
         return p + __builtin_ctz (mask);
@@ -65,14 +75,10 @@ static inline const char *
 sluice_json_find_special_or_high (const char *p, const char *end)
 {
 #ifdef __SSE2__
-  const __m128i quote = _mm_set1_epi8 ('"');
-  const __m128i bslash = _mm_set1_epi8 ('\\');
-  const __m128i ctl = _mm_set1_epi8 (0x1F);
   while (end - p >= 16)
     {
       __m128i x = _mm_loadu_si128 ((const __m128i *) p);
-      __m128i m = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote), _mm_cmpeq_epi8 (x, bslash)),
-                                _mm_or_si128 (_mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x), x));
+      __m128i m = _mm_or_si128 (sluice_json_special16 (x), x);
       int mask = _mm_movemask_epi8 (m);
       if (mask != 0)
         return p + __builtin_ctz (mask);

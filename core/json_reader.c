@@ -325,17 +325,13 @@ decode_string_fast (Parser *ps, char *out, gboolean *clean)
   for (;;)
     {
 #ifdef __SSE2__
-      const __m128i quote = _mm_set1_epi8 ('"');
-      const __m128i bslash = _mm_set1_epi8 ('\\');
-      const __m128i ctl = _mm_set1_epi8 (0x1F);
       guint mask = 0;
       while (end - p >= 16)
         {
           __m128i x = _mm_loadu_si128 ((const __m128i *) p);
           _mm_storeu_si128 ((__m128i *) o, x);
-          __m128i m = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote),
-                                                  _mm_cmpeq_epi8 (x, bslash)),
-                                    _mm_or_si128 (_mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x), x));
+          /* A byte >= 0x80 flags itself (its top bit). */
+          __m128i m = _mm_or_si128 (sluice_json_special16 (x), x);
           mask = (guint) _mm_movemask_epi8 (m);
           if (mask != 0)
             break;
@@ -427,9 +423,7 @@ decode_string_fast (Parser *ps, char *out, gboolean *clean)
           while (end - p >= 16)
             {
               __m128i x = _mm_loadu_si128 ((const __m128i *) p);
-              guint spec = (guint) _mm_movemask_epi8 (
-                _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote), _mm_cmpeq_epi8 (x, bslash)),
-                              _mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x)));
+              guint spec = (guint) _mm_movemask_epi8 (sluice_json_special16 (x));
               guint lead = (guint) _mm_movemask_epi8 (
                 _mm_and_si128 (_mm_cmpeq_epi8 (_mm_max_epu8 (x, lo2), x),
                                _mm_cmpeq_epi8 (_mm_min_epu8 (x, hi2), x)));

@@ -274,9 +274,6 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
    * rest unescaped, a 16-byte store run-ahead, the closing quote and the
    * NUL (lim - o >= end - p + 18); an escape (up to 6 bytes for 1) makes
    * more room when that would break it. */
-  const __m128i quote = _mm_set1_epi8 ('"');
-  const __m128i bslash = _mm_set1_epi8 ('\\');
-  const __m128i ctl = _mm_set1_epi8 (0x1F);
   reserve (out, len + 19);
   char *o = out->str + out->len;
   char *lim = out->str + out->allocated_len;
@@ -288,9 +285,7 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
         {
           __m128i x = _mm_loadu_si128 ((const __m128i *) p);
           _mm_storeu_si128 ((__m128i *) o, x);
-          mask = (guint) _mm_movemask_epi8 (_mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote),
-                                                                        _mm_cmpeq_epi8 (x, bslash)),
-                                                          _mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x)));
+          mask = (guint) _mm_movemask_epi8 (sluice_json_special16 (x));
           if (mask != 0)
             break;
           p += 16;
@@ -307,9 +302,7 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
           if (rest == 0)
             break;
           __m128i x = _mm_loadu_si128 ((const __m128i *) (end - 16));
-          guint m = (guint) _mm_movemask_epi8 (_mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, quote),
-                                                                          _mm_cmpeq_epi8 (x, bslash)),
-                                                            _mm_cmpeq_epi8 (_mm_min_epu8 (x, ctl), x)));
+          guint m = (guint) _mm_movemask_epi8 (sluice_json_special16 (x));
           m >>= 16 - rest;
           if (rest >= 16)
             __builtin_unreachable ();
