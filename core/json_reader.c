@@ -788,21 +788,6 @@ parse_string_scratch (Parser *ps, Scratch *sc, gsize *len, char **owned)
   gboolean escaped;
 
   *owned = NULL;
-  if (plain_string (ps, &raw, &raw_len))
-    {
-      char *s = scratch_get (sc, raw_len + 1);
-#ifdef __SSE2__
-      /* A short one (keys, most values) with 16 bytes of the line in reach
-       * from its start: one load and store instead of a memcpy call. */
-      if (raw_len < 16 && ps->end - raw >= 16)
-        _mm_storeu_si128 ((__m128i *) s, _mm_loadu_si128 ((const __m128i *) raw));
-      else
-#endif
-        memcpy (s, raw, raw_len);
-      s[raw_len] = '\0';
-      *len = raw_len;
-      return s;
-    }
   if (!scan_string (ps, &raw, &raw_len, &escaped))
     return NULL;
   char *s = scratch_get (sc, raw_len + 1);
@@ -823,6 +808,33 @@ parse_string_scratch (Parser *ps, Scratch *sc, gsize *len, char **owned)
       return *owned;
     }
   return s;
+}
+
+/* parse_string_scratch() with the common case inline: a plain string
+ * (keys, most values) is copied straight into the scratch buffer. */
+static inline char *
+string_to_scratch (Parser *ps, Scratch *sc, gsize *len, char **owned)
+{
+  const char *raw;
+  gsize raw_len;
+
+  if (G_LIKELY (plain_string (ps, &raw, &raw_len)))
+    {
+      char *s = scratch_get (sc, raw_len + 1);
+#ifdef __SSE2__
+      /* Short, with 16 bytes of the line in reach from its start: one
+       * load and store instead of a memcpy call. */
+      if (raw_len < 16 && ps->end - raw >= 16)
+        _mm_storeu_si128 ((__m128i *) s, _mm_loadu_si128 ((const __m128i *) raw));
+      else
+#endif
+        memcpy (s, raw, raw_len);
+      s[raw_len] = '\0';
+      *len = raw_len;
+      *owned = NULL;
+      return s;
+    }
+  return parse_string_scratch (ps, sc, len, owned);
 }
 
 /* A string array at ps->p: TRUE when every element is a string, having set
@@ -972,7 +984,7 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
         sc.heap = NULL;     /* not `= { 0 }`: that clears the whole stack buffer */
         char *owned;
         gsize len;
-        char *s = parse_string_scratch (ps, &sc, &len, &owned);
+        char *s = string_to_scratch (ps, &sc, &len, &owned);
         if (s != NULL)
           sluice_attrs_set_clean_string_len (meta, key, s, len);
         g_free (owned);
@@ -1096,7 +1108,7 @@ parse_meta (Parser *ps, SluiceAttrs *meta)
       sc.heap = NULL;
       char *owned;
       gsize klen;
-      char *key = parse_string_scratch (ps, &sc, &klen, &owned);
+      char *key = string_to_scratch (ps, &sc, &klen, &owned);
       gboolean ok = key != NULL;
       if (ok)
         {
