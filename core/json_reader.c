@@ -86,6 +86,11 @@ skip_ws (Parser *ps)
 {
   if (G_LIKELY (ps->p < ps->end && (guchar) *ps->p > ' '))
     return;                     /* the usual case: nothing to skip */
+  if (ps->p + 1 < ps->end && *ps->p == ' ' && (guchar) ps->p[1] > ' ')
+    {
+      ps->p++;                  /* the next usual case: one space (", ") */
+      return;
+    }
   while (ps->p < ps->end)
     {
       char c = *ps->p;
@@ -321,12 +326,14 @@ decode_string_fast (Parser *ps, char *out, gboolean *clean)
   char *o = out;
   guint replaced = 0;
   gboolean dirty = FALSE;
+  /* The last start of a whole 16-byte block (never before the quote). */
+  const char *last = end - ps->p >= 17 ? end - 16 : ps->p;
 
   for (;;)
     {
 #ifdef __SSE2__
       guint mask = 0;
-      while (end - p >= 16)
+      while (p <= last)
         {
           __m128i x = _mm_loadu_si128 ((const __m128i *) p);
           _mm_storeu_si128 ((__m128i *) o, x);
@@ -360,18 +367,26 @@ decode_string_fast (Parser *ps, char *out, gboolean *clean)
         break;
       if (c == '\\')
         {
+        escape:
           if (end - p < 2)
             return -1;
+          /* Escapes come in runs ("\n\n" between paragraphs): another one
+           * right after is handled here, without a vector block. */
+#define NEXT_ESCAPE() \
+          if (p < end && *p == '\\') \
+            goto escape; \
+          continue
           switch (p[1])
             {
-            case '"': *o++ = '"'; p += 2; continue;
-            case '\\': *o++ = '\\'; p += 2; continue;
-            case '/': *o++ = '/'; p += 2; continue;
-            case 'b': *o++ = '\b'; p += 2; continue;
-            case 'f': *o++ = '\f'; p += 2; continue;
-            case 'n': *o++ = '\n'; p += 2; continue;
-            case 'r': *o++ = '\r'; p += 2; continue;
-            case 't': *o++ = '\t'; p += 2; continue;
+            case '"': *o++ = '"'; p += 2; NEXT_ESCAPE ();
+            case '\\': *o++ = '\\'; p += 2; NEXT_ESCAPE ();
+            case '/': *o++ = '/'; p += 2; NEXT_ESCAPE ();
+            case 'b': *o++ = '\b'; p += 2; NEXT_ESCAPE ();
+            case 'f': *o++ = '\f'; p += 2; NEXT_ESCAPE ();
+            case 'n': *o++ = '\n'; p += 2; NEXT_ESCAPE ();
+            case 'r': *o++ = '\r'; p += 2; NEXT_ESCAPE ();
+            case 't': *o++ = '\t'; p += 2; NEXT_ESCAPE ();
+#undef NEXT_ESCAPE
             case 'u':
               break;
             default:
@@ -420,7 +435,7 @@ decode_string_fast (Parser *ps, char *out, gboolean *clean)
           const __m128i lo2 = _mm_set1_epi8 ((char) 0xC2);
           const __m128i hi2 = _mm_set1_epi8 ((char) 0xDF);
           const __m128i c0 = _mm_set1_epi8 ((char) 0xC0);
-          while (end - p >= 16)
+          while (p <= last)
             {
               __m128i x = _mm_loadu_si128 ((const __m128i *) p);
               guint spec = (guint) _mm_movemask_epi8 (sluice_json_special16 (x));

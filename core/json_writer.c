@@ -275,13 +275,14 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
    * NUL (lim - o >= end - p + 18); an escape (up to 6 bytes for 1) makes
    * more room when that would break it. */
   reserve (out, len + 19);
+  const char *last = end - 16;  /* len > 24: inside the string */
   char *o = out->str + out->len;
   char *lim = out->str + out->allocated_len;
   *o++ = '"';
   for (;;)
     {
       guint mask = 0;
-      while (end - p >= 16)
+      while (p <= last)
         {
           __m128i x = _mm_loadu_si128 ((const __m128i *) p);
           _mm_storeu_si128 ((__m128i *) o, x);
