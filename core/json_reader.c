@@ -84,6 +84,13 @@ expected (Parser *ps, const char *what)
 static inline void
 skip_ws (Parser *ps)
 {
+  if (G_LIKELY (ps->p < ps->end && (guchar) *ps->p > ' '))
+    return;                     /* the usual case: nothing to skip */
+  if (ps->p + 1 < ps->end && *ps->p == ' ' && (guchar) ps->p[1] > ' ')
+    {
+      ps->p++;                  /* the next usual case: one space (", ") */
+      return;
+    }
   while (ps->p < ps->end)
     {
       char c = *ps->p;
@@ -162,10 +169,31 @@ scan_string (Parser *ps, const char **raw, gsize *raw_len, gboolean *escaped)
   return TRUE;
 }
 
+/* g_unichar_to_utf8() without the call (u is a scalar value). */
 static inline char *
 put_utf8 (char *o, gunichar u)
 {
-  return o + g_unichar_to_utf8 (u, o);
+  if (u < 0x80)
+    *o++ = (char) u;
+  else if (u < 0x800)
+    {
+      *o++ = (char) (0xC0 | (u >> 6));
+      *o++ = (char) (0x80 | (u & 0x3F));
+    }
+  else if (u < 0x10000)
+    {
+      *o++ = (char) (0xE0 | (u >> 12));
+      *o++ = (char) (0x80 | ((u >> 6) & 0x3F));
+      *o++ = (char) (0x80 | (u & 0x3F));
+    }
+  else
+    {
+      *o++ = (char) (0xF0 | (u >> 18));
+      *o++ = (char) (0x80 | ((u >> 12) & 0x3F));
+      *o++ = (char) (0x80 | ((u >> 6) & 0x3F));
+      *o++ = (char) (0x80 | (u & 0x3F));
+    }
+  return o;
 }
 
 static inline guint
@@ -280,6 +308,204 @@ decode_string (Parser *ps, const char *raw, gsize raw_len, char *out)
   return o - out;
 }
 
+/* The fast path for long strings (the text): scans and decodes the string
+ * at ps->p (its opening quote) in one pass into `out`, which has room for
+ * ps->end - ps->p bytes (the 16-byte stores run ahead of the decoded bytes,
+ * never past the raw length), and checks the raw bytes as UTF-8 on the way.
+ * Returns the decoded length (out[len] = NUL) with ps->p after the closing
+ * quote and *clean = whether the raw bytes were valid UTF-8 (the decoded
+ * text is then valid UTF-8 without NUL: escapes only ever add whole
+ * characters, and \u0000 becomes U+FFFD), or -1 with ps->p and
+ * ps->n_replaced unchanged on any syntax error: the caller then takes the
+ * scan_string() path, whose error message is the one reported. */
+static gssize
+decode_string_fast (Parser *ps, char *out, gboolean *clean)
+{
+  const char *p = ps->p + 1;
+  const char *end = ps->end;
+  char *o = out;
+  guint replaced = 0;
+  gboolean dirty = FALSE;
+  /* The last start of a whole 16-byte block (never before the quote). */
+  const char *last = end - ps->p >= 17 ? end - 16 : ps->p;
+
+  for (;;)
+    {
+#ifdef __SSE2__
+      guint mask = 0;
+      while (p <= last)
+        {
+          __m128i x = _mm_loadu_si128 ((const __m128i *) p);
+          _mm_storeu_si128 ((__m128i *) o, x);
+          /* A byte >= 0x80 flags itself (its top bit). */
+          __m128i m = _mm_or_si128 (sluice_json_special16 (x), x);
+          mask = (guint) _mm_movemask_epi8 (m);
+          if (mask != 0)
+            break;
+          p += 16;
+          o += 16;
+        }
+      if (mask != 0)
+        {
+          guint k = (guint) __builtin_ctz (mask);
+          p += k;
+          o += k;
+        }
+      else
+#endif
+        {
+          const char *q = sluice_json_find_special_or_high (p, end);
+          memcpy (o, p, (gsize) (q - p));
+          o += q - p;
+          p = q;
+          if (p >= end)
+            return -1;              /* unterminated */
+        }
+
+      guchar c = (guchar) *p;
+      if (c == '"')
+        break;
+      if (c == '\\')
+        {
+        escape:
+          if (end - p < 2)
+            return -1;
+          /* Escapes come in runs ("\n\n" between paragraphs): another one
+           * right after is handled here, without a vector block. */
+#define NEXT_ESCAPE() \
+          if (p < end && *p == '\\') \
+            goto escape; \
+          continue
+          switch (p[1])
+            {
+            case '"': *o++ = '"'; p += 2; NEXT_ESCAPE ();
+            case '\\': *o++ = '\\'; p += 2; NEXT_ESCAPE ();
+            case '/': *o++ = '/'; p += 2; NEXT_ESCAPE ();
+            case 'b': *o++ = '\b'; p += 2; NEXT_ESCAPE ();
+            case 'f': *o++ = '\f'; p += 2; NEXT_ESCAPE ();
+            case 'n': *o++ = '\n'; p += 2; NEXT_ESCAPE ();
+            case 'r': *o++ = '\r'; p += 2; NEXT_ESCAPE ();
+            case 't': *o++ = '\t'; p += 2; NEXT_ESCAPE ();
+#undef NEXT_ESCAPE
+            case 'u':
+              break;
+            default:
+              return -1;
+            }
+          if (end - p < 6 || hexval (p[2]) < 0 || hexval (p[3]) < 0 || hexval (p[4]) < 0
+              || hexval (p[5]) < 0)
+            return -1;
+          guint u = hex4 (p + 2);
+          p += 6;
+          if (u >= 0xD800 && u <= 0xDBFF)
+            {
+              if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hexval (p[2]) >= 0
+                  && hexval (p[3]) >= 0 && hexval (p[4]) >= 0 && hexval (p[5]) >= 0)
+                {
+                  guint lo = hex4 (p + 2);
+                  if (lo >= 0xDC00 && lo <= 0xDFFF)
+                    {
+                      p += 6;
+                      o = put_utf8 (o, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+                      continue;
+                    }
+                }
+              u = 0xFFFD;
+              replaced++;
+            }
+          else if ((u >= 0xDC00 && u <= 0xDFFF) || u == 0)
+            {
+              u = 0xFFFD;
+              replaced++;
+            }
+          o = put_utf8 (o, u);
+          continue;
+        }
+      if (c < 0x20)
+        return -1;                  /* a raw control character */
+
+#ifdef __SSE2__
+      /* A two-byte character (Cyrillic, Greek, Latin accents): text in such
+       * a script is checked 16 bytes at a time — every byte plain ASCII or
+       * part of a well-formed two-byte sequence (C2..DF then 80..BF); a
+       * lead byte in the last place is left to the next block. */
+      if (c >= 0xC2 && c <= 0xDF)
+        {
+          const char *from = p;
+          const __m128i lo2 = _mm_set1_epi8 ((char) 0xC2);
+          const __m128i hi2 = _mm_set1_epi8 ((char) 0xDF);
+          const __m128i c0 = _mm_set1_epi8 ((char) 0xC0);
+          while (p <= last)
+            {
+              __m128i x = _mm_loadu_si128 ((const __m128i *) p);
+              guint spec = (guint) _mm_movemask_epi8 (sluice_json_special16 (x));
+              guint lead = (guint) _mm_movemask_epi8 (
+                _mm_and_si128 (_mm_cmpeq_epi8 (_mm_max_epu8 (x, lo2), x),
+                               _mm_cmpeq_epi8 (_mm_min_epu8 (x, hi2), x)));
+              guint cont = (guint) _mm_movemask_epi8 (_mm_cmplt_epi8 (x, c0));   /* 80..BF */
+              guint high = (guint) _mm_movemask_epi8 (x);
+              guint n = 16;
+              if (lead & 0x8000)
+                {
+                  n = 15;
+                  lead &= 0x7FFF;
+                  high &= 0x7FFF;
+                }
+              if (spec != 0 || ((lead << 1) & 0xFFFF) != cont || (high & ~(lead | cont)) != 0)
+                break;
+              _mm_storeu_si128 ((__m128i *) o, x);
+              p += n;
+              o += n;
+            }
+          if (p != from)
+            continue;
+        }
+#endif
+      /* Non-ASCII: whole sequences while they last (a run of Cyrillic or
+       * CJK stays here), then back to the vector loop. */
+      do
+        {
+          guint n = sluice_utf8_seq_len ((const guchar *) p, (gsize) (end - p));
+          if (G_UNLIKELY (n == 0))
+            {
+              dirty = TRUE;         /* left for the caller's sanitising */
+              n = 1;
+            }
+          for (guint i = 0; i < n; i++)
+            o[i] = p[i];
+          o += n;
+          p += n;
+        }
+      while (p < end && (guchar) *p >= 0x80);
+    }
+
+  *o = '\0';
+  ps->p = p + 1;
+  ps->n_replaced += replaced;
+  *clean = !dirty;
+  return o - out;
+}
+
+/* ps->p at a string's opening quote.  When the string is plain ASCII (no
+ * escape, no control character, no byte >= 0x80: already clean UTF-8 as it
+ * stands, the common case for member names and short values), sets *raw and
+ * *len to its bytes, moves ps->p past it and returns TRUE; otherwise FALSE
+ * with nothing changed. */
+static inline gboolean
+plain_string (Parser *ps, const char **raw, gsize *len)
+{
+  const char *p = ps->p + 1;
+  const char *q = sluice_json_find_special_or_high (p, ps->end);
+  if (G_LIKELY (q < ps->end && *q == '"'))
+    {
+      *raw = p;
+      *len = (gsize) (q - p);
+      ps->p = q + 1;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* Parses a string at ps->p into a new NUL-terminated buffer. */
 static char *
 parse_string_dup (Parser *ps, gsize *len)
@@ -318,6 +544,14 @@ make_clean (Parser *ps, char *s, gsize *len)
 static char *
 parse_clean_string (Parser *ps, gsize *len)
 {
+  const char *raw;
+  if (plain_string (ps, &raw, len))
+    {
+      char *c = g_malloc (*len + 1);
+      memcpy (c, raw, *len);
+      c[*len] = '\0';
+      return c;
+    }
   char *s = parse_string_dup (ps, len);
   return s ? make_clean (ps, s, len) : NULL;
 }
@@ -591,33 +825,95 @@ parse_string_scratch (Parser *ps, Scratch *sc, gsize *len, char **owned)
   return s;
 }
 
-/* A string array at ps->p: TRUE with the strings in *list when every element
- * is a string; FALSE with ps->p unchanged (and no error) otherwise, or FALSE
- * with ps->failed on a syntax error. */
+/* parse_string_scratch() with the common case inline: a plain string
+ * (keys, most values) is copied straight into the scratch buffer. */
+static inline char *
+string_to_scratch (Parser *ps, Scratch *sc, gsize *len, char **owned)
+{
+  const char *raw;
+  gsize raw_len;
+
+  if (G_LIKELY (plain_string (ps, &raw, &raw_len)))
+    {
+      char *s = scratch_get (sc, raw_len + 1);
+#ifdef __SSE2__
+      /* Short, with 16 bytes of the line in reach from its start: one
+       * load and store instead of a memcpy call. */
+      if (raw_len < 16 && ps->end - raw >= 16)
+        _mm_storeu_si128 ((__m128i *) s, _mm_loadu_si128 ((const __m128i *) raw));
+      else
+#endif
+        memcpy (s, raw, raw_len);
+      s[raw_len] = '\0';
+      *len = raw_len;
+      *owned = NULL;
+      return s;
+    }
+  return parse_string_scratch (ps, sc, len, owned);
+}
+
+/* A string array at ps->p: TRUE when every element is a string, having set
+ * meta[key] to the list; FALSE with ps->p unchanged (and no error)
+ * otherwise, or FALSE with ps->failed on a syntax error.  Plain elements (the
+ * usual tags) are collected in a stack buffer, others in heap copies:
+ * sluice_attrs_set_string_list() copies them all anyway. */
+#define LIST_STACK_ITEMS 32
+#define LIST_STACK_BYTES 512
+
 static gboolean
-try_string_list (Parser *ps, GPtrArray **list)
+try_string_list (Parser *ps, SluiceAttrs *meta, const char *key)
 {
   const char *save = ps->p;
-  GPtrArray *arr = g_ptr_array_new_with_free_func (g_free);
+  const char *items_stack[LIST_STACK_ITEMS];
+  const char **items = items_stack;
+  guint n = 0, cap = LIST_STACK_ITEMS;
+  char buf[LIST_STACK_BYTES];
+  gsize used = 0;
+  GPtrArray *heap = NULL;       /* element copies not in buf */
+  gboolean ok = FALSE;
 
   ps->p++;
   skip_ws (ps);
   if (ps->p < ps->end && *ps->p == ']')
     {
       ps->p++;
-      *list = arr;
-      return TRUE;
+      ok = TRUE;
+      goto done;
     }
   for (;;)
     {
       skip_ws (ps);
       if (ps->p >= ps->end || *ps->p != '"')
         break;
+      if (n == cap)
+        {
+          cap *= 2;
+          if (items == items_stack)
+            items = g_memdup2 (items_stack, sizeof items_stack);
+          items = g_renew (const char *, items, cap);
+        }
+      const char *raw;
       gsize len;
-      char *s = parse_clean_string (ps, &len);
-      if (s == NULL)
-        goto failed;
-      g_ptr_array_add (arr, s);
+      gboolean plain = plain_string (ps, &raw, &len);
+      if (plain && used + len + 1 <= sizeof buf)
+        {
+          memcpy (buf + used, raw, len);
+          buf[used + len] = '\0';
+          items[n++] = buf + used;
+          used += len + 1;
+        }
+      else
+        {
+          char *c;
+          if (plain)
+            c = g_strndup (raw, len);   /* buf is full */
+          else if ((c = parse_clean_string (ps, &len)) == NULL)
+            goto failed;
+          if (heap == NULL)
+            heap = g_ptr_array_new_with_free_func (g_free);
+          g_ptr_array_add (heap, c);
+          items[n++] = c;
+        }
       skip_ws (ps);
       if (ps->p < ps->end && *ps->p == ',')
         {
@@ -627,16 +923,21 @@ try_string_list (Parser *ps, GPtrArray **list)
       if (ps->p < ps->end && *ps->p == ']')
         {
           ps->p++;
-          g_ptr_array_add (arr, NULL);
-          *list = arr;
-          return TRUE;
+          ok = TRUE;
+          goto done;
         }
       break;
     }
 failed:
-  g_ptr_array_unref (arr);
   ps->p = save;
-  return FALSE;
+done:
+  if (ok)
+    sluice_attrs_set_string_list (meta, key, items, n);
+  if (heap != NULL)
+    g_ptr_array_unref (heap);
+  if (items != items_stack)
+    g_free (items);
+  return ok;
 }
 
 /* Clinger's fast path for "-?digits.digits" (no exponent) with at most 15
@@ -694,10 +995,11 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
     {
     case '"':
       {
-        Scratch sc = { .heap = NULL };
+        Scratch sc;
+        sc.heap = NULL;     /* not `= { 0 }`: that clears the whole stack buffer */
         char *owned;
         gsize len;
-        char *s = parse_string_scratch (ps, &sc, &len, &owned);
+        char *s = string_to_scratch (ps, &sc, &len, &owned);
         if (s != NULL)
           sluice_attrs_set_clean_string_len (meta, key, s, len);
         g_free (owned);
@@ -721,14 +1023,8 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
       return TRUE;
     case '[':
       {
-        GPtrArray *list = NULL;
-        if (try_string_list (ps, &list))
-          {
-            sluice_attrs_set_string_list (meta, key, (const char *const *) list->pdata,
-                                          list->len > 0 ? (gssize) list->len - 1 : 0);
-            g_ptr_array_unref (list);
-            return TRUE;
-          }
+        if (try_string_list (ps, meta, key))
+          return TRUE;
         if (ps->failed)
           return FALSE;
         break;   /* a mixed array: keep it as raw JSON */
@@ -751,6 +1047,17 @@ parse_meta_value (Parser *ps, SluiceAttrs *meta, const char *key)
               buf[n] = '\0';
               char *stop = NULL;
               errno = 0;
+              if (is_int && n <= 18)
+                {
+                  /* Up to 18 digits cannot overflow a gint64: no strtoll. */
+                  const char *d = buf;
+                  gboolean neg = *d == '-';
+                  gint64 v = 0;
+                  for (d += neg; *d; d++)
+                    v = v * 10 + (*d - '0');
+                  sluice_attrs_set_int (meta, key, neg ? -v : v);
+                  return TRUE;
+                }
               if (is_int)
                 {
                   gint64 v = g_ascii_strtoll (buf, &stop, 10);
@@ -812,10 +1119,11 @@ parse_meta (Parser *ps, SluiceAttrs *meta)
     {
       if (ps->p >= ps->end || *ps->p != '"')
         return expected (ps, "a string (member name)");
-      Scratch sc = { .heap = NULL };
+      Scratch sc;
+      sc.heap = NULL;
       char *owned;
       gsize klen;
-      char *key = parse_string_scratch (ps, &sc, &klen, &owned);
+      char *key = string_to_scratch (ps, &sc, &klen, &owned);
       gboolean ok = key != NULL;
       if (ok)
         {
@@ -906,10 +1214,22 @@ sluice_json_parse_document (const char *line, gsize len,
                             SluiceAttrs *meta, GString *extra,
                             GError **error)
 {
+  return sluice_json_parse_document_full (line, len, id, text, text_len, NULL, n_replaced, meta,
+                                          extra, error);
+}
+
+gboolean
+sluice_json_parse_document_full (const char *line, gsize len,
+                                 char **id, char **text, gsize *text_len,
+                                 gboolean *text_clean, guint *n_replaced,
+                                 SluiceAttrs *meta, GString *extra,
+                                 GError **error)
+{
   Parser ps = { .base = line, .p = line, .end = line + len, .error = error };
   char *the_id = NULL;
   char *the_text = NULL;
   gsize the_text_len = 0;
+  gboolean the_text_clean = FALSE;
   gboolean have_text = FALSE;
   gsize extra_start = extra ? extra->len : 0;
 
@@ -939,14 +1259,17 @@ sluice_json_parse_document (const char *line, gsize len,
             expected (&ps, "a string (member name)");
             goto failed;
           }
-        if (!scan_string (&ps, &raw, &raw_len, &esc))
+        if (plain_string (&ps, &raw, &raw_len))
+          esc = FALSE;
+        else if (!scan_string (&ps, &raw, &raw_len, &esc))
           goto failed;
         const char *key_end = ps.p;
         KeyKind kind = classify_key (raw, raw_len, esc);
         if (esc)
           {
             /* A key written with escapes ("t\u0065xt") means the same. */
-            Scratch sc = { .heap = NULL };
+            Scratch sc;
+            sc.heap = NULL;
             char *buf = scratch_get (&sc, raw_len + 1);
             /* Decoded only to classify it: what decoding replaces here is
              * not replaced in the output (other members pass through raw). */
@@ -977,9 +1300,30 @@ sluice_json_parse_document (const char *line, gsize len,
                 goto failed;
               }
             g_free (the_text);
-            the_text = parse_string_dup (&ps, &the_text_len);
-            if (the_text == NULL)
-              goto failed;
+            {
+              gsize room = (gsize) (ps.end - ps.p);
+              the_text = g_malloc (room);
+              gssize n = decode_string_fast (&ps, the_text, &the_text_clean);
+              if (n >= 0)
+                {
+                  the_text_len = (gsize) n;
+                  /* Room is the rest of the line: give back what the
+                   * members after the text took when that is much (a
+                   * realloc costs more than decoding 1 KB). */
+                  gsize waste = room - the_text_len - 1;
+                  if (waste > 1024 || waste > the_text_len / 2)
+                    the_text = g_realloc (the_text, the_text_len + 1);
+                }
+              else
+                {
+                  /* A syntax error: scan_string reports it. */
+                  g_free (the_text);
+                  the_text = parse_string_dup (&ps, &the_text_len);
+                  if (the_text == NULL)
+                    goto failed;
+                  the_text_clean = FALSE;
+                }
+            }
             have_text = TRUE;
             break;
 
@@ -1124,6 +1468,8 @@ sluice_json_parse_document (const char *line, gsize len,
   *id = the_id;
   *text = the_text;
   *text_len = the_text_len;
+  if (text_clean != NULL)
+    *text_clean = the_text_clean;
   if (n_replaced != NULL)
     *n_replaced = ps.n_replaced;
   return TRUE;
@@ -1136,6 +1482,8 @@ failed:
   *id = NULL;
   *text = NULL;
   *text_len = 0;
+  if (text_clean != NULL)
+    *text_clean = FALSE;
   if (n_replaced != NULL)
     *n_replaced = 0;
   return FALSE;

@@ -268,6 +268,70 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
       return;
     }
 
+#ifdef __SSE2__
+  /* One pass: 16 bytes loaded, stored and checked at a time, an escape
+   * written where one is flagged.  Invariant at every step: room for the
+   * rest unescaped, a 16-byte store run-ahead, the closing quote and the
+   * NUL (lim - o >= end - p + 18); an escape (up to 6 bytes for 1) makes
+   * more room when that would break it. */
+  reserve (out, len + 19);
+  const char *last = end - 16;  /* len > 24: inside the string */
+  char *o = out->str + out->len;
+  char *lim = out->str + out->allocated_len;
+  *o++ = '"';
+  for (;;)
+    {
+      guint mask = 0;
+      while (p <= last)
+        {
+          __m128i x = _mm_loadu_si128 ((const __m128i *) p);
+          _mm_storeu_si128 ((__m128i *) o, x);
+          mask = (guint) _mm_movemask_epi8 (sluice_json_special16 (x));
+          if (mask != 0)
+            break;
+          p += 16;
+          o += 16;
+        }
+      guint k;
+      if (mask != 0)
+        k = (guint) __builtin_ctz (mask);
+      else
+        {
+          /* Fewer than 16 bytes left: check the last 16 of the string
+           * (len > 24) and keep the flags of the bytes from p on. */
+          gsize rest = (gsize) (end - p);
+          if (rest == 0)
+            break;
+          __m128i x = _mm_loadu_si128 ((const __m128i *) (end - 16));
+          guint m = (guint) _mm_movemask_epi8 (sluice_json_special16 (x));
+          m >>= 16 - rest;
+          if (rest >= 16)
+            __builtin_unreachable ();
+          if (m == 0)
+            {
+              copy_small (o, p, rest);
+              o += rest;
+              break;
+            }
+          k = (guint) __builtin_ctz (m);
+          copy_small (o, p, k);
+        }
+      p += k;
+      o += k;
+      if (G_UNLIKELY ((gsize) (lim - o) < (gsize) (end - p) + 23))
+        {
+          out->len = (gsize) (o - out->str);
+          reserve (out, (gsize) (end - p) + (gsize) (end - p) / 4 + 64);
+          o = out->str + out->len;
+          lim = out->str + out->allocated_len;
+        }
+      o = put_escape (o, (guchar) *p);
+      p++;
+    }
+  *o++ = '"';
+  *o = '\0';
+  out->len = (gsize) (o - out->str);
+#else
   /* One reservation for the common case of few escapes. */
   reserve (out, len + 3);
   putc1 (out, '"');
@@ -284,6 +348,7 @@ sluice_json_append_string (GString *out, const char *s, gsize len)
     }
   putc1 (out, '"');
   terminate (out);
+#endif
 }
 
 static inline void

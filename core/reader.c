@@ -3,6 +3,7 @@
  * JSONL (one document per line).  Memory stays bounded: a file is read whole
  * only up to max_document_bytes, and JSONL is read line by line. */
 #include "core.h"
+#include "bytescan.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -114,10 +115,11 @@ is_jsonl_name (const char *path)
 /* Text of a document, sanitised per policy; NULL + error when rejected.
  * `raw` is NUL-terminated at raw[len] and owned by the caller; when it is
  * already clean (the common case) it is taken over (*raw_taken = TRUE)
- * instead of copied. */
+ * instead of copied.  known_clean: the caller has checked that raw is valid
+ * UTF-8 without NUL (the JSON parser does while decoding). */
 static SluiceDocument *
 make_document (SluiceReader *r, char *id, char *source, char *raw, gsize len,
-               gsize pre_replaced, gboolean *raw_taken, GError **error)
+               gsize pre_replaced, gboolean known_clean, gboolean *raw_taken, GError **error)
 {
   *raw_taken = FALSE;
   if (len > r->max_bytes)
@@ -130,7 +132,7 @@ make_document (SluiceReader *r, char *id, char *source, char *raw, gsize len,
       g_free (source);
       return NULL;
     }
-  if (pre_replaced == 0 && sluice_utf8_is_clean (raw, len))
+  if (pre_replaced == 0 && (known_clean || sluice_utf8_is_clean (raw, len)))
     {
       SluiceDocument *doc = sluice_document_new_take (id, source, raw, len);
       doc->keep_views = r->keep_views;
@@ -270,7 +272,7 @@ read_text_document (SluiceReader *r, const char *path, GError **error)
       return NULL;
     }
   gboolean taken;
-  SluiceDocument *doc = make_document (r, id, g_strdup (name), data->str, data->len, 0, &taken,
+  SluiceDocument *doc = make_document (r, id, g_strdup (name), data->str, data->len, 0, FALSE, &taken,
                                        error);
   g_string_free (data, !taken);
   return doc;
@@ -451,13 +453,14 @@ parse_line (SluiceReader *r, char *start, gsize len, GError **error)
       char *id = NULL, *text = NULL;
       gsize text_len = 0;
       guint n_repl = 0;
+      gboolean text_clean = FALSE;
       SluiceAttrs meta;
       sluice_attrs_init (&meta);
       g_string_truncate (r->extra, 0);
       GError *e = NULL;
       char *source = name_colon_number (r->name, r->lineno);
-      if (!sluice_json_parse_document (start, len, &id, &text, &text_len, &n_repl, &meta,
-                                       r->extra, &e))
+      if (!sluice_json_parse_document_full (start, len, &id, &text, &text_len, &text_clean,
+                                            &n_repl, &meta, r->extra, &e))
         {
           g_set_error (error, SLUICE_ERROR, SLUICE_ERROR_INPUT, "%s: %s", source, e->message);
           g_error_free (e);
@@ -470,7 +473,8 @@ parse_line (SluiceReader *r, char *start, gsize len, GError **error)
       if (id == NULL)
         id = name_colon_number (r->base, r->lineno);
       gboolean taken;
-      SluiceDocument *doc = make_document (r, id, source, text, text_len, n_repl, &taken, error);
+      SluiceDocument *doc = make_document (r, id, source, text, text_len, n_repl, text_clean, &taken,
+                                            error);
       if (!taken)
         g_free (text);
       if (doc == NULL)

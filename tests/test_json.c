@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "bytescan.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -538,6 +539,26 @@ test_write_string_fast_paths (void **state)
       assert_int_equal (out->len, prefix + strlen (want));
       assert_memory_equal (out->str + prefix, want, strlen (want));
       assert_int_equal (out->str[out->len], '\0');
+      /* Into a string with no room to spare: escapes make room as they go
+       * (the ASan build checks they never write past it). */
+      GString *tight = g_string_new ("p");
+      sluice_json_append_string (tight, buf, len);
+      assert_int_equal (tight->len, 1 + strlen (want));
+      assert_memory_equal (tight->str + 1, want, strlen (want));
+      assert_int_equal (tight->str[tight->len], '\0');
+      g_string_free (tight, TRUE);
+    }
+  /* Nothing but escapes, the worst growth (6 bytes for 1). */
+  for (guint len = 0; len < 200; len++)
+    {
+      char buf[200];
+      for (guint i = 0; i < len; i++)
+        buf[i] = (char) (i % 3 == 0 ? 0x01 : i % 3 == 1 ? '"' : '\n');
+      GString *tight = g_string_new (NULL);
+      sluice_json_append_string (tight, buf, len);
+      g_autofree char *want = slow_json_string (buf, len);
+      assert_string_equal (tight->str, want);
+      g_string_free (tight, TRUE);
     }
   g_string_free (out, TRUE);
   g_rand_free (r);
@@ -838,6 +859,7 @@ typedef struct {
   GString *extra;
   GError *error;
   gboolean ok;
+  gboolean text_clean;
 } Parsed;
 
 static void
@@ -846,8 +868,39 @@ parse (Parsed *p, const char *line, gssize len)
   memset (p, 0, sizeof *p);
   sluice_attrs_init (&p->meta);
   p->extra = g_string_new (NULL);
-  p->ok = sluice_json_parse_document (line, len < 0 ? strlen (line) : (gsize) len, &p->id, &p->text,
-                                      &p->text_len, &p->n_replaced, &p->meta, p->extra, &p->error);
+  gsize n = len < 0 ? strlen (line) : (gsize) len;
+  p->ok = sluice_json_parse_document_full (line, n, &p->id, &p->text, &p->text_len,
+                                           &p->text_clean, &p->n_replaced, &p->meta, p->extra,
+                                           &p->error);
+  if (p->ok)
+    /* The flag the reader trusts instead of validating the text again. */
+    assert_int_equal (p->text_clean, sluice_utf8_is_clean (p->text, p->text_len));
+  else
+    assert_false (p->text_clean);
+  /* The plain entry point reads the same. */
+  char *id2 = NULL, *text2 = NULL;
+  gsize tl2 = 0;
+  guint nr2 = 0;
+  SluiceAttrs meta2;
+  sluice_attrs_init (&meta2);
+  GString *extra2 = g_string_new (NULL);
+  GError *e2 = NULL;
+  gboolean ok2 = sluice_json_parse_document (line, n, &id2, &text2, &tl2, &nr2, &meta2, extra2, &e2);
+  assert_int_equal (ok2, p->ok);
+  if (ok2)
+    {
+      assert_int_equal (tl2, p->text_len);
+      assert_memory_equal (text2, p->text, tl2);
+      assert_int_equal (nr2, p->n_replaced);
+      assert_string_equal (extra2->str, p->extra->str);
+    }
+  else
+    assert_string_equal (e2->message, p->error->message);
+  g_free (id2);
+  g_free (text2);
+  sluice_attrs_clear (&meta2);
+  g_string_free (extra2, TRUE);
+  g_clear_error (&e2);
 }
 
 static void
@@ -1366,6 +1419,7 @@ test_read_random_vs_glib (void **state)
       const char *etext = json_object_get_string_member (eo, "text");
       assert_int_equal (p.text_len, strlen (etext));
       assert_string_equal (p.text, etext);
+      assert_true (p.text_clean);
 
       if (json_object_has_member (eo, "meta"))
         {
@@ -1412,6 +1466,280 @@ test_read_random_vs_glib (void **state)
     }
   g_object_unref (gen);
   g_rand_free (r);
+}
+
+
+static void
+append_u_escape (GString *s, guint v, gboolean upper)
+{
+  if (upper)
+    g_string_append_printf (s, "\\u%04X", v);
+  else
+    g_string_append_printf (s, "\\u%04x", v);
+}
+
+/* The text is scanned, decoded and checked as UTF-8 in one pass: random
+ * texts of raw characters, escapes of every kind, lone surrogates, invalid
+ * UTF-8 bytes and (sometimes) one syntax error, against what they must
+ * decode to (built alongside), GLib's UTF-8 validator and the error
+ * messages of the reader's string scanner.  Texts up to a few hundred
+ * bytes: every position relative to the 16-byte blocks. */
+static void
+test_read_text_one_pass (void **state)
+{
+  static const char *const bad[] = { "\xff", "\xc3", "\xe2\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                     "\xc0\xaf", "\x80", "\xf0\x9f\x98", "\xef\xbf", "\xf5", "\xbf\x80",
+                                     "\xc1\x81", "\xd0" };
+  static const struct { const char *json, *dec; } simple[] = {
+    { "\\n", "\n" }, { "\\\"", "\"" }, { "\\\\", "\\" }, { "\\/", "/" }, { "\\b", "\b" },
+    { "\\f", "\f" }, { "\\r", "\r" }, { "\\t", "\t" },
+  };
+  GRand *r = g_rand_new_with_seed (2026);
+  guint n_dirty = 0, n_errors = 0;
+
+  for (guint iter = 0; iter < 6000; iter++)
+    {
+      GString *body = g_string_new (NULL);   /* the string as JSON, without quotes */
+      GString *want = g_string_new (NULL);   /* what it decodes to */
+      GArray *cuts = g_array_new (FALSE, FALSE, sizeof (gsize));   /* part boundaries */
+      guint want_repl = 0;
+      guint nparts = g_rand_int_range (r, 0, g_rand_int_range (r, 0, 4) == 0 ? 200 : 30);
+      gboolean with_bad = g_rand_int_range (r, 0, 3) == 0;
+      /* Mostly two-byte characters and short ASCII runs (a Cyrillic text),
+       * for the reader's 16-byte check of two-byte scripts. */
+      gboolean two_byte = g_rand_int_range (r, 0, 3) == 0;
+      for (guint k = 0; k < nparts; k++)
+        {
+          g_array_append_val (cuts, body->len);
+          if (with_bad && two_byte && g_rand_int_range (r, 0, 4) == 0)
+            {
+              const char *b = bad[g_rand_int_range (r, 0, G_N_ELEMENTS (bad))];
+              g_string_append (body, b);
+              g_string_append (want, b);
+              continue;
+            }
+          switch (g_rand_int_range (r, 0, 10))
+            {
+            case 0:
+              if (with_bad)
+                {
+                  const char *b = bad[g_rand_int_range (r, 0, G_N_ELEMENTS (bad))];
+                  g_string_append (body, b);
+                  g_string_append (want, b);
+                  break;
+                }
+              /* fall through */
+            case 1:
+              {
+                guint e = g_rand_int_range (r, 0, G_N_ELEMENTS (simple));
+                g_string_append (body, simple[e].json);
+                g_string_append (want, simple[e].dec);
+                break;
+              }
+            case 2:
+              {
+                gunichar c = random_char (r);
+                gboolean upper = g_rand_boolean (r);
+                if (c >= 0x10000)
+                  {
+                    append_u_escape (body, 0xD800 + ((c - 0x10000) >> 10), upper);
+                    append_u_escape (body, 0xDC00 + ((c - 0x10000) & 0x3FF), upper);
+                  }
+                else
+                  append_u_escape (body, c, upper);
+                g_string_append_unichar (want, c);
+                break;
+              }
+            case 3:
+              {
+                /* \u0000 and lone surrogates: U+FFFD, counted.  A lone high
+                 * one is followed by something that is not a low one. */
+                guint v;
+                switch (g_rand_int_range (r, 0, 3))
+                  {
+                  case 0: v = 0; break;
+                  case 1: v = g_rand_int_range (r, 0xD800, 0xDC00); break;
+                  default: v = g_rand_int_range (r, 0xDC00, 0xE000); break;
+                  }
+                g_string_append_printf (body, "\\u%04x", v);
+                g_string_append (want, "\xEF\xBF\xBD");
+                want_repl++;
+                if (v >= 0xD800 && v < 0xDC00)
+                  {
+                    const char *after = g_rand_boolean (r) ? "x" : "\\u0041";
+                    g_string_append (body, after);
+                    g_string_append_c (want, after[0] == 'x' ? 'x' : 'A');
+                  }
+                break;
+              }
+            case 4:
+            case 5:
+              {
+                guint n = g_rand_int_range (r, 0, two_byte ? 3 : 40);
+                for (guint i = 0; i < n; i++)
+                  {
+                    char c = (char) g_rand_int_range (r, 0x20, 0x7F);
+                    if (c == '"' || c == '\\')
+                      c = ' ';
+                    g_string_append_c (body, c);
+                    g_string_append_c (want, c);
+                  }
+                break;
+              }
+            default:
+              {
+                gunichar c = random_char (r);
+                if (two_byte)
+                  for (guint i = g_rand_int_range (r, 0, 12); i > 0; i--)
+                    {
+                      gunichar t = g_rand_boolean (r) ? (gunichar) g_rand_int_range (r, 0x400, 0x500)
+                                                      : (gunichar) g_rand_int_range (r, 0x80, 0x800);
+                      g_string_append_unichar (body, t);
+                      g_string_append_unichar (want, t);
+                    }
+                if (c < 0x20 || c == '"' || c == '\\')
+                  g_string_append_printf (body, "\\u%04x", c);
+                else
+                  g_string_append_unichar (body, c);
+                g_string_append_unichar (want, c);
+                break;
+              }
+            }
+        }
+      g_array_append_val (cuts, body->len);
+
+      const char *head = g_rand_boolean (r) ? "{\"id\":\"a\",\"text\":" : "{\"text\" : ";
+      gsize col0 = strlen (head) + 1;          /* column of the opening quote */
+      char *expect_error = NULL;
+      if (g_rand_int_range (r, 0, 6) == 0)
+        {
+          gsize at = g_array_index (cuts, gsize, g_rand_int_range (r, 0, cuts->len));
+          guint kind = g_rand_int_range (r, 0, 4);
+          if (kind == 3)
+            {
+              g_string_truncate (body, at);    /* the line ends inside the string */
+              expect_error = g_strdup_printf ("unterminated string at column %" G_GSIZE_FORMAT, col0);
+            }
+          else
+            {
+              static const char *const inject[] = { "\x01", "\\q", "\\u12G4" };
+              guchar ctl = (guchar) g_rand_int_range (r, 1, 0x20);
+              char ctl_s[2] = { (char) ctl, '\0' };
+              g_string_insert (body, at, kind == 0 ? ctl_s : inject[kind]);
+              gsize col = col0 + 1 + at;
+              if (kind == 0)
+                expect_error = g_strdup_printf ("control character U+%04X in a string (must be "
+                                                "escaped) at column %" G_GSIZE_FORMAT, ctl, col);
+              else if (kind == 1)
+                expect_error = g_strdup_printf ("invalid escape '\\' followed by 'q' at column %"
+                                                G_GSIZE_FORMAT, col);
+              else
+                expect_error = g_strdup_printf ("invalid \\u escape (four hex digits expected) at "
+                                                "column %" G_GSIZE_FORMAT, col);
+            }
+        }
+      /* Raw invalid UTF-8 in the short strings too (id, a meta key, a
+       * value, a list item): replaced there by the reader, and counted. */
+      const char *sbad[4];
+      GString *sclean[4];
+      for (guint k = 0; k < 4; k++)
+        {
+          sbad[k] = with_bad && g_rand_boolean (r) ? bad[g_rand_int_range (r, 0, G_N_ELEMENTS (bad))] : "";
+          sclean[k] = g_string_new (NULL);
+          want_repl += sluice_utf8_sanitize (sbad[k], strlen (sbad[k]), sclean[k]);
+        }
+      g_autofree char *line = expect_error != NULL && g_str_has_prefix (expect_error, "unterminated")
+                              ? g_strdup_printf ("%s\"%s", head, body->str)
+                              : g_strdup_printf ("%s\"%s\",\"meta\":{\"k%s\":\"v%s\",\"l\":[\"%s\"]},"
+                                                 "\"id\":\"i%s\"}", head, body->str, sbad[0],
+                                                 sbad[1], sbad[2], sbad[3]);
+
+      Parsed p;
+      parse (&p, line, -1);
+      if (expect_error != NULL)
+        {
+          if (p.ok)
+            fail_msg ("accepted, expected \"%s\":\n%s", expect_error, line);
+          assert_string_equal (p.error->message, expect_error);
+          n_errors++;
+        }
+      else
+        {
+          if (!p.ok)
+            fail_msg ("rejected: %s\n%s", p.error->message, line);
+          assert_int_equal (p.text_len, want->len);
+          assert_memory_equal (p.text, want->str, want->len);
+          assert_int_equal (p.text[p.text_len], '\0');
+          assert_int_equal (p.n_replaced, want_repl);
+          gboolean glib_clean = g_utf8_validate_len (want->str, want->len, NULL);
+          assert_int_equal (p.text_clean, glib_clean);
+          n_dirty += !glib_clean;
+          g_autofree char *key = g_strconcat ("k", sclean[0]->str, NULL);
+          g_autofree char *value = g_strconcat ("v", sclean[1]->str, NULL);
+          g_autofree char *id = g_strconcat ("i", sclean[3]->str, NULL);
+          assert_string_equal (sluice_attrs_get_string (&p.meta, key), value);
+          guint nl = 0;
+          const char *const *l = sluice_attrs_get_string_list (&p.meta, "l", &nl);
+          assert_int_equal (nl, 1);
+          assert_string_equal (l[0], sclean[2]->str);
+          assert_string_equal (p.id, id);
+        }
+      parsed_clear (&p);
+      g_free (expect_error);
+      for (guint k = 0; k < 4; k++)
+        g_string_free (sclean[k], TRUE);
+      g_array_unref (cuts);
+      g_string_free (body, TRUE);
+      g_string_free (want, TRUE);
+    }
+  /* The generator reached both kinds. */
+  assert_true (n_dirty > 100);
+  assert_true (n_errors > 100);
+  g_rand_free (r);
+
+  /* One bad byte at every position of a two-byte text, behind 0..3 ASCII
+   * bytes (every place in a 16-byte block, the last one included). */
+  static const char *const strays[] = { "\x80", "\xbf", "\xd0", "\xc1", "\xe0", "\"", "\\u00e9" };
+  for (guint lead_in = 0; lead_in < 4; lead_in++)
+    for (guint k = 0; k <= 48; k += 2)
+      for (guint st = 0; st < G_N_ELEMENTS (strays); st++)
+        {
+          GString *body = g_string_new (NULL);
+          for (guint i = 0; i < lead_in; i++)
+            g_string_append_c (body, 'a');
+          for (guint i = 0; i < 32; i++)
+            {
+              if (2 * i == k)
+                g_string_append (body, strays[st]);
+              g_string_append (body, i % 5 == 4 ? " д" : "\xd0\xb4");   /* "д" */
+            }
+          g_autofree char *line = g_strdup_printf ("{\"text\":\"%s\",\"id\":\"x\"}", body->str);
+          Parsed p;
+          parse (&p, line, -1);
+          if (st == 5)
+            {
+              assert_false (p.ok);   /* a raw quote ends the string early */
+              parsed_clear (&p);
+              g_string_free (body, TRUE);
+              continue;
+            }
+          assert_true (p.ok);
+          assert_int_equal (p.n_replaced, 0);
+          if (st == 6)
+            {
+              assert_true (p.text_clean);
+              assert_non_null (strstr (p.text, "\xc3\xa9"));
+              assert_int_equal (p.text_len, body->len - 4);
+            }
+          else
+            {
+              assert_false (p.text_clean);
+              assert_int_equal (p.text_len, body->len);
+              assert_memory_equal (p.text, body->str, body->len);
+            }
+          parsed_clear (&p);
+          g_string_free (body, TRUE);
+        }
 }
 
 /* Reader then writer: the text and meta survive unchanged. */
@@ -1500,6 +1828,7 @@ main (void)
     cmocka_unit_test (test_read_extra_members),
     cmocka_unit_test (test_read_malformed),
     cmocka_unit_test (test_read_random_vs_glib),
+    cmocka_unit_test (test_read_text_one_pass),
     cmocka_unit_test (test_read_write_round_trip),
     cmocka_unit_test (test_read_huge_line),
   };
