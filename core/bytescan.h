@@ -122,17 +122,4 @@ sluice_utf8_seq_len (const unsigned char *p, gsize avail)
   return 0;
 }
 
-/* sluice_json_parse_document() (core/internal.h) that also says whether the
- * text's raw bytes are valid UTF-8 (*text_clean; NULL allowed), which it
- * checks while decoding, so the JSONL reader need not validate the text a
- * second time.  Declared here rather than in internal.h only to keep this
- * change to the reader's own files; it belongs next to its sibling. */
-struct _SluiceAttrs;
-__attribute__ ((visibility ("default")))
-gboolean sluice_json_parse_document_full (const char *line, gsize len,
-                                          char **id, char **text, gsize *text_len,
-                                          gboolean *text_clean, guint *n_replaced,
-                                          struct _SluiceAttrs *meta, GString *extra,
-                                          GError **error);
-
 #endif /* SLUICE_BYTESCAN_H */

@@ -195,6 +195,15 @@ SLUICE_INTERNAL gboolean sluice_json_parse_document (const char *line, gsize len
                                                      guint *n_replaced,
                                                      SluiceAttrs *meta, GString *extra,
                                                      GError **error);
+/* The same, also saying whether the text's raw bytes are valid UTF-8
+ * without NUL (*text_clean; may be NULL), which it checks while decoding
+ * them: the JSONL reader then need not validate the text a second time. */
+SLUICE_INTERNAL gboolean sluice_json_parse_document_full (const char *line, gsize len,
+                                                          char **id, char **text,
+                                                          gsize *text_len, gboolean *text_clean,
+                                                          guint *n_replaced,
+                                                          SluiceAttrs *meta, GString *extra,
+                                                          GError **error);
 
 G_END_DECLS
 
