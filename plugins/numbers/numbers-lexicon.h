@@ -72,7 +72,8 @@ typedef struct {
   double denom;           /* NR_FRAC */
   double vague;           /* NR_VAGUE: the unit counted ("hundreds" -> 100) */
   char *cased;            /* non-NULL: the word matches only in exactly this case */
-  char *currency;         /* NR_CURRENCY: ISO 4217 code, upper case */
+  char *currency;         /* NR_CURRENCY: ISO 4217 code, upper case (NUM_ISO_SIZE bytes:
+                           * num_iso_lower() gives its lower case) */
   const char *cur1;       /* currency_pre[key] (owned by it), or NULL */
 } NumLex;
 
@@ -100,6 +101,16 @@ num_hash8 (guint64 k8, guint shift)
 }
 
 #define NUM_WORDBUF 64    /* longest word (bytes, lower case) looked up */
+
+/* The lexicon's ISO 4217 codes are stored as "USD\0usd\0" (NUM_ISO_SIZE bytes). */
+#define NUM_ISO_SIZE 8
+
+/* The lower case of a lexicon-owned ISO code ("usd" of "USD"). */
+static inline const char *
+num_iso_lower (const char *iso)
+{
+  return iso + 4;
+}
 
 /* Qualifier codes. */
 typedef enum {

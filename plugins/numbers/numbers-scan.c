@@ -1649,8 +1649,10 @@ push_item (Scan *sc, const NumItem *it)
       m.qual = NQ_EXACT;
       m.end = it->end;
       m.percent = p->kind == NK_PERCENT;
-      if (!m.unit[0])
+      if (!m.unit[0]) {
         memcpy (m.unit, it->unit, sizeof m.unit);
+        m.unit_lx = it->unit_lx;
+      }
       sc->count--;
       sc->pending = m;
       return;
@@ -1887,6 +1889,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
         const char *iso = pv[o].lex->cur1;
         if (iso && pv[o].end + 1 >= it->start) {
           g_strlcpy (it->currency, iso, sizeof it->currency);
+          it->currency_lx = iso;
           o += k;
           break;
         }
@@ -1898,6 +1901,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
       const char *iso = g_hash_table_lookup (lx->currency_pre, buf);
       if (iso && pv[o].end + 1 >= it->start) {
         g_strlcpy (it->currency, iso, sizeof it->currency);
+        it->currency_lx = iso;
         o += k;
         break;
       }
@@ -2006,8 +2010,10 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
                          ? num_lexicon_find_exact_fast (lx, t + n->start, n->end - n->start) : NULL;
     if (cl && n->gap <= 1 && (cl->roles & NR_CURRENCY) && cl->currency) {
       /* "5 dollars", "5 рублей", "5 ₽" */
-      if (!it->currency[0])
+      if (!it->currency[0]) {
         g_strlcpy (it->currency, cl->currency, sizeof it->currency);
+        it->currency_lx = cl->currency;
+      }
       k++;
     }
   }
@@ -2087,6 +2093,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     for (gsize x = 0; it->currency[x]; x++)
       it->unit[x] = (char) g_ascii_tolower (it->currency[x]);
     it->unit[strlen (it->currency)] = '\0';
+    it->unit_lx = num_iso_lower (it->currency_lx);
   } else if (it->kind != NK_PERCENT && it->kind != NK_YEAR && !it->percent) {
     gboolean plural = !(it->kind == NK_ORDINAL || it->kind == NK_FRACTION ||
                         (!is_range && fabs (it->value) == 1));

@@ -844,6 +844,13 @@ test_odd_unicode (void **state)
 static void
 collect_item (const NumItem *it, gpointer user_data)
 {
+  /* the lexicon's copies the stage sets without copying must say what the arrays say */
+  if (it->currency_lx && strcmp (it->currency_lx, it->currency) != 0)
+    fail_msg ("currency_lx '%s', currency '%s'", it->currency_lx, it->currency);
+  if (it->currency[0] && !it->currency_lx)
+    fail_msg ("currency '%s' without the lexicon's copy", it->currency);
+  if (it->unit_lx && strcmp (it->unit_lx, it->unit) != 0)
+    fail_msg ("unit_lx '%s', unit '%s'", it->unit_lx, it->unit);
   g_array_append_vals (user_data, it, 1);
 }
 
