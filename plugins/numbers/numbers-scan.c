@@ -2443,6 +2443,19 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
   if (lex == NULL && in_urlish (t, p))
     return run_end (t, sc->len, p);
 
+  /* a digit numeral that is no number ("2020-02-26", "1.2.3"): whatever is before it,
+   * do_phrase ends after it (a sign word before it fails in parse_val, then the
+   * numeral alone does), so the look-behind is not read */
+  gsize fallback = word_q ? word_q : p + 1;
+  gboolean lexed = FALSE;   /* s is a stream from p */
+  if (lex == NULL && !sc->opts->reference) {
+    stream_init (&s, sc->lx, t, sc->len, p);
+    lexed = TRUE;
+    const Tok *t0 = tok (&s, 0);
+    if (t0->type == TK_NUM && t0->num.skip)
+      return t0->end <= p ? fallback : t0->end;
+  }
+
   /* look one token back for "a"/"an" (before a scale, fraction or ordinal) and
    * "minus"/"negative"; finish_item() reads further back only where a cue may end */
   Prev *pv = sc->pv;
@@ -2458,8 +2471,8 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
     else if ((r & NR_NEG) && !(r & NR_CARD))
       start = pv[0].start;
   }
-  stream_init (&s, sc->lx, t, sc->len, start);
-  gsize fallback = word_q ? word_q : p + 1;
+  if (!lexed || start != p)
+    stream_init (&s, sc->lx, t, sc->len, start);
   gsize r = do_phrase (sc, &s, fallback);
   if (r == 0 && start != p) {
     /* the article/sign did not fit: again from the trigger itself */
