@@ -171,8 +171,10 @@ typedef struct {
   /* Trigger filter: (first letter, second letter, last letter, length) of the ASCII
    * words that can start a number. */
   guint8 *filter;
-  guint32 trig2w[32 * 32];  /* trig2 again, indexed by (first & 31, second & 31): the
-                             * bytes of a letter in either case; bit 1 is never set */
+  guint64 trig2w[32 * 32];  /* trig2 again, indexed by (first & 31, second & 31): the
+                             * bytes of a letter in either case; bit 1 is never set,
+                             * bits 31-63 are all bit 31 (lengths >= 31), so a length
+                             * below 64 needs no clamp */
   guint32 trig2[26 * 26];   /* trigger words by their first two ASCII letters: bit l for
                              * a length l (31: longer) */
   guint8 *filter_all;       /* the same for every ASCII word of the lexicon */

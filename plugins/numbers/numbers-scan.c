@@ -2578,41 +2578,47 @@ fast_skip (const NumLexicon *lx, const guchar *u, gsize len, gsize p, gsize *wor
       starts |= L & (G_GUINT64_CONSTANT (1) << off);     /* a letter at p starts a run */
     else if (base > 0 && is_alpha_ascii (u[base - 1]))
       starts &= ~G_GUINT64_CONSTANT (1);                 /* the run began before the window */
-    guint64 E = (S | starts) & (~G_GUINT64_CONSTANT (0) << off);
+    guint64 from = ~G_GUINT64_CONSTANT (0) << off;
+    guint64 Sm = S & from;
+    /* letters are never in S: the runs that start before the first stop byte are
+     * looked at in order, then the stop byte is the answer */
+    guint64 W = starts & from & (Sm ? (Sm & -Sm) - 1 : ~G_GUINT64_CONSTANT (0));
+    guint64 nL = ~L, HD = win->HD;
     gsize next = base + 64;
-    while (E) {
-      guint i = (guint) __builtin_ctzll (E);
-      if ((S >> i) & 1)
-        return base + i;
+    while (W) {
+      guint i = (guint) __builtin_ctzll (W);
       /* a run of ASCII letters [base + i, q) */
-      guint64 m = ~L >> i;
-      gsize q;
-      guchar after;
-      if (m != 0) {
+      guint64 m = nL >> i;
+      const guchar *x = u + base + i;
+      gsize q, wl;
+      if (G_LIKELY (m != 0)) {
         guint j = i + (guint) __builtin_ctzll (m);
+        if ((HD >> j) & 1)
+          return base + i;
+        wl = j - i;                         /* < 64: trig2w has a bit for it */
         q = base + j;
-        after = (win->HD >> j) & 1;
       } else {
         /* it goes on past the window (text[len] is NUL: the run stops there) */
         q = base + 64;
         while (is_alpha_ascii (u[q]))
           q++;
-        after = u[q] >= 0x80 || is_digit (u[q]);
+        if (u[q] >= 0x80 || is_digit (u[q]))
+          return base + i;
         next = q;
-        E = 0;
+        W = 0;
+        wl = q - (base + i);
+        wl = wl > 63 ? 63 : wl;
       }
-      gsize wl = q - (base + i);
-      const guchar *x = u + base + i;
-      if (after)
-        return base + i;
       /* (a run of one letter: x[1] is no letter, and no length-1 bit is set) */
-      if (((lx->trig2w[(x[0] & 31u) * 32 + (x[1] & 31u)] >> (wl > 31 ? 31 : wl)) & 1) &&
-          num_lexicon_filter (lx, (const char *) x, wl)) {
+      if (((lx->trig2w[(x[0] & 31u) * 32 + (x[1] & 31u)] >> wl) & 1) &&
+          num_lexicon_filter (lx, (const char *) x, q - (base + i))) {
         *word_end_out = q;
         return base + i;
       }
-      E &= E - 1;
+      W &= W - 1;
     }
+    if (Sm)   /* (a run that goes past the window has no stop byte after it) */
+      return base + (guint) __builtin_ctzll (Sm);
     p = next;
     first = FALSE;
   }
