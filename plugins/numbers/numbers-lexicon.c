@@ -223,7 +223,7 @@ filter_add (NumLexicon *lx, const char *w)
     guint a = (guint) ((w[0] | 0x20) - 'a'), b = (guint) ((w[1] | 0x20) - 'a');
     if (a < 26 && b < 26) {
       lx->trig2[a * 26 + b] |= 1u << (len > 31 ? 31 : len);
-      lx->trig2w[(a + 1) * 32 + (b + 1)] |= len >= 31 ? ~G_GUINT64_CONSTANT (0) << 31
+      lx->trig2w[NUM_TRIG2W_INDEX (a + 1, b + 1)] |= len >= 31 ? ~G_GUINT64_CONSTANT (0) << 31
                                                       : G_GUINT64_CONSTANT (1) << len;
     }
   }

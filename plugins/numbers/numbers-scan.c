@@ -2610,7 +2610,9 @@ fast_skip (const NumLexicon *lx, const guchar *u, gsize len, gsize p, gsize *wor
         wl = wl > 63 ? 63 : wl;
       }
       /* (a run of one letter: x[1] is no letter, and no length-1 bit is set) */
-      if (((lx->trig2w[(x[0] & 31u) * 32 + (x[1] & 31u)] >> wl) & 1) &&
+      guint16 x01;
+      memcpy (&x01, x, 2);
+      if (((lx->trig2w[GUINT16_FROM_LE (x01) & 0x1F1Fu] >> wl) & 1) &&
           num_lexicon_filter (lx, (const char *) x, q - (base + i))) {
         *word_end_out = q;
         return base + i;
