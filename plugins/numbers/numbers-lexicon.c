@@ -223,7 +223,8 @@ filter_add (NumLexicon *lx, const char *w)
     guint a = (guint) ((w[0] | 0x20) - 'a'), b = (guint) ((w[1] | 0x20) - 'a');
     if (a < 26 && b < 26) {
       lx->trig2[a * 26 + b] |= 1u << (len > 31 ? 31 : len);
-      lx->trig2w[(a + 1) * 32 + (b + 1)] |= 1u << (len > 31 ? 31 : len);
+      lx->trig2w[NUM_TRIG2W_INDEX (a + 1, b + 1)] |= len >= 31 ? ~G_GUINT64_CONSTANT (0) << 31
+                                                      : G_GUINT64_CONSTANT (1) << len;
     }
   }
 }
@@ -708,7 +709,13 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
       case S_CURRENCY_WORD: {
         if (strlen (fields[0]) != 3)
           FAIL ("'%s': '%s' is no ISO 4217 code", key, fields[0]);
-        char *iso = g_ascii_strup (fields[0], -1);
+        /* "USD\0usd\0": the code, then its lower case (the unit of a money amount), both
+         * living as long as the lexicon (the stage sets them as static strings) */
+        char *iso = g_malloc0 (NUM_ISO_SIZE);
+        for (int x = 0; x < 3; x++) {
+          iso[x] = g_ascii_toupper (fields[0][x]);
+          iso[x + 4] = g_ascii_tolower (fields[0][x]);
+        }
         if (sec == S_CURRENCY_PREFIX) {
           char *cp = norm_phrase_full (key, FALSE);
           mark_last_token (lx, cp, NR_CURPRE);
@@ -721,7 +728,7 @@ num_lexicon_load (const char *path, const char *lang, GError **error)
           NumLex *l = get_word (lx, key);
           l->roles |= NR_CURRENCY;
           g_free (l->currency);
-          l->currency = g_strdup (iso);
+          l->currency = g_memdup2 (iso, NUM_ISO_SIZE);
           g_hash_table_replace (lx->currency_post, norm_phrase (key), iso);
         }
         break;

@@ -72,7 +72,8 @@ typedef struct {
   double denom;           /* NR_FRAC */
   double vague;           /* NR_VAGUE: the unit counted ("hundreds" -> 100) */
   char *cased;            /* non-NULL: the word matches only in exactly this case */
-  char *currency;         /* NR_CURRENCY: ISO 4217 code, upper case */
+  char *currency;         /* NR_CURRENCY: ISO 4217 code, upper case (NUM_ISO_SIZE bytes:
+                           * num_iso_lower() gives its lower case) */
   const char *cur1;       /* currency_pre[key] (owned by it), or NULL */
 } NumLex;
 
@@ -100,6 +101,19 @@ num_hash8 (guint64 k8, guint shift)
 }
 
 #define NUM_WORDBUF 64    /* longest word (bytes, lower case) looked up */
+
+/* The trig2w entry of the first two bytes of a word, each & 31. */
+#define NUM_TRIG2W_INDEX(a31, b31) ((guint) (a31) | ((guint) (b31) << 8))
+
+/* The lexicon's ISO 4217 codes are stored as "USD\0usd\0" (NUM_ISO_SIZE bytes). */
+#define NUM_ISO_SIZE 8
+
+/* The lower case of a lexicon-owned ISO code ("usd" of "USD"). */
+static inline const char *
+num_iso_lower (const char *iso)
+{
+  return iso + 4;
+}
 
 /* Qualifier codes. */
 typedef enum {
@@ -160,8 +174,12 @@ typedef struct {
   /* Trigger filter: (first letter, second letter, last letter, length) of the ASCII
    * words that can start a number. */
   guint8 *filter;
-  guint32 trig2w[32 * 32];  /* trig2 again, indexed by (first & 31, second & 31): the
-                             * bytes of a letter in either case; bit 1 is never set */
+  guint64 trig2w[32 * 256]; /* trig2 again, indexed by NUM_TRIG2W_INDEX (first & 31,
+                             * second & 31), the two bytes as one little-endian number
+                             * & 0x1F1F (the bytes of a letter in either case; 27 of
+                             * every 256 entries are used); bit 1 is never set,
+                             * bits 31-63 are all bit 31 (lengths >= 31), so a length
+                             * below 64 needs no clamp */
   guint32 trig2[26 * 26];   /* trigger words by their first two ASCII letters: bit l for
                              * a length l (31: longer) */
   guint8 *filter_all;       /* the same for every ASCII word of the lexicon */

@@ -1649,8 +1649,10 @@ push_item (Scan *sc, const NumItem *it)
       m.qual = NQ_EXACT;
       m.end = it->end;
       m.percent = p->kind == NK_PERCENT;
-      if (!m.unit[0])
+      if (!m.unit[0]) {
         memcpy (m.unit, it->unit, sizeof m.unit);
+        m.unit_lx = it->unit_lx;
+      }
       sc->count--;
       sc->pending = m;
       return;
@@ -1887,6 +1889,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
         const char *iso = pv[o].lex->cur1;
         if (iso && pv[o].end + 1 >= it->start) {
           g_strlcpy (it->currency, iso, sizeof it->currency);
+          it->currency_lx = iso;
           o += k;
           break;
         }
@@ -1898,6 +1901,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
       const char *iso = g_hash_table_lookup (lx->currency_pre, buf);
       if (iso && pv[o].end + 1 >= it->start) {
         g_strlcpy (it->currency, iso, sizeof it->currency);
+        it->currency_lx = iso;
         o += k;
         break;
       }
@@ -2006,8 +2010,10 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
                          ? num_lexicon_find_exact_fast (lx, t + n->start, n->end - n->start) : NULL;
     if (cl && n->gap <= 1 && (cl->roles & NR_CURRENCY) && cl->currency) {
       /* "5 dollars", "5 рублей", "5 ₽" */
-      if (!it->currency[0])
+      if (!it->currency[0]) {
         g_strlcpy (it->currency, cl->currency, sizeof it->currency);
+        it->currency_lx = cl->currency;
+      }
       k++;
     }
   }
@@ -2087,6 +2093,7 @@ finish_item (Scan *sc, Stream *s, const Val *a, int after, NumItem *it, gboolean
     for (gsize x = 0; it->currency[x]; x++)
       it->unit[x] = (char) g_ascii_tolower (it->currency[x]);
     it->unit[strlen (it->currency)] = '\0';
+    it->unit_lx = num_iso_lower (it->currency_lx);
   } else if (it->kind != NK_PERCENT && it->kind != NK_YEAR && !it->percent) {
     gboolean plural = !(it->kind == NK_ORDINAL || it->kind == NK_FRACTION ||
                         (!is_range && fabs (it->value) == 1));
@@ -2436,6 +2443,19 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
   if (lex == NULL && in_urlish (t, p))
     return run_end (t, sc->len, p);
 
+  /* a digit numeral that is no number ("2020-02-26", "1.2.3"): whatever is before it,
+   * do_phrase ends after it (a sign word before it fails in parse_val, then the
+   * numeral alone does), so the look-behind is not read */
+  gsize fallback = word_q ? word_q : p + 1;
+  gboolean lexed = FALSE;   /* s is a stream from p */
+  if (lex == NULL && !sc->opts->reference) {
+    stream_init (&s, sc->lx, t, sc->len, p);
+    lexed = TRUE;
+    const Tok *t0 = tok (&s, 0);
+    if (t0->type == TK_NUM && t0->num.skip)
+      return t0->end <= p ? fallback : t0->end;
+  }
+
   /* look one token back for "a"/"an" (before a scale, fraction or ordinal) and
    * "minus"/"negative"; finish_item() reads further back only where a cue may end */
   Prev *pv = sc->pv;
@@ -2451,8 +2471,8 @@ handle (Scan *sc, gsize p, gsize word_q, const NumLex *lex)
     else if ((r & NR_NEG) && !(r & NR_CARD))
       start = pv[0].start;
   }
-  stream_init (&s, sc->lx, t, sc->len, start);
-  gsize fallback = word_q ? word_q : p + 1;
+  if (!lexed || start != p)
+    stream_init (&s, sc->lx, t, sc->len, start);
   gsize r = do_phrase (sc, &s, fallback);
   if (r == 0 && start != p) {
     /* the article/sign did not fit: again from the trigger itself */
@@ -2558,41 +2578,49 @@ fast_skip (const NumLexicon *lx, const guchar *u, gsize len, gsize p, gsize *wor
       starts |= L & (G_GUINT64_CONSTANT (1) << off);     /* a letter at p starts a run */
     else if (base > 0 && is_alpha_ascii (u[base - 1]))
       starts &= ~G_GUINT64_CONSTANT (1);                 /* the run began before the window */
-    guint64 E = (S | starts) & (~G_GUINT64_CONSTANT (0) << off);
+    guint64 from = ~G_GUINT64_CONSTANT (0) << off;
+    guint64 Sm = S & from;
+    /* letters are never in S: the runs that start before the first stop byte are
+     * looked at in order, then the stop byte is the answer */
+    guint64 W = starts & from & (Sm ? (Sm & -Sm) - 1 : ~G_GUINT64_CONSTANT (0));
+    guint64 nL = ~L, HD = win->HD;
     gsize next = base + 64;
-    while (E) {
-      guint i = (guint) __builtin_ctzll (E);
-      if ((S >> i) & 1)
-        return base + i;
+    while (W) {
+      guint i = (guint) __builtin_ctzll (W);
       /* a run of ASCII letters [base + i, q) */
-      guint64 m = ~L >> i;
-      gsize q;
-      guchar after;
-      if (m != 0) {
+      guint64 m = nL >> i;
+      const guchar *x = u + base + i;
+      gsize q, wl;
+      if (G_LIKELY (m != 0)) {
         guint j = i + (guint) __builtin_ctzll (m);
+        if ((HD >> j) & 1)
+          return base + i;
+        wl = j - i;                         /* < 64: trig2w has a bit for it */
         q = base + j;
-        after = (win->HD >> j) & 1;
       } else {
         /* it goes on past the window (text[len] is NUL: the run stops there) */
         q = base + 64;
         while (is_alpha_ascii (u[q]))
           q++;
-        after = u[q] >= 0x80 || is_digit (u[q]);
+        if (u[q] >= 0x80 || is_digit (u[q]))
+          return base + i;
         next = q;
-        E = 0;
+        W = 0;
+        wl = q - (base + i);
+        wl = wl > 63 ? 63 : wl;
       }
-      gsize wl = q - (base + i);
-      const guchar *x = u + base + i;
-      if (after)
-        return base + i;
       /* (a run of one letter: x[1] is no letter, and no length-1 bit is set) */
-      if (((lx->trig2w[(x[0] & 31u) * 32 + (x[1] & 31u)] >> (wl > 31 ? 31 : wl)) & 1) &&
-          num_lexicon_filter (lx, (const char *) x, wl)) {
+      guint16 x01;
+      memcpy (&x01, x, 2);
+      if (((lx->trig2w[GUINT16_FROM_LE (x01) & 0x1F1Fu] >> wl) & 1) &&
+          num_lexicon_filter (lx, (const char *) x, q - (base + i))) {
         *word_end_out = q;
         return base + i;
       }
-      E &= E - 1;
+      W &= W - 1;
     }
+    if (Sm)   /* (a run that goes past the window has no stop byte after it) */
+      return base + (guint) __builtin_ctzll (Sm);
     p = next;
     first = FALSE;
   }

@@ -23,6 +23,9 @@ typedef struct {
   gboolean percent;           /* a range of percents ("10-15%") */
   char currency[8];           /* ISO 4217, "" when none */
   char unit[48];              /* counted noun, lower case, "" when none */
+  const char *currency_lx;    /* the lexicon's copy of `currency` (lives as long as the
+                               * lexicon), NULL when none */
+  const char *unit_lx;        /* the same for `unit` when it is the currency's lower case */
   gsize qual_start;           /* where the prefix qualifier phrase starts (== start if none) */
 } NumItem;
 

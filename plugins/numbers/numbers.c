@@ -87,9 +87,15 @@ emit (const NumItem *it, gpointer user_data)
       sluice_attrs_set_bool (a, "percent", TRUE);
   }
   sluice_attrs_set_static_string (a, "qualifier", num_qual_name (it->qual));
-  if (it->unit[0])
+  /* the currency and its unit are the lexicon's strings, which live as long as the
+   * instance: no copy */
+  if (it->unit_lx)
+    sluice_attrs_set_static_string (a, "unit", it->unit_lx);
+  else if (it->unit[0])
     sluice_attrs_set_string (a, "unit", it->unit);
-  if (it->currency[0])
+  if (it->currency_lx)
+    sluice_attrs_set_static_string (a, "currency", it->currency_lx);
+  else if (it->currency[0])
     sluice_attrs_set_string (a, "currency", it->currency);
   if (it->vague)
     sluice_attrs_set_bool (a, "vague", TRUE);

@@ -844,6 +844,13 @@ test_odd_unicode (void **state)
 static void
 collect_item (const NumItem *it, gpointer user_data)
 {
+  /* the lexicon's copies the stage sets without copying must say what the arrays say */
+  if (it->currency_lx && strcmp (it->currency_lx, it->currency) != 0)
+    fail_msg ("currency_lx '%s', currency '%s'", it->currency_lx, it->currency);
+  if (it->currency[0] && !it->currency_lx)
+    fail_msg ("currency '%s' without the lexicon's copy", it->currency);
+  if (it->unit_lx && strcmp (it->unit_lx, it->unit) != 0)
+    fail_msg ("unit_lx '%s', unit '%s'", it->unit_lx, it->unit);
   g_array_append_vals (user_data, it, 1);
 }
 
@@ -989,7 +996,9 @@ test_phrase_shortcut (void **state)
     "May ", "minus ", "a ", "from ", "more than 2 and ", "\xd0\xbc\xd0\xb5\xd0\xb6\xd0\xb4\xd1\x83 ", "\xd0\xbe\xd0\xba\xd0\xbe\xd0\xbb\xd0\xbe ", "\xe2\x84\x96 ",
   };
   static const char *const nums[] = { "5", "1", "0", "-0", "-20", "1992", "2,5", "2.5", "1,275", "40 000",
-                                       "12.0", "1990s", "5th", "3bn", "40m", "1e6", "3/4" };
+                                       "12.0", "1990s", "5th", "3bn", "40m", "1e6", "3/4",
+                                       "2020-02-26", "02/26/2020", "25.02.2020", "1.2.3",
+                                       "10:30", "-2020-02-26" };
   for (guint li = 0; li < G_N_ELEMENTS (langs); li++) {
     NumLexicon *lx = load_bundled_lexicon (langs[li]);
     guint total = 0;
