@@ -1813,6 +1813,8 @@ typedef struct {
   guint64 nl;              /* newlines (those before `pos` cleared) */
   guint64 hi;              /* bytes >= 0x80 */
   guint64 end;             /* bits at and after the end of the text */
+  guint64 stop;            /* end | hi: where the window path stops */
+  guint64 clean;           /* the bit after each word of lower-case letters only */
   guchar low[64 + 16];     /* the bytes, letters lower-cased */
 } Win;
 
@@ -1869,6 +1871,11 @@ win_load (Win *w, const guchar *t, gsize p, gsize len)
   w->space = sp;
   w->nl = nl;
   w->hi = hi;
+  w->stop = w->end | hi;
+  /* Adding each word's first bit to its lower-case letters carries out of
+   * the word (onto the non-word byte after it) exactly when all its bytes
+   * are lower-case letters; otherwise the carry stops inside the word. */
+  w->clean = (lo + (word & ~(word << 1))) & ~word;
 }
 #endif
 
@@ -1915,7 +1922,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       for (;;) {
         const gsize base = win.base;
         const guint64 wword = win.word, wup = win.up, wlo = win.lo, wdig = win.dig;
-        const guint64 whi = win.hi, wend = win.end;
+        const guint64 whi = win.hi, wend = win.end, wstop = win.stop, wclean = win.clean;
         const guchar *low = win.low;
         guint64 tk = win.tok, ends = win.wend, nls = win.nl;
         guint r = (guint) (p - base);
@@ -1923,7 +1930,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
           if (!tk)
             goto reload;      /* only spaces up to the window's end */
           guint64 bit = tk & -tk;
-          if ((wend | whi) & bit) {
+          if (wstop & bit) {
             if (wend & bit) {
               p = len;        /* only whitespace is left */
               goto done;
@@ -1949,7 +1956,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
             ends &= ends - 1;
             _mm_storeu_si128 ((__m128i *) o, _mm_loadu_si128 ((const __m128i *) (low + s)));
             h = gz_tok_hash_short (o, wl);
-            if (((wlo & bit) != 0) & (((wup | wdig) & rm) == 0) & (nlm == 0)) {
+            if (((wclean & (wb << 1)) != 0) & (nlm == 0)) {
               /* A word of lower-case ASCII letters, not after a newline (most
                * words): its flags are known, and all scan_one () does for it
                * is count it and list it among the lower-case words. */
