@@ -315,7 +315,7 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
 
 /* Best match at i over the gazetteers and the rule words.  Ties go to a real
  * entity over a rule word, and to a rule word over a given name. */
-static void
+static inline __attribute__ ((always_inline)) void
 match_at (const Doc *d, guint i, Match *m)
 {
   /* A later table's name replaces g only when longer (match_table_probe
@@ -530,7 +530,7 @@ month_of_ref (const Doc *d, guint i)
 }
 
 /* A day number (1..31), possibly "24th". -1 otherwise. */
-static int
+static inline __attribute__ ((always_inline)) int
 day_of (const Doc *d, guint i)
 {
   if (i >= d->n || !(d->tk[i].flags & GZ_TOK_HASDIGIT))
@@ -572,7 +572,7 @@ digits_val (const Doc *d, guint i, guint len)
   return v;
 }
 
-static gboolean
+static inline __attribute__ ((always_inline)) gboolean
 is_dash (const Doc *d, guint i)
 {
   return tok_is (d, i, "-") || tok_is (d, i, "/");
@@ -840,7 +840,7 @@ run_has_common_word (Doc *d, const Atom *a, guint k, guint run)
   return FALSE;
 }
 
-static void
+static inline __attribute__ ((always_inline)) void
 analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
 {
   guint k = 0;
@@ -1106,7 +1106,7 @@ find_names (Doc *d)
 
 /* The class of the longest rule phrase starting at token i (-1 none); its
  * length in *len. */
-static gint
+static inline __attribute__ ((always_inline)) gint
 cue_at (const Doc *d, guint i, guint *len)
 {
   Match r = { 0 };
