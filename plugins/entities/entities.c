@@ -818,7 +818,7 @@ is_entity_cls (gint c)
   return c >= GZ_PERSON && c <= GZ_MISC;
 }
 
-static void
+static inline __attribute__ ((always_inline)) void
 emit_unknown (Doc *d, guint s, guint e)
 {
   /* A sentence opener that the document also writes in lower case is a common word. */
@@ -977,7 +977,7 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
   }
 }
 
-static gboolean
+static inline __attribute__ ((always_inline)) gboolean
 is_quote (const Doc *d, guint i)
 {
   return tok_is (d, i, "\"") || tok_is (d, i, "\u00ab") || tok_is (d, i, "\u00bb");
@@ -1157,7 +1157,7 @@ is_country (const Cand *x)
 /* May context make this candidate an organisation?  Places other than
  * countries (national teams are the country), unknown names and guessed
  * persons. */
-static gboolean
+static inline __attribute__ ((always_inline)) gboolean
 org_eligible (const Cand *x, gboolean places)
 {
   if (x->type < 0 || (x->type == GZ_PERSON && x->guess))
