@@ -56,6 +56,7 @@ typedef struct {
   gsize nb_cap;
   GString *slow;           /* one token's normalised form on the Unicode path */
   GArray *cands;
+  guint cands_cap;         /* elements cands is known to have room for */
   guint32 *lower_set;
   gsize lower_cap;
   MapSlot *maps;
@@ -466,7 +467,17 @@ add_cand (Doc *d, guint ts, guint te, gint type, gint source, const Match *m)
   /* Filled in place: no zeroed copy of the whole record (value[] is only
    * read for dates, which set it). */
   guint idx = d->cands->len;
-  g_array_set_size (d->cands, idx + 1);
+  Scratch *sc = d->sc;
+  if (G_LIKELY (idx < sc->cands_cap)) {
+    /* Room known to be there (reserved below): no call per candidate.  The
+     * array neither clears nor zero-terminates, so its length is all that
+     * changes. */
+    d->cands->len = idx + 1;
+  } else {
+    sc->cands_cap = 2 * idx + 64;
+    g_array_set_size (d->cands, sc->cands_cap);
+    g_array_set_size (d->cands, idx + 1);
+  }
   Cand *c = &g_array_index (d->cands, Cand, idx);
   c->ts = ts;
   c->te = te;
@@ -2471,6 +2482,7 @@ scratch_give (const Entities *E, Scratch *sc)
   if (sc->cands->len * sizeof (Cand) > SCRATCH_KEEP_BYTES) {
     g_array_free (sc->cands, TRUE);
     sc->cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+    sc->cands_cap = 0;
   }
   g_array_set_size (sc->cands, 0);
   g_mutex_lock (&mut->pool_lock);
