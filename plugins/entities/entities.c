@@ -90,8 +90,11 @@ typedef struct {
  * candidate phrases of one to four tokens ending at a token that passed the
  * first map are looked up only when one of them may be such a name. */
 #define PHRASE_KEY_BITS 14
+/* And the hashes of their first tokens (same size as the end map), so that
+ * the hash of a phrase is combined only when its first token may start one. */
 typedef struct {
   guint64 bits[1u << (PHRASE_END_BITS - 6)];
+  guint64 firsts[1u << (PHRASE_END_BITS - 6)];
   guint64 keys[1u << (PHRASE_KEY_BITS - 6)];
   guint32 classes;          /* of the names counted (bit 1 << GzClass) */
 } PhraseEnds;
@@ -352,6 +355,13 @@ phrase_ends_has (const PhraseEnds *pe, guint32 h)
   return (pe->bits[h >> 6] >> (h & 63)) & 1u;
 }
 
+static inline gboolean
+phrase_firsts_has (const PhraseEnds *pe, guint32 h)
+{
+  h &= (1u << PHRASE_END_BITS) - 1;
+  return (pe->firsts[h >> 6] >> (h & 63)) & 1u;
+}
+
 /* A key hash's bit in PhraseEnds.keys (mixed: the low bits of a hash also
  * choose its table slot). */
 static inline guint32
@@ -385,6 +395,11 @@ phrase_ends_init (PhraseEnds *pe, const GzTable *t, guint32 classes)
       b--;
     guint32 h = gz_tok_hash (key + b, e - b) & ((1u << PHRASE_END_BITS) - 1);
     pe->bits[h >> 6] |= G_GUINT64_CONSTANT (1) << (h & 63);
+    gsize f = 0;
+    while (f < e && key[f] != ' ')
+      f++;
+    h = gz_tok_hash (key, f) & ((1u << PHRASE_END_BITS) - 1);
+    pe->firsts[h >> 6] |= G_GUINT64_CONSTANT (1) << (h & 63);
     guint32 kb = phrase_key_bit (k->hash);
     pe->keys[kb >> 6] |= G_GUINT64_CONSTANT (1) << (kb & 63);
   }
@@ -431,16 +446,19 @@ phrases_before (const Doc *d, const GzTable *t, const PhraseEnds *pe, guint end)
     guint s = end - k;
     if (d->tk[s].flags & T_USED)
       break;
-    guint32 h = d->tk[s].hash;
-    for (guint j = s + 1; j < end; j++)
-      h = gz_hash_combine (h, d->tk[j].hash);
-    if (phrase_keys_has (pe, h)) {
-      const Tok *last = &d->tk[end - 1];
-      const char *kp = d->nb + d->tk[s].norm;
-      gsize klen = last->norm + last->nlen - d->tk[s].norm;
-      const GzKey *key = gz_table_find (t, kp, klen, h, gz_key_head_padded (kp, klen));
-      if (key && (key->flags & GZ_KEY_FULL) && case_ok (key, &d->tk[s]))
-        mask |= 1u << GZ_KEY_CLASS (key);
+    /* A phrase's hash is combined only when its first token may start one. */
+    if (phrase_firsts_has (pe, d->tk[s].hash)) {
+      guint32 h = d->tk[s].hash;
+      for (guint j = s + 1; j < end; j++)
+        h = gz_hash_combine (h, d->tk[j].hash);
+      if (phrase_keys_has (pe, h)) {
+        const Tok *last = &d->tk[end - 1];
+        const char *kp = d->nb + d->tk[s].norm;
+        gsize klen = last->norm + last->nlen - d->tk[s].norm;
+        const GzKey *key = gz_table_find (t, kp, klen, h, gz_key_head_padded (kp, klen));
+        if (key && (key->flags & GZ_KEY_FULL) && case_ok (key, &d->tk[s]))
+          mask |= 1u << GZ_KEY_CLASS (key);
+      }
     }
     if (s > 0 && (d->tk[s].flags & GZ_TOK_NL))
       break;
