@@ -56,6 +56,7 @@ typedef struct {
   gsize nb_cap;
   GString *slow;           /* one token's normalised form on the Unicode path */
   GArray *cands;
+  guint cands_cap;         /* elements cands is known to have room for */
   guint32 *lower_set;
   gsize lower_cap;
   MapSlot *maps;
@@ -89,8 +90,11 @@ typedef struct {
  * candidate phrases of one to four tokens ending at a token that passed the
  * first map are looked up only when one of them may be such a name. */
 #define PHRASE_KEY_BITS 14
+/* And the hashes of their first tokens (same size as the end map), so that
+ * the hash of a phrase is combined only when its first token may start one. */
 typedef struct {
   guint64 bits[1u << (PHRASE_END_BITS - 6)];
+  guint64 firsts[1u << (PHRASE_END_BITS - 6)];
   guint64 keys[1u << (PHRASE_KEY_BITS - 6)];
   guint32 classes;          /* of the names counted (bit 1 << GzClass) */
 } PhraseEnds;
@@ -315,7 +319,7 @@ match_table (const Doc *d, const GzTable *t, guint i, Match *best)
 
 /* Best match at i over the gazetteers and the rule words.  Ties go to a real
  * entity over a rule word, and to a rule word over a given name. */
-static void
+static inline __attribute__ ((always_inline)) void
 match_at (const Doc *d, guint i, Match *m)
 {
   /* A later table's name replaces g only when longer (match_table_probe
@@ -351,6 +355,13 @@ phrase_ends_has (const PhraseEnds *pe, guint32 h)
   return (pe->bits[h >> 6] >> (h & 63)) & 1u;
 }
 
+static inline gboolean
+phrase_firsts_has (const PhraseEnds *pe, guint32 h)
+{
+  h &= (1u << PHRASE_END_BITS) - 1;
+  return (pe->firsts[h >> 6] >> (h & 63)) & 1u;
+}
+
 /* A key hash's bit in PhraseEnds.keys (mixed: the low bits of a hash also
  * choose its table slot). */
 static inline guint32
@@ -384,6 +395,11 @@ phrase_ends_init (PhraseEnds *pe, const GzTable *t, guint32 classes)
       b--;
     guint32 h = gz_tok_hash (key + b, e - b) & ((1u << PHRASE_END_BITS) - 1);
     pe->bits[h >> 6] |= G_GUINT64_CONSTANT (1) << (h & 63);
+    gsize f = 0;
+    while (f < e && key[f] != ' ')
+      f++;
+    h = gz_tok_hash (key, f) & ((1u << PHRASE_END_BITS) - 1);
+    pe->firsts[h >> 6] |= G_GUINT64_CONSTANT (1) << (h & 63);
     guint32 kb = phrase_key_bit (k->hash);
     pe->keys[kb >> 6] |= G_GUINT64_CONSTANT (1) << (kb & 63);
   }
@@ -430,16 +446,19 @@ phrases_before (const Doc *d, const GzTable *t, const PhraseEnds *pe, guint end)
     guint s = end - k;
     if (d->tk[s].flags & T_USED)
       break;
-    guint32 h = d->tk[s].hash;
-    for (guint j = s + 1; j < end; j++)
-      h = gz_hash_combine (h, d->tk[j].hash);
-    if (phrase_keys_has (pe, h)) {
-      const Tok *last = &d->tk[end - 1];
-      const char *kp = d->nb + d->tk[s].norm;
-      gsize klen = last->norm + last->nlen - d->tk[s].norm;
-      const GzKey *key = gz_table_find (t, kp, klen, h, gz_key_head_padded (kp, klen));
-      if (key && (key->flags & GZ_KEY_FULL) && case_ok (key, &d->tk[s]))
-        mask |= 1u << GZ_KEY_CLASS (key);
+    /* A phrase's hash is combined only when its first token may start one. */
+    if (phrase_firsts_has (pe, d->tk[s].hash)) {
+      guint32 h = d->tk[s].hash;
+      for (guint j = s + 1; j < end; j++)
+        h = gz_hash_combine (h, d->tk[j].hash);
+      if (phrase_keys_has (pe, h)) {
+        const Tok *last = &d->tk[end - 1];
+        const char *kp = d->nb + d->tk[s].norm;
+        gsize klen = last->norm + last->nlen - d->tk[s].norm;
+        const GzKey *key = gz_table_find (t, kp, klen, h, gz_key_head_padded (kp, klen));
+        if (key && (key->flags & GZ_KEY_FULL) && case_ok (key, &d->tk[s]))
+          mask |= 1u << GZ_KEY_CLASS (key);
+      }
     }
     if (s > 0 && (d->tk[s].flags & GZ_TOK_NL))
       break;
@@ -466,7 +485,17 @@ add_cand (Doc *d, guint ts, guint te, gint type, gint source, const Match *m)
   /* Filled in place: no zeroed copy of the whole record (value[] is only
    * read for dates, which set it). */
   guint idx = d->cands->len;
-  g_array_set_size (d->cands, idx + 1);
+  Scratch *sc = d->sc;
+  if (G_LIKELY (idx < sc->cands_cap)) {
+    /* Room known to be there (reserved below): no call per candidate.  The
+     * array neither clears nor zero-terminates, so its length is all that
+     * changes. */
+    d->cands->len = idx + 1;
+  } else {
+    sc->cands_cap = 2 * idx + 64;
+    g_array_set_size (d->cands, sc->cands_cap);
+    g_array_set_size (d->cands, idx + 1);
+  }
   Cand *c = &g_array_index (d->cands, Cand, idx);
   c->ts = ts;
   c->te = te;
@@ -530,7 +559,7 @@ month_of_ref (const Doc *d, guint i)
 }
 
 /* A day number (1..31), possibly "24th". -1 otherwise. */
-static int
+static inline __attribute__ ((always_inline)) int
 day_of (const Doc *d, guint i)
 {
   if (i >= d->n || !(d->tk[i].flags & GZ_TOK_HASDIGIT))
@@ -572,7 +601,7 @@ digits_val (const Doc *d, guint i, guint len)
   return v;
 }
 
-static gboolean
+static inline __attribute__ ((always_inline)) gboolean
 is_dash (const Doc *d, guint i)
 {
   return tok_is (d, i, "-") || tok_is (d, i, "/");
@@ -818,7 +847,7 @@ is_entity_cls (gint c)
   return c >= GZ_PERSON && c <= GZ_MISC;
 }
 
-static void
+static inline __attribute__ ((always_inline)) void
 emit_unknown (Doc *d, guint s, guint e)
 {
   /* A sentence opener that the document also writes in lower case is a common word. */
@@ -840,7 +869,7 @@ run_has_common_word (Doc *d, const Atom *a, guint k, guint run)
   return FALSE;
 }
 
-static void
+static inline __attribute__ ((always_inline)) void
 analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
 {
   guint k = 0;
@@ -977,7 +1006,7 @@ analyse (Doc *d, Atom *a, guint na, gboolean person_ctx, gboolean caps)
   }
 }
 
-static gboolean
+static inline __attribute__ ((always_inline)) gboolean
 is_quote (const Doc *d, guint i)
 {
   return tok_is (d, i, "\"") || tok_is (d, i, "\u00ab") || tok_is (d, i, "\u00bb");
@@ -1106,7 +1135,7 @@ find_names (Doc *d)
 
 /* The class of the longest rule phrase starting at token i (-1 none); its
  * length in *len. */
-static gint
+static inline __attribute__ ((always_inline)) gint
 cue_at (const Doc *d, guint i, guint *len)
 {
   Match r = { 0 };
@@ -1157,7 +1186,7 @@ is_country (const Cand *x)
 /* May context make this candidate an organisation?  Places other than
  * countries (national teams are the country), unknown names and guessed
  * persons. */
-static gboolean
+static inline __attribute__ ((always_inline)) gboolean
 org_eligible (const Cand *x, gboolean places)
 {
   if (x->type < 0 || (x->type == GZ_PERSON && x->guess))
@@ -1813,6 +1842,8 @@ typedef struct {
   guint64 nl;              /* newlines (those before `pos` cleared) */
   guint64 hi;              /* bytes >= 0x80 */
   guint64 end;             /* bits at and after the end of the text */
+  guint64 stop;            /* end | hi: where the window path stops */
+  guint64 clean;           /* the bit after each word of lower-case letters only */
   guchar low[64 + 16];     /* the bytes, letters lower-cased */
 } Win;
 
@@ -1869,6 +1900,11 @@ win_load (Win *w, const guchar *t, gsize p, gsize len)
   w->space = sp;
   w->nl = nl;
   w->hi = hi;
+  w->stop = w->end | hi;
+  /* Adding each word's first bit to its lower-case letters carries out of
+   * the word (onto the non-word byte after it) exactly when all its bytes
+   * are lower-case letters; otherwise the carry stops inside the word. */
+  w->clean = (lo + (word & ~(word << 1))) & ~word;
 }
 #endif
 
@@ -1915,7 +1951,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
       for (;;) {
         const gsize base = win.base;
         const guint64 wword = win.word, wup = win.up, wlo = win.lo, wdig = win.dig;
-        const guint64 whi = win.hi, wend = win.end;
+        const guint64 whi = win.hi, wend = win.end, wstop = win.stop, wclean = win.clean;
         const guchar *low = win.low;
         guint64 tk = win.tok, ends = win.wend, nls = win.nl;
         guint r = (guint) (p - base);
@@ -1923,7 +1959,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
           if (!tk)
             goto reload;      /* only spaces up to the window's end */
           guint64 bit = tk & -tk;
-          if ((wend | whi) & bit) {
+          if (wstop & bit) {
             if (wend & bit) {
               p = len;        /* only whitespace is left */
               goto done;
@@ -1949,7 +1985,7 @@ tokenize (Scratch *sc, const MonthTable *mt, const char *text, gsize len)
             ends &= ends - 1;
             _mm_storeu_si128 ((__m128i *) o, _mm_loadu_si128 ((const __m128i *) (low + s)));
             h = gz_tok_hash_short (o, wl);
-            if (((wlo & bit) != 0) & (((wup | wdig) & rm) == 0) & (nlm == 0)) {
+            if (((wclean & (wb << 1)) != 0) & (nlm == 0)) {
               /* A word of lower-case ASCII letters, not after a newline (most
                * words): its flags are known, and all scan_one () does for it
                * is count it and list it among the lower-case words. */
@@ -2464,6 +2500,7 @@ scratch_give (const Entities *E, Scratch *sc)
   if (sc->cands->len * sizeof (Cand) > SCRATCH_KEEP_BYTES) {
     g_array_free (sc->cands, TRUE);
     sc->cands = g_array_new (FALSE, FALSE, sizeof (Cand));
+    sc->cands_cap = 0;
   }
   g_array_set_size (sc->cands, 0);
   g_mutex_lock (&mut->pool_lock);
