@@ -197,22 +197,28 @@ digits_end (const char *t, gsize len, gsize p)
  * Exact without strtod when the digits fit in 2^53 and at most 22 follow the point
  * (an exact integer divided by an exact power of ten is correctly rounded, as strtod
  * is); otherwise g_ascii_strtod. */
+/* The value of digits t[p, q) with no decimal mark, q - p <= 15 characters
+ * (no overflow of 2^53); separators are skipped. */
+static inline double
+digits_value_short (const char *t, gsize p, gsize q)
+{
+  guint64 v = 0;
+  for (gsize i = p; i < q; i++) {
+    guint d = (guint) ((guchar) t[i] - '0');
+    if (d < 10)
+      v = v * 10 + d;
+  }
+  return (double) v;
+}
+
 static G_GNUC_NO_INLINE double
 digits_value_any (const char *t, gsize p, gsize q, gsize point)
 {
   static const double p10[23] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
                                   1e22 };
-  if (point == 0 && q - p <= 15) {
-    /* up to 15 characters: no overflow of 2^53; separators are skipped */
-    guint64 v = 0;
-    for (gsize i = p; i < q; i++) {
-      guint d = (guint) ((guchar) t[i] - '0');
-      if (d < 10)
-        v = v * 10 + d;
-    }
-    return (double) v;
-  }
+  if (point == 0 && q - p <= 15)
+    return digits_value_short (t, p, q);
   guint64 m = 0;
   guint nfrac = 0;
   gboolean after = FALSE, exact = TRUE;
@@ -262,15 +268,8 @@ digits_value_any (const char *t, gsize p, gsize q, gsize point)
 static inline double
 digits_value (const char *t, gsize p, gsize q, gsize point)
 {
-  if (point == 0 && q - p <= 15) {
-    guint64 v = 0;
-    for (gsize i = p; i < q; i++) {
-      guint d = (guint) ((guchar) t[i] - '0');
-      if (d < 10)
-        v = v * 10 + d;
-    }
-    return (double) v;
-  }
+  if (point == 0 && q - p <= 15)
+    return digits_value_short (t, p, q);
   return digits_value_any (t, p, q, point);
 }
 
