@@ -518,6 +518,15 @@ month_of (const Doc *d, guint i)
   return i < d->n ? (int) ((d->tk[i].flags >> T_MONTH_SHIFT) & 15u) : 0;
 }
 
+/* Month token i (month m) is cut short ("Aug", "Sept"), so that a "." glued
+ * to it is the abbreviation's, not the end of the sentence ("on 2 August."). */
+static inline gboolean
+month_abbreviated (const Doc *d, guint i, int m)
+{
+  static const guint8 full_len[12] = { 7, 8, 5, 5, 3, 4, 4, 6, 9, 7, 8, 8 };
+  return d->tk[i].nlen < full_len[m - 1];
+}
+
 /* The reference for the month bits that the token scan sets (tests compare them). */
 static int
 month_of_ref (const Doc *d, guint i)
@@ -745,7 +754,7 @@ date_at (const Doc *d, guint i, char *val)
   /* Month Day[-Day2][,] [Year] | Month Year | Month alone. */
   if ((m = month_of (d, i)) > 0) {
     j = i + 1;
-    if (j < d->n && tok_is (d, j, ".") && attached (&tk[j]))
+    if (j < d->n && tok_is (d, j, ".") && attached (&tk[j]) && month_abbreviated (d, i, m))
       j++;
     if ((day = day_of (d, j)) > 0 && !(tk[j].flags & GZ_TOK_NL)) {
       guint k = j + 1;
@@ -788,7 +797,7 @@ date_at (const Doc *d, guint i, char *val)
       j++;
     if ((m = month_of (d, j)) > 0 && !(i > 0 && attached (&tk[i]) && (tk[i - 1].flags & GZ_TOK_HASDIGIT))) {
       guint k = j + 1;
-      if (k < d->n && tok_is (d, k, ".") && attached (&tk[k]))
+      if (k < d->n && tok_is (d, k, ".") && attached (&tk[k]) && month_abbreviated (d, j, m))
         k++;
       guint k2 = k;
       if (k2 < d->n && tok_is (d, k2, ","))

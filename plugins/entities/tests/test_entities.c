@@ -691,6 +691,11 @@ static const DateCase date_cases[] = {
   { "It was built in 1948 by them.", "1948", "1948", NULL },
   { "Signed on the 24th of February 2022.", "24th of February 2022", "2022-02-24", NULL },
   { "Sales fell in September.", "September", "--09", NULL },
+  /* A full month name ends before the sentence's full stop; an abbreviation keeps its own. */
+  { "The railway said so on 2 August.", "2 August", "--08-02", NULL },
+  { "The railway said so on 2 Aug. in Tbilisi.", "2 Aug.", "--08-02", NULL },
+  { "It was signed on Sept. 4, 1999 in Oslo.", "Sept. 4, 1999", "1999-09-04", NULL },
+  { "Talks resumed on July 22.", "July 22", "--07-22", NULL },
 };
 
 static void
