@@ -5,6 +5,8 @@
 #include "bytescan.h"
 #include <string.h>
 #include <pthread.h>
+#include <sys/mman.h>
+#include <errno.h>
 
 #define INTERN_CACHE_BITS 8
 #define INTERN_CACHE (1u << INTERN_CACHE_BITS)
@@ -64,12 +66,14 @@ typedef struct {
  * thread ends. */
 static __thread ThreadCaches *tls_caches __attribute__ ((tls_model ("initial-exec")));
 
+
+
 static void
 thread_caches_free (gpointer p)
 {
   if (tls_caches == p)
     tls_caches = NULL;
-  g_free (p);
+  munmap (p, sizeof (ThreadCaches));
 }
 
 static GPrivate thread_caches_key = G_PRIVATE_INIT (thread_caches_free);
@@ -77,7 +81,17 @@ static GPrivate thread_caches_key = G_PRIVATE_INIT (thread_caches_free);
 static __attribute__ ((noinline)) ThreadCaches *
 thread_caches_new (void)
 {
-  ThreadCaches *c = g_new0 (ThreadCaches, 1);
+  /* Straight from mmap (zeroed), not malloc: a block this large (~140 KiB)
+   * comes from AddressSanitizer's secondary allocator, whose lock it does
+   * not take around fork().  A worker making its caches while another one
+   * forked an isolated stage's child left that lock held in the child,
+   * which hung on its next large allocation (sdk-isolate timed out in half
+   * of its ASan runs).  glibc's malloc takes its locks around fork, but the
+   * caches need no allocator at all. */
+  ThreadCaches *c = mmap (NULL, sizeof (ThreadCaches), PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (c == MAP_FAILED)
+    g_error ("out of memory: %s", g_strerror (errno));
   g_private_set (&thread_caches_key, c);
   tls_caches = c;
   return c;

@@ -23,7 +23,23 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
   meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3 \
-  --no-suite slow
+  --no-suite slow --no-suite forks
+# Crash isolation forks worker threads' children.  GCC 12's AddressSanitizer
+# does not take its allocator's locks around fork(), so a child forked while
+# another worker is inside the allocator can hang until the stage's
+# timeout_ms (the session's starting commit did so in 2 of 12 runs).  The
+# plain build above runs this suite once, with no retry; here a failed
+# attempt is shown and retried, up to three attempts.
+for attempt in 1 2 3; do
+  if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+     LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
+     meson test -C build-asan --print-errorlogs --timeout-multiplier 3 --suite forks; then
+    break
+  fi
+  [ "$attempt" -lt 3 ] || exit 1
+  echo "suite 'forks' failed under the sanitizers (attempt $attempt); retrying (see the comment in scripts/test.sh)"
+done
 
 step "valgrind: the default pipeline on the bundled samples"
 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-possibly-lost=no \
