@@ -61,12 +61,10 @@ typedef struct {
 
 /* Found through one __thread pointer of the initial-exec model: no
  * __tls_get_addr call per access, as the caches themselves as __thread
- * arrays of a shared library had (and 8 bytes of static TLS, not 76 KiB, in
- * case libsluice is ever dlopen()ed).  The GPrivate frees them when the
+ * arrays of a shared library had (and 8 bytes of static TLS, not the
+ * caches' ~140 KiB, in case libsluice is ever dlopen()ed).  The GPrivate frees them when the
  * thread ends. */
 static __thread ThreadCaches *tls_caches __attribute__ ((tls_model ("initial-exec")));
-
-
 
 static void
 thread_caches_free (gpointer p)
@@ -637,6 +635,16 @@ sluice_attrs_forget_static (void)
   g_atomic_int_inc (&static_generation);
 }
 
+/* Sets key (shared: its shared key) to v, a string of the shared value table. */
+static inline void
+set_shared_value (SluiceAttrs *attrs, const char *shared, const char *key, const char *v)
+{
+  SluiceAttr *a = attrs_slot_for (attrs, shared, key);
+  a->type = SLUICE_VALUE_STRING;
+  a->v.s = (char *) v;
+  a->value_shared = TRUE;
+}
+
 static void
 set_static_string_slow (SluiceAttrs *attrs, const char *key, const char *value,
                         StaticSlot *ks, StaticSlot *vs, guint gen)
@@ -660,10 +668,7 @@ set_static_string_slow (SluiceAttrs *attrs, const char *key, const char *value,
   vs->src = value;
   vs->shared = v;
   vs->gen = gen;
-  SluiceAttr *a = attrs_slot_for (attrs, k, key);
-  a->type = SLUICE_VALUE_STRING;
-  a->v.s = (char *) v;
-  a->value_shared = TRUE;
+  set_shared_value (attrs, k, key, v);
 }
 
 void
@@ -684,10 +689,7 @@ sluice_attrs_set_static_string (SluiceAttrs *attrs, const char *key, const char 
   StaticSlot *vs = &c->static_values[ptr_hash (value, STATIC_VALUE_CACHE_BITS)];
   if (G_LIKELY (ks->src == key && vs->src == value && ks->gen == gen && vs->gen == gen))
     {
-      SluiceAttr *a = attrs_slot_for (attrs, ks->shared, key);
-      a->type = SLUICE_VALUE_STRING;
-      a->v.s = (char *) vs->shared;
-      a->value_shared = TRUE;
+      set_shared_value (attrs, ks->shared, key, vs->shared);
       return;
     }
   set_static_string_slow (attrs, key, value, ks, vs, gen);

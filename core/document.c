@@ -220,10 +220,11 @@ sluice_document_add_annotation (SluiceDocument *doc, const char *type, gsize sta
   if (G_UNLIKELY (doc->annotations->len == 0))
     {
       /* Room for a typical document's annotations at once, rather than
-       * regrowing from 16: made here, so that documents without annotations
-       * do not pay for it.  (Shrinking back leaves no pointer to free.) */
-      g_ptr_array_set_size (doc->annotations, 32);
-      doc->annotations->len = 0;
+       * regrowing from 16: made on the first one, so that documents without
+       * annotations do not pay for it (an empty array is swapped for a
+       * pre-sized one; nothing holds the old one across this call). */
+      g_ptr_array_unref (doc->annotations);
+      doc->annotations = g_ptr_array_new_full (32, annotation_free);
     }
   SluiceAnnotation *a = annotation_alloc ();
   a->type = itype;
