@@ -151,7 +151,6 @@ typedef struct {
   guint n_starts;
   const guint32 *dates;    /* tokens that may start a date (T_DATEISH), in order */
   guint n_dates;
-  const MonthTable *months;
   int meta_year, meta_month, meta_day;
 } Doc;
 
@@ -518,13 +517,27 @@ month_of (const Doc *d, guint i)
   return i < d->n ? (int) ((d->tk[i].flags >> T_MONTH_SHIFT) & 15u) : 0;
 }
 
-/* Month token i (month m) is cut short ("Aug", "Sept"), so that a "." glued
- * to it is the abbreviation's, not the end of the sentence ("on 2 August."). */
-static inline gboolean
-month_abbreviated (const Doc *d, guint i, int m)
+/* Month names by hash (see MonthTable); the first twelve are the full names,
+ * in month order. */
+static const struct {
+  const char *name;
+  guint8 month;
+} month_names[] = {
+  { "january", 1 }, { "february", 2 }, { "march", 3 }, { "april", 4 }, { "may", 5 },
+  { "june", 6 }, { "july", 7 }, { "august", 8 }, { "september", 9 }, { "october", 10 },
+  { "november", 11 }, { "december", 12 }, { "jan", 1 }, { "feb", 2 }, { "mar", 3 },
+  { "apr", 4 }, { "jun", 6 }, { "jul", 7 }, { "aug", 8 }, { "sep", 9 }, { "sept", 9 },
+  { "oct", 10 }, { "nov", 11 }, { "dec", 12 },
+};
+
+/* 1 when token j is a "." glued to month token i (month m) and that month is
+ * cut short ("Aug.", "Sept."): the abbreviation's dot, part of the date.  A
+ * full name's dot ends the sentence ("on 2 August.").  Else 0. */
+static inline guint
+month_dot (const Doc *d, guint i, guint j, int m)
 {
-  static const guint8 full_len[12] = { 7, 8, 5, 5, 3, 4, 4, 6, 9, 7, 8, 8 };
-  return d->tk[i].nlen < full_len[m - 1];
+  return j < d->n && tok_is (d, j, ".") && attached (&d->tk[j])
+         && d->tk[i].nlen < strlen (month_names[m - 1].name);
 }
 
 /* The reference for the month bits that the token scan sets (tests compare them). */
@@ -754,8 +767,7 @@ date_at (const Doc *d, guint i, char *val)
   /* Month Day[-Day2][,] [Year] | Month Year | Month alone. */
   if ((m = month_of (d, i)) > 0) {
     j = i + 1;
-    if (j < d->n && tok_is (d, j, ".") && attached (&tk[j]) && month_abbreviated (d, i, m))
-      j++;
+    j += month_dot (d, i, j, m);
     if ((day = day_of (d, j)) > 0 && !(tk[j].flags & GZ_TOK_NL)) {
       guint k = j + 1;
       if (k + 1 < d->n && is_dash (d, k) && (day2 = day_of (d, k + 1)) > day)
@@ -797,8 +809,7 @@ date_at (const Doc *d, guint i, char *val)
       j++;
     if ((m = month_of (d, j)) > 0 && !(i > 0 && attached (&tk[i]) && (tk[i - 1].flags & GZ_TOK_HASDIGIT))) {
       guint k = j + 1;
-      if (k < d->n && tok_is (d, k, ".") && attached (&tk[k]) && month_abbreviated (d, j, m))
-        k++;
+      k += month_dot (d, j, k, m);
       guint k2 = k;
       if (k2 < d->n && tok_is (d, k2, ","))
         k2++;
@@ -1559,18 +1570,6 @@ mark_lines_ref (Doc *d)
   }
 }
 
-/* Month names by hash (see MonthTable). */
-static const struct {
-  const char *name;
-  guint8 month;
-} month_names[] = {
-  { "january", 1 }, { "february", 2 }, { "march", 3 }, { "april", 4 }, { "may", 5 },
-  { "june", 6 }, { "july", 7 }, { "august", 8 }, { "september", 9 }, { "october", 10 },
-  { "november", 11 }, { "december", 12 }, { "jan", 1 }, { "feb", 2 }, { "mar", 3 },
-  { "apr", 4 }, { "jun", 6 }, { "jul", 7 }, { "aug", 8 }, { "sep", 9 }, { "sept", 9 },
-  { "oct", 10 }, { "nov", 11 }, { "dec", 12 },
-};
-
 static inline guint
 month_slot (const MonthTable *mt, guint32 h)
 {
@@ -1584,8 +1583,8 @@ month_table_init (MonthTable *mt)
    * (deterministic: the first few tries succeed). */
   guint32 mul = 0x9e3779b1u;
   for (guint tries = 0;; tries++) {
-    /* The names' hashes are distinct, so a multiplier is found in a few tries. */
-    g_assert (tries < 100000);
+    if (tries == 100000)
+      g_error ("entities: no multiplier separates the month names' hashes");
     memset (mt, 0, sizeof *mt);
     mt->mul = mul;
     gboolean ok = TRUE;
@@ -2310,7 +2309,6 @@ entities_scan_check (const char *text, gsize len)
   d.text = text;
   d.len = len;
   d.sc = sc;
-  d.months = mt;
   d.n = (guint) tokenize (sc, mt, text, len);
   d.tk = sc->tk;
   d.nb = sc->nb;
@@ -2413,7 +2411,6 @@ entities_phrases_check (const char *rules_path, const char *text, gsize len, gui
   d.text = text;
   d.len = len;
   d.sc = sc;
-  d.months = mt;
   d.n = (guint) tokenize (sc, mt, text, len);
   d.tk = sc->tk;
   d.nb = sc->nb;
@@ -2542,7 +2539,6 @@ entities_process_text (const Entities *E, SluiceDocument *doc)
   d.nb = sc->nb;
   d.cands = sc->cands;
 
-  d.months = &E->months;
   scan_finish (&d);
   find_dates (&d);
   find_names (&d);

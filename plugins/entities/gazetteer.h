@@ -156,6 +156,16 @@ gz_hash_final (guint64 h)
   return (guint32) (h >> 32);
 }
 
+/* A key's head (GzKey.head) from its bytes. */
+static inline guint64
+gz_key_head (const char *key, gsize len)
+{
+  guint64 w = 0;
+  for (gsize i = 0; i < len && i < 8; i++)
+    w |= (guint64) (guchar) key[i] << (8 * i);
+  return w;
+}
+
 static inline guint32
 gz_tok_hash (const char *s, gsize n)
 {
@@ -167,12 +177,8 @@ gz_tok_hash (const char *s, gsize n)
     s += 8;
     n -= 8;
   }
-  if (n > 0) {
-    guint64 w = 0;
-    for (gsize i = 0; i < n; i++)
-      w |= (guint64) (guchar) s[i] << (8 * i);
-    h = gz_hash_mix (h, w);
-  }
+  if (n > 0)
+    h = gz_hash_mix (h, gz_key_head (s, n));
   return gz_hash_final (h);
 }
 
@@ -251,16 +257,6 @@ gz_table_maybe (const GzTable *t, guint32 hash)
   guint32 m = gz_filter_mix (hash);
   guint64 w = t->filter[GZ_FILTER_W (m) & (t->hdr->n_filter_words - 1)];
   return ((w >> GZ_FILTER_B1 (m)) & (w >> GZ_FILTER_B2 (m)) & 1u) != 0;
-}
-
-/* A key's head (GzKey.head) from its bytes. */
-static inline guint64
-gz_key_head (const char *key, gsize len)
-{
-  guint64 w = 0;
-  for (gsize i = 0; i < len && i < 8; i++)
-    w |= (guint64) (guchar) key[i] << (8 * i);
-  return w;
 }
 
 /* The same when 8 bytes are readable at key (a padded buffer). */
