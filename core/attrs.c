@@ -179,7 +179,7 @@ typedef struct {
 static void shared_table_freeze (SharedTable *t);
 
 static SharedTable shared_keys = { .max = MAX_SHARED_KEYS };
-static SharedTable shared_values = { .max = 16384 };
+static SharedTable shared_values = { .max = SLUICE_SHARED_VALUES_MAX };
 
 static void tables_prepare (void)
 {

@@ -49,6 +49,10 @@ SLUICE_INTERNAL const char *sluice_intern (const char *s);
  * own copy), so that memory stays flat however many distinct keys pass. */
 SLUICE_INTERNAL const char *sluice_intern_key (const char *s);
 
+/* How many strings the shared value table holds before it is full (and
+ * frozen): values after that are copied.  tests/test_attrs.c fills it. */
+#define SLUICE_SHARED_VALUES_MAX 16384
+
 /* In front of every string of the shared key and value tables: the keys of
  * attributes with key_owned == FALSE and the STRING values with
  * value_shared.  plain: no byte needs escaping in a JSON string. */

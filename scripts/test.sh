@@ -19,10 +19,13 @@ step "tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 [ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
   -Dbuildtype=debug -Dwerror=true
 meson compile -C build-asan
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
-  meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3 \
+sanitized () {
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
+    "$@"
+}
+sanitized meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 3 \
   --no-suite slow --no-suite forks
 # Crash isolation forks worker threads' children.  GCC 12's AddressSanitizer
 # does not take its allocator's locks around fork(), so a child forked while
@@ -31,10 +34,7 @@ LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
 # plain build above runs this suite once, with no retry; here a failed
 # attempt is shown and retried, up to three attempts.
 for attempt in 1 2 3; do
-  if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0 \
-     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-     LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
-     meson test -C build-asan --print-errorlogs --timeout-multiplier 3 --suite forks; then
+  if sanitized meson test -C build-asan --print-errorlogs --timeout-multiplier 3 --suite forks; then
     break
   fi
   [ "$attempt" -lt 3 ] || exit 1

@@ -10,8 +10,8 @@
 #include <string.h>
 #include "internal.h"
 
-/* The table's capacity (attrs.c), and some values beyond it. */
-#define TABLE_MAX 16384
+/* The table's capacity, and some values beyond it. */
+#define TABLE_MAX SLUICE_SHARED_VALUES_MAX
 #define N_VALUES (TABLE_MAX + 3000)
 
 static const char *first_seen[N_VALUES];   /* the stored pointer, or NULL if copied */

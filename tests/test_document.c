@@ -52,10 +52,6 @@ test_attrs_types (void **state)
   sluice_attrs_clear (&a);
 }
 
-/* The per-thread caches in front of the shared key and value tables are
- * found by the caller's pointer and checked by content: a buffer reused with
- * one byte changed, at every position and length, must not get the old
- * string back. */
 /* sluice_attrs_set_static_string: what set_string would store, by the
  * caller's pointers; many distinct pointers (more than the per-thread slots,
  * so that slots are shared and overwritten) keep their own values; a value
@@ -143,6 +139,10 @@ test_attrs_static_strings (void **state)
   sluice_attrs_clear (&s);
 }
 
+/* The per-thread caches in front of the shared key and value tables are
+ * found by the caller's pointer and checked by content: a buffer reused with
+ * one byte changed, at every position and length, must not get the old
+ * string back. */
 static void
 test_attrs_reused_buffer (void **state)
 {

@@ -434,13 +434,6 @@ clean_required_literal (const char *regex)
 }
 
 gboolean
-clean_patterns_may_start (const CleanPatternSet *set, guint pattern, guchar b)
-{
-  const CleanPattern *pat = g_ptr_array_index (set->patterns, pattern);
-  return bit_get (pat->starts, b);
-}
-
-gboolean
 clean_patterns_compile (CleanPatternSet *set, GError **error)
 {
   guint n = set->patterns->len;

@@ -90,10 +90,6 @@ gboolean clean_patterns_match_full (const CleanPatternSet *set, const char *subj
 /* The plain text a regex must match, found conservatively (NULL when none of
  * at least 3 characters is certain); lower case; free with g_free. */
 char *clean_required_literal (const char *regex);
-/* Could the pattern match a line starting with byte b?  (prefilter facts,
- * for tests) */
-gboolean clean_patterns_may_start (const CleanPatternSet *set, guint pattern, guchar b);
-
 /* ------------------------------------------------------------- instance */
 typedef struct {
   /* character pass */
