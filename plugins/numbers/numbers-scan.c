@@ -192,11 +192,6 @@ digits_end (const char *t, gsize len, gsize p)
   return p;
 }
 
-/* Value of a numeral written with digits and separators in [p, q): separators
- * (',' and spaces) are dropped, `point` is the offset of the decimal mark or 0.
- * Exact without strtod when the digits fit in 2^53 and at most 22 follow the point
- * (an exact integer divided by an exact power of ten is correctly rounded, as strtod
- * is); otherwise g_ascii_strtod. */
 /* The value of digits t[p, q) with no decimal mark, q - p <= 15 characters
  * (no overflow of 2^53); separators are skipped. */
 static inline double
@@ -211,14 +206,13 @@ digits_value_short (const char *t, gsize p, gsize q)
   return (double) v;
 }
 
+/* digits_value() for the cases digits_value_short() does not take. */
 static G_GNUC_NO_INLINE double
 digits_value_any (const char *t, gsize p, gsize q, gsize point)
 {
   static const double p10[23] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
                                   1e22 };
-  if (point == 0 && q - p <= 15)
-    return digits_value_short (t, p, q);
   guint64 m = 0;
   guint nfrac = 0;
   gboolean after = FALSE, exact = TRUE;
@@ -263,8 +257,11 @@ digits_value_any (const char *t, gsize p, gsize q, gsize point)
   return g_ascii_strtod (buf, NULL);
 }
 
-/* digits_value_any(), with the commonest case (up to 15 characters, no decimal mark)
- * inline. */
+/* Value of a numeral written with digits and separators in [p, q): separators
+ * (',' and spaces) are dropped, `point` is the offset of the decimal mark or 0.
+ * Exact without strtod when the digits fit in 2^53 and at most 22 follow the point
+ * (an exact integer divided by an exact power of ten is correctly rounded, as strtod
+ * is); otherwise g_ascii_strtod. */
 static inline double
 digits_value (const char *t, gsize p, gsize q, gsize point)
 {
@@ -2501,14 +2498,6 @@ range16 (__m128i v, guchar lo, guchar n)
   return (guint32) _mm_movemask_epi8 (_mm_cmplt_epi8 (x, _mm_set1_epi8 ((char) (guchar) (0x80 + n))));
 }
 
-/* The first position >= p the main loop has to look at, 64 bytes at a time: a byte that
- * is not an ASCII letter and not skipped by the byte loop (a digit, a non-ASCII byte, a
- * NUL, "." "-" "+" before a digit), or the start of a run of ASCII letters that the byte
- * loop would not skip: one followed by a digit or a non-ASCII byte, or one whose first
- * two letters and length pass the trigger filters (lx->trig2, lx->filter): then
- * *word_end_out is set to its end (else 0).  A letter at p itself starts a run, as in
- * the byte loop.  Returns len (or the position of a NUL) at the end.
- * Reads text[len] (NUL) but nothing after it. */
 /* The masks of one 64-byte window, kept between calls: the main loop comes back to
  * the same window after each number or candidate word. */
 typedef struct {

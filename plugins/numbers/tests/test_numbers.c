@@ -393,9 +393,6 @@ test_digit_values (void **state)
   sluice_harness_free (h);
 }
 
-/* The first-token filters of the prefix-qualifier and currency-prefix tables let every
- * phrase of their table through (the tables stay the oracle), as the scanner asks:
- * first and last byte of the first token, number of tokens; and they do reject. */
 /* The bundled lexicon data/LANG.txt, loaded or the test fails. */
 static NumLexicon *
 load_bundled_lexicon (const char *lang)
@@ -429,6 +426,9 @@ check_phrase_first (const NumPhraseFirst *f, GHashTable *phrases, const char *wh
   assert_true (n > 0);
 }
 
+/* The first-token filters of the prefix-qualifier and currency-prefix tables let every
+ * phrase of their table through (the tables stay the oracle), as the scanner asks:
+ * first and last byte of the first token, number of tokens; and they do reject. */
 static void
 test_phrase_first (void **state)
 {
