@@ -121,6 +121,29 @@ is_open_double_quote (gunichar c)
   return c == 0x201C || c == 0x201E || c == 0x00AB;
 }
 
+/* What fold_quotes makes of c: '\'' or '"', or 0 when c is no quote it folds.
+ * Both the per-character path and clean_word_is_clean ask this. */
+static inline char
+quote_fold (gunichar c)
+{
+  switch (c)
+    {
+    case 0x2018: case 0x2019: case 0x201A: case 0x201B: case 0x2032: case 0x2039: case 0x203A:
+      return '\'';
+    case 0x201C: case 0x201D: case 0x201E: case 0x201F: case 0x2033: case 0x00AB: case 0x00BB:
+      return '"';
+    default:
+      return 0;
+    }
+}
+
+/* A dash fold_dashes turns into '-'. */
+static inline gboolean
+is_foldable_dash (gunichar c)
+{
+  return (c >= 0x2010 && c <= 0x2015) || c == 0x2212;
+}
+
 /* Appends the cleaned form of one character (already entity-decoded). */
 static void
 emit_char (const CleanStage *st, gunichar c, gunichar prev_out, GString *out,
@@ -164,21 +187,13 @@ emit_char (const CleanStage *st, gunichar c, gunichar prev_out, GString *out,
           return;
         }
     }
-  if (st->fold_quotes)
+  char q;
+  if (st->fold_quotes && (q = quote_fold (c)) != 0)
     {
-      switch (c)
-        {
-        case 0x2018: case 0x2019: case 0x201A: case 0x201B: case 0x2032: case 0x2039: case 0x203A:
-          g_string_append_c (out, '\'');
-          return;
-        case 0x201C: case 0x201D: case 0x201E: case 0x201F: case 0x2033: case 0x00AB: case 0x00BB:
-          g_string_append_c (out, '"');
-          return;
-        default:
-          break;
-        }
+      g_string_append_c (out, q);
+      return;
     }
-  if (st->fold_dashes && ((c >= 0x2010 && c <= 0x2015) || c == 0x2212))
+  if (st->fold_dashes && is_foldable_dash (c))
     {
       g_string_append_c (out, '-');
       return;
@@ -230,12 +245,9 @@ clean_word_is_clean (const CleanStage *st, const char *w, gsize len)
        * nor one that strip_controls or map_spaces treat specially */
       if (!nfc_safe (c) || c <= 0xA0 || c == 0xAD)
         return FALSE;
-      if (st->fold_quotes
-          && (c == 0x2018 || c == 0x2019 || c == 0x201A || c == 0x201B || c == 0x2032
-              || c == 0x2039 || c == 0x203A || c == 0x201C || c == 0x201D || c == 0x201E
-              || c == 0x201F || c == 0x2033 || c == 0x00AB || c == 0x00BB))
+      if (st->fold_quotes && quote_fold (c) != 0)
         return FALSE;
-      if (st->fold_dashes && ((c >= 0x2010 && c <= 0x2015) || c == 0x2212))
+      if (st->fold_dashes && is_foldable_dash (c))
         return FALSE;
       if (st->quote_space && is_open_double_quote (c) && prev != 0
           && (g_unichar_isalpha (prev) || g_unichar_isdigit (prev)))
