@@ -31,9 +31,6 @@ SLUICE_INTERNAL gboolean sluice_options_check_required (SluiceOptions *opts, con
 /* Formats the value of an option as text (for --describe). */
 SLUICE_INTERNAL const char *sluice_option_type_name (SluiceOptionType type);
 
-/* Edit distance suggestion: the closest candidate within a small distance, or NULL. */
-SLUICE_INTERNAL const char *sluice_suggest (const char *word, const char *const *candidates,
-                                            guint n_candidates);
 
 /* ---------------------------------------------------------------- plugins */
 

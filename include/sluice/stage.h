@@ -118,6 +118,14 @@ const char *sluice_options_get_data_dir (const SluiceOptions *opts);
  * (absolute paths are returned unchanged).  Free with g_free(). */
 char *sluice_options_resolve_path (const SluiceOptions *opts, const char *path);
 
+/* Since ABI 1.1.  For "did you mean" hints in error messages: the candidate
+ * nearest to `word` (edit distance, ASCII case ignored, a swap of two
+ * adjacent letters counting as one edit), or NULL when none is within about
+ * one edit per three characters (at least one, at most three).  NULL
+ * candidates are skipped.  The same rule the core uses for unknown options,
+ * plugins, stages and commands, so that hints read alike everywhere. */
+const char *sluice_suggest (const char *word, const char *const *candidates, guint n_candidates);
+
 /* -------------------------------------------------------------- descriptor */
 
 /* Descriptor flags. */

@@ -128,31 +128,6 @@ cmp_str_ptr (gconstpointer a, gconstpointer b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
-/* Optimal string alignment distance, for "did you mean" hints. */
-static guint
-edit_distance (const char *a, const char *b)
-{
-  gsize la = strlen (a), lb = strlen (b);
-  if (la > 64 || lb > 64)
-    return G_MAXUINT;
-  guint d[65][65];
-  for (gsize i = 0; i <= la; i++)
-    d[i][0] = (guint) i;
-  for (gsize j = 0; j <= lb; j++)
-    d[0][j] = (guint) j;
-  for (gsize i = 1; i <= la; i++)
-    for (gsize j = 1; j <= lb; j++)
-      {
-        guint c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-        c = MIN (c, d[i - 1][j] + 1);
-        c = MIN (c, d[i][j - 1] + 1);
-        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-          c = MIN (c, d[i - 2][j - 2] + 1);
-        d[i][j] = c;
-      }
-  return d[la][lb];
-}
-
 /* For an unknown scheme: the schemes available (for `lang` only, unless it
  * is "auto" or has none: *all_langs), sorted, with their languages, and the nearest
  * scheme name as a hint ("" when none is close). */
@@ -215,8 +190,6 @@ list_available (GPtrArray *dirs, const char *scheme, const char *lang, char **hi
     g_ptr_array_add (names, k);
   g_ptr_array_sort (names, cmp_str_ptr);
   GString *out = g_string_new (NULL);
-  guint best = G_MAXUINT;
-  const char *nearest = NULL;
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
@@ -232,14 +205,10 @@ list_available (GPtrArray *dirs, const char *scheme, const char *lang, char **hi
             g_string_append_printf (out, "%s%s", j ? " " : "", (char *) g_ptr_array_index (l, j));
           g_string_append_c (out, ')');
         }
-      guint dist = edit_distance (scheme, name);
-      if (dist < best)
-        {
-          best = dist;
-          nearest = name;
-        }
     }
-  if (nearest && best <= MAX (2u, (guint) strlen (scheme) / 3) && best > 0)
+  /* The name itself (a scheme of another language) is no hint. */
+  const char *nearest = sluice_suggest (scheme, (const char *const *) names->pdata, names->len);
+  if (nearest && strcmp (nearest, scheme) != 0)
     *hint = g_strdup_printf ("; did you mean '%s'?", nearest);
   else
     *hint = g_strdup ("");
